@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// One set of compiler settings for every target, so the whole package is held to the same rules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "scimctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scimctl", targets: ["scimctl"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        // A thin reader over libyaml's event API that builds position-marked nodes.
+        .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
+        // YAML files → the validated desired-state model, with located diagnostics.
+        .target(name: "DesiredState", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .target(name: "Planner", dependencies: ["DesiredState"], swiftSettings: swiftSettings),
+        .target(name: "Applier", dependencies: ["Planner"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "scimctl",
+            dependencies: [
+                "DesiredState",
+                "Applier",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by the test targets: fixture paths, running the built binary.
+        .target(name: "ScimctlTestSupport", dependencies: [], swiftSettings: swiftSettings),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DesiredStateTests",
+            dependencies: ["DesiredState", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScimctlTests",
+            dependencies: ["scimctl", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

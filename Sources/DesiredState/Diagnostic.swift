@@ -1,0 +1,92 @@
+/// A stable identifier for each kind of problem. Scripts and tests match on these, so never rename one.
+public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
+    // Files and YAML
+    case noYAMLFiles = "no-yaml-files"
+    case fileUnreadable = "file-unreadable"
+    case fileTooLarge = "file-too-large"
+    case notUTF8 = "not-utf8"
+    case yamlSyntax = "yaml-syntax"
+    case unknownAnchor = "unknown-anchor"
+    case aliasLimit = "alias-limit"
+    case tooDeep = "too-deep"
+    case multipleDocuments = "multiple-documents"
+    case emptyFile = "empty-file"
+    // Shape
+    case unknownKey = "unknown-key"
+    case duplicateKey = "duplicate-key"
+    case missingKey = "missing-key"
+    case wrongType = "wrong-type"
+    case notABoolean = "not-a-boolean"
+    case invalidValue = "invalid-value"
+    case outOfRange = "out-of-range"
+    case unsupportedVersion = "unsupported-version"
+    case secretInYAML = "secret-in-yaml"
+    case duplicateSection = "duplicate-section"
+    // Values
+    case invalidEmail = "invalid-email"
+    case invalidDate = "invalid-date"
+    case invalidGlob = "invalid-glob"
+    case invalidURL = "invalid-url"
+    case invalidDigest = "invalid-digest"
+    case multiplePrimary = "multiple-primary"
+    case providerLimit = "provider-limit"
+    // Across the org
+    case duplicateUser = "duplicate-user"
+    case duplicateGroup = "duplicate-group"
+    case duplicateExternalId = "duplicate-external-id"
+    case previouslyConflict = "previously-conflict"
+    case unknownMember = "unknown-member"
+    case ambiguousMember = "ambiguous-member"
+    case unknownManager = "unknown-manager"
+    case unknownGroup = "unknown-group"
+    case groupCycle = "group-cycle"
+    case duplicateMember = "duplicate-member"
+}
+
+/// How serious a diagnostic is: errors make the desired state invalid; warnings do not.
+public enum Severity: String, Sendable, Hashable, Codable {
+    case error, warning
+}
+
+/// One problem found in the desired state, with where it is and, in notes, the other places involved
+/// (the first declaration of a duplicate, say).
+public struct Diagnostic: Sendable, Hashable, Comparable {
+    public struct Note: Sendable, Hashable {
+        public var message: String
+        public var location: SourceLocation
+
+        public init(_ message: String, at location: SourceLocation) {
+            self.message = message
+            self.location = location
+        }
+    }
+
+    public var code: DiagnosticCode
+    public var severity: Severity
+    public var message: String
+    public var location: SourceLocation
+    public var notes: [Note]
+
+    public init(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation, severity: Severity = .error,
+        notes: [Note] = []
+    ) {
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.location = location
+        self.notes = notes
+    }
+
+    /// Sorted by file, line and column; ties by code and message, so the order is stable.
+    public static func < (lhs: Diagnostic, rhs: Diagnostic) -> Bool {
+        if lhs.location != rhs.location { return lhs.location < rhs.location }
+        if lhs.code != rhs.code { return lhs.code.rawValue < rhs.code.rawValue }
+        return lhs.message < rhs.message
+    }
+}
+
+extension Array where Element == Diagnostic {
+    /// Whether any diagnostic is an error.
+    public var hasErrors: Bool { contains { $0.severity == .error } }
+}

@@ -1,0 +1,284 @@
+import YAML
+
+/// What one file declares, before the files are merged and checked against each other.
+struct FileContents {
+    var version: Located<Int>?
+    var target: Target?
+    var policy: Policy?
+    var safety: Safety?
+    var users: [DesiredUser] = []
+    var groups: [DesiredGroup] = []
+}
+
+/// Builds the model of one file from its YAML nodes, reporting every shape problem it meets.
+struct DocumentDecoder {
+    private var reader: NodeReader
+
+    init(file: String) {
+        reader = NodeReader(file: file)
+    }
+
+    var diagnostics: [Diagnostic] { reader.diagnostics }
+
+    mutating func decode(_ root: Node) -> FileContents {
+        var contents = FileContents()
+        guard let fields = reader.fields(root, as: .document, what: "the file") else { return contents }
+        if let node = fields["version"] {
+            contents.version = version(node)
+        } else {
+            reader.report(.missingKey, "the file has no 'version'; start it with 'version: 1'", at: root)
+        }
+        contents.target = fields["target"].flatMap { target($0) }
+        contents.policy = fields["policy"].flatMap { policy($0) }
+        contents.safety = fields["safety"].flatMap { safety($0) }
+        if let node = fields["users"] {
+            let items = reader.list(node, "users")
+            contents.users.reserveCapacity(items.count)
+            for item in items {
+                if let user = user(item) { contents.users.append(user) }
+            }
+        }
+        if let node = fields["groups"] {
+            contents.groups = reader.list(node, "groups").compactMap { group($0) }
+        }
+        return contents
+    }
+
+    private mutating func version(_ node: Node) -> Located<Int>? {
+        guard let scalar = node.scalar, case .int(let value) = scalar.resolved else {
+            reader.report(
+                .unsupportedVersion, "version must be the number 1, found \(reader.describe(node))", at: node)
+            return nil
+        }
+        guard value == 1 else {
+            reader.report(
+                .unsupportedVersion, "version \(value) is not supported; this scimctl reads version 1", at: node)
+            return nil
+        }
+        return Located(value, at: reader.location(node))
+    }
+
+    // MARK: Sections
+
+    private mutating func target(_ node: Node) -> Target? {
+        guard let fields = reader.fields(node, as: .target) else { return nil }
+        var target = Target(location: fields.location)
+        if let node = fields["url"], let url = reader.string(node, "target.url") {
+            if let problem = TargetURL.problem(url) {
+                reader.report(problem.code, problem.message, at: node)
+            } else {
+                target.url = Located(url, at: reader.location(node))
+            }
+        }
+        if let node = fields["provider"], let kind: ProviderKind = reader.choice(node, "provider") {
+            target.provider = Located(kind, at: reader.location(node))
+        }
+        if let node = fields["tokenEnv"], let name = reader.string(node, "target.tokenEnv") {
+            if isEnvironmentVariableName(name) {
+                target.tokenEnv = Located(name, at: reader.location(node))
+            } else {
+                // Never echo the value: a token pasted here by mistake must not reach the output.
+                reader.report(
+                    .invalidValue,
+                    "target.tokenEnv must be the name of an environment variable (letters, digits and '_', "
+                        + "not starting with a digit), not the token itself",
+                    at: node)
+            }
+        }
+        return target
+    }
+
+    private mutating func policy(_ node: Node) -> Policy? {
+        guard let fields = reader.fields(node, as: .policy) else { return nil }
+        var policy = Policy(location: fields.location)
+        if let node = fields["unmanaged"], let value: UnmanagedUserPolicy = reader.choice(node, "unmanaged policy") {
+            policy.unmanaged = value
+        }
+        if let node = fields["unmanagedGroups"],
+            let value: UnmanagedGroupPolicy = reader.choice(node, "unmanagedGroups policy")
+        {
+            policy.unmanagedGroups = value
+        }
+        if let node = fields["protect"] {
+            for item in reader.list(node, "protect") {
+                guard let text = reader.string(item, "a protect pattern") else { continue }
+                do {
+                    policy.protect.append(Located(try GlobPattern(text), at: reader.location(item)))
+                } catch {
+                    reader.report(
+                        .invalidGlob, "protect pattern '\(text)' is not a valid glob: \(error.reason)", at: item)
+                }
+            }
+        }
+        return policy
+    }
+
+    private mutating func safety(_ node: Node) -> Safety? {
+        guard let fields = reader.fields(node, as: .safety) else { return nil }
+        var safety = Safety(location: fields.location)
+        if let node = fields["maxDestructive"], let value = reader.integer(node, "maxDestructive", in: 0...1_000_000) {
+            safety.maxDestructive = value
+        }
+        if let node = fields["maxDestructivePercent"],
+            let value = reader.number(node, "maxDestructivePercent", in: 0...100)
+        {
+            safety.maxDestructivePercent = value
+        }
+        if let node = fields["approve"] {
+            for item in reader.list(node, "approve") {
+                guard let digest = reader.string(item, "an approved digest") else { continue }
+                if isDigest(digest) {
+                    safety.approve.append(Located(digest, at: reader.location(item)))
+                } else {
+                    reader.report(
+                        .invalidDigest,
+                        "'\(digest)' is not a destructive digest; copy it from the blocked plan (sha256: and 64 hex digits)",
+                        at: item)
+                }
+            }
+        }
+        return safety
+    }
+
+    // MARK: Users and groups
+
+    private mutating func user(_ node: Node) -> DesiredUser? {
+        guard let fields = reader.fields(node, as: .user) else { return nil }
+        guard let userNameNode = fields["userName"] else {
+            reader.report(.missingKey, "this user has no userName", at: node)
+            return nil
+        }
+        guard let userName = reader.name(userNameNode, "userName") else { return nil }
+        var user = DesiredUser(userName: userName, location: fields.location)
+        user.externalId = reader.declaredString(fields["externalId"], "externalId")
+        if let node = fields["previously"] { user.previously = reader.names(node, "previously") }
+        if let node = fields["name"] { user.name = personName(node) }
+        user.displayName = reader.declaredString(fields["displayName"], "displayName")
+        user.nickName = reader.declaredString(fields["nickName"], "nickName")
+        user.title = reader.declaredString(fields["title"], "title")
+        user.userType = reader.declaredString(fields["userType"], "userType")
+        user.preferredLanguage = reader.declaredString(fields["preferredLanguage"], "preferredLanguage")
+        user.locale = reader.declaredString(fields["locale"], "locale")
+        user.timezone = reader.declaredString(fields["timezone"], "timezone")
+        if let node = fields["active"], let active = reader.bool(node, "active") {
+            user.active = .set(active, at: reader.location(node))
+        }
+        if let node = fields["emails"] {
+            user.emails = contacts(node, keys: .email, what: "emails") { reader, value, node in
+                guard EmailAddress.isValid(value) else {
+                    reader.report(.invalidEmail, "'\(value)' is not an email address", at: node)
+                    return false
+                }
+                return true
+            }
+        }
+        if let node = fields["phoneNumbers"] {
+            user.phoneNumbers = contacts(node, keys: .phoneNumber, what: "phoneNumbers") { _, _, _ in true }
+        }
+        if let node = fields["enterprise"] { user.enterprise = enterprise(node) }
+        if let node = fields["groups"] { user.groups = reader.names(node, "groups") }
+        if let node = fields["expires"], !reader.isNull(node) { user.expires = reader.day(node, "expires") }
+        if let node = fields["deleteAfter"], !reader.isNull(node) {
+            user.deleteAfter = reader.day(node, "deleteAfter")
+        }
+        return user
+    }
+
+    private mutating func personName(_ node: Node) -> Declared<PersonName> {
+        if reader.isNull(node) { return .cleared(at: reader.location(node)) }
+        guard let fields = reader.fields(node, as: .name) else { return .omitted }
+        var name = PersonName()
+        name.givenName = reader.declaredString(fields["givenName"], "name.givenName")
+        name.familyName = reader.declaredString(fields["familyName"], "name.familyName")
+        name.middleName = reader.declaredString(fields["middleName"], "name.middleName")
+        name.honorificPrefix = reader.declaredString(fields["honorificPrefix"], "name.honorificPrefix")
+        name.honorificSuffix = reader.declaredString(fields["honorificSuffix"], "name.honorificSuffix")
+        name.formatted = reader.declaredString(fields["formatted"], "name.formatted")
+        return .set(name, at: fields.location)
+    }
+
+    private mutating func enterprise(_ node: Node) -> Declared<EnterpriseAttributes> {
+        if reader.isNull(node) { return .cleared(at: reader.location(node)) }
+        guard let fields = reader.fields(node, as: .enterprise) else { return .omitted }
+        var enterprise = EnterpriseAttributes()
+        enterprise.employeeNumber = reader.declaredString(fields["employeeNumber"], "enterprise.employeeNumber")
+        enterprise.costCenter = reader.declaredString(fields["costCenter"], "enterprise.costCenter")
+        enterprise.organization = reader.declaredString(fields["organization"], "enterprise.organization")
+        enterprise.division = reader.declaredString(fields["division"], "enterprise.division")
+        enterprise.department = reader.declaredString(fields["department"], "enterprise.department")
+        enterprise.manager = reader.declaredString(fields["manager"], "enterprise.manager")
+        return .set(enterprise, at: fields.location)
+    }
+
+    /// A multi-valued attribute (emails, phoneNumbers): entries with value, type and primary; at most
+    /// one primary and no value twice.
+    private mutating func contacts(
+        _ node: Node, keys: MappingKeys, what: String,
+        accept: (inout NodeReader, String, Node) -> Bool
+    ) -> Declared<[ContactValue]> {
+        if reader.isNull(node) { return .cleared(at: reader.location(node)) }
+        var values: [ContactValue] = []
+        var primary: ContactValue?
+        for item in reader.list(node, what) {
+            guard let fields = reader.fields(item, as: keys, what: "an entry of \(what)") else { continue }
+            guard let valueNode = fields["value"] else {
+                reader.report(.missingKey, "this entry of \(what) has no value", at: item)
+                continue
+            }
+            guard let value = reader.name(valueNode, "\(what) value"), accept(&reader, value.value, valueNode)
+            else { continue }
+            var contact = ContactValue(value: value.value, location: fields.location)
+            if let node = fields["type"], let type = reader.string(node, "\(what) type") { contact.type = type }
+            if let node = fields["primary"], let isPrimary = reader.bool(node, "primary") { contact.primary = isPrimary }
+            if let earlier = values.first(where: { $0.value.caseFolded == contact.value.caseFolded }) {
+                reader.report(
+                    .invalidValue, "'\(contact.value)' is listed twice in \(what)", at: valueNode,
+                    notes: [.init("first listed here", at: earlier.location)])
+                continue
+            }
+            if contact.primary, let first = primary {
+                reader.report(
+                    .multiplePrimary, "only one entry of \(what) may be primary", at: item,
+                    notes: [.init("already primary", at: first.location)])
+                contact.primary = false
+            } else if contact.primary {
+                primary = contact
+            }
+            values.append(contact)
+        }
+        return .set(values, at: reader.location(node))
+    }
+
+    private mutating func group(_ node: Node) -> DesiredGroup? {
+        guard let fields = reader.fields(node, as: .group) else { return nil }
+        guard let displayNameNode = fields["displayName"] else {
+            reader.report(.missingKey, "this group has no displayName", at: node)
+            return nil
+        }
+        guard let displayName = reader.name(displayNameNode, "displayName") else { return nil }
+        var group = DesiredGroup(displayName: displayName, location: fields.location)
+        group.externalId = reader.declaredString(fields["externalId"], "externalId")
+        if let node = fields["previously"] { group.previously = reader.names(node, "previously") }
+        if let node = fields["members"] { group.members = reader.names(node, "members") }
+        return group
+    }
+
+    // MARK: Value shapes
+
+    private func isEnvironmentVariableName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else {
+            return false
+        }
+        return name.utf8.allSatisfy { byte in
+            byte == UInt8(ascii: "_") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+        }
+    }
+
+    private func isDigest(_ text: String) -> Bool {
+        guard text.hasPrefix("sha256:") else { return false }
+        let hex = text.utf8.dropFirst(7)
+        return hex.count == 64
+            && hex.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+    }
+}

@@ -1,0 +1,112 @@
+/// A shell-style pattern for `policy.protect`: `*` (any run), `?` (one character), `[abc]`, `[a-z]`,
+/// `[!abc]` and `\` to escape. Matching is case-insensitive, like userName itself.
+public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
+    private enum Token: Sendable, Hashable {
+        case literal(Character)
+        case anyOne
+        case anyRun
+        case set(ranges: [ClosedRange<Character>], negated: Bool)
+    }
+
+    public let text: String
+    private let tokens: [Token]
+
+    /// Why a pattern is not a valid glob.
+    public struct Invalid: Error, Sendable, Hashable {
+        public var reason: String
+    }
+
+    public init(_ text: String) throws(Invalid) {
+        guard !text.isEmpty else { throw Invalid(reason: "the pattern is empty") }
+        self.text = text
+        let characters = Array(text.caseFolded)
+        var tokens: [Token] = []
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            switch character {
+            case "*":
+                if tokens.last != .anyRun { tokens.append(.anyRun) }
+            case "?":
+                tokens.append(.anyOne)
+            case "\\":
+                index += 1
+                guard index < characters.count else { throw Invalid(reason: "it ends with an unfinished escape '\\'") }
+                tokens.append(.literal(characters[index]))
+            case "[":
+                var cursor = index + 1
+                var negated = false
+                if cursor < characters.count, characters[cursor] == "!" || characters[cursor] == "^" {
+                    negated = true
+                    cursor += 1
+                }
+                var ranges: [ClosedRange<Character>] = []
+                var first = true
+                while cursor < characters.count, characters[cursor] != "]" || first {
+                    first = false
+                    let low = characters[cursor]
+                    if cursor + 2 < characters.count, characters[cursor + 1] == "-", characters[cursor + 2] != "]" {
+                        let high = characters[cursor + 2]
+                        guard low <= high else {
+                            throw Invalid(reason: "the range '\(low)-\(high)' runs backwards")
+                        }
+                        ranges.append(low...high)
+                        cursor += 3
+                    } else {
+                        ranges.append(low...low)
+                        cursor += 1
+                    }
+                }
+                guard cursor < characters.count else {
+                    throw Invalid(reason: "'[' at character \(index + 1) is never closed by ']'")
+                }
+                tokens.append(.set(ranges: ranges, negated: negated))
+                index = cursor
+            default:
+                tokens.append(.literal(character))
+            }
+            index += 1
+        }
+        self.tokens = tokens
+    }
+
+    public var description: String { text }
+
+    /// Whether `name` matches, ignoring case.
+    public func matches(_ name: String) -> Bool {
+        let characters = Array(name.caseFolded)
+        // Iterative matching with one backtrack point for the last '*': linear in practice.
+        var (token, position) = (0, 0)
+        var backtrack: (token: Int, position: Int)?
+        while position < characters.count {
+            if token < tokens.count {
+                switch tokens[token] {
+                case .anyRun:
+                    backtrack = (token, position)
+                    token += 1
+                    continue
+                case .anyOne:
+                    token += 1
+                    position += 1
+                    continue
+                case .literal(let expected) where expected == characters[position]:
+                    token += 1
+                    position += 1
+                    continue
+                case .set(let ranges, let negated)
+                where ranges.contains(where: { $0.contains(characters[position]) }) != negated:
+                    token += 1
+                    position += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            guard let point = backtrack else { return false }
+            backtrack = (point.token, point.position + 1)
+            (token, position) = (point.token + 1, point.position + 1)
+        }
+        while token < tokens.count, tokens[token] == .anyRun { token += 1 }
+        return token == tokens.count
+    }
+}

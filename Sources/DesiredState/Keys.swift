@@ -1,0 +1,82 @@
+/// The keys one kind of YAML mapping accepts. The decoder reads mappings only through these tables,
+/// so they are the loader's truth; the schema test checks `schema/scimctl.schema.json` against them.
+public struct MappingKeys: Sendable, Hashable {
+    /// What the mapping is, in messages ("user", "policy", …).
+    public let name: String
+    /// Where the mapping is described in the JSON Schema: nil for the document root, else a `$defs` name.
+    public let schemaDefinition: String?
+    public let keys: [String]
+    private let slots: [String: Int]
+
+    init(_ name: String, schemaDefinition: String?, keys: [String]) {
+        self.name = name
+        self.schemaDefinition = schemaDefinition
+        self.keys = keys
+        self.slots = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+    }
+
+    func slot(of key: String) -> Int? { slots[key] }
+
+    /// Every kind of mapping in the format.
+    public static let all: [MappingKeys] = [
+        document, target, policy, safety, user, name, email, phoneNumber, enterprise, group,
+    ]
+
+    public static let document = MappingKeys(
+        "document", schemaDefinition: nil, keys: ["version", "target", "policy", "safety", "users", "groups"])
+    public static let target = MappingKeys("target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv"])
+    public static let policy = MappingKeys(
+        "policy", schemaDefinition: "policy", keys: ["unmanaged", "unmanagedGroups", "protect"])
+    public static let safety = MappingKeys(
+        "safety", schemaDefinition: "safety", keys: ["maxDestructive", "maxDestructivePercent", "approve"])
+    public static let user = MappingKeys(
+        "user", schemaDefinition: "user",
+        keys: [
+            "userName", "externalId", "previously", "name", "displayName", "nickName", "title", "userType",
+            "preferredLanguage", "locale", "timezone", "active", "emails", "phoneNumbers", "enterprise", "groups",
+            "expires", "deleteAfter",
+        ])
+    public static let name = MappingKeys(
+        "name", schemaDefinition: "name",
+        keys: ["givenName", "familyName", "middleName", "honorificPrefix", "honorificSuffix", "formatted"])
+    public static let email = MappingKeys("email", schemaDefinition: "email", keys: ["value", "type", "primary"])
+    public static let phoneNumber = MappingKeys(
+        "phone number", schemaDefinition: "phoneNumber", keys: ["value", "type", "primary"])
+    public static let enterprise = MappingKeys(
+        "enterprise", schemaDefinition: "enterprise",
+        keys: ["employeeNumber", "costCenter", "organization", "division", "department", "manager"])
+    public static let group = MappingKeys(
+        "group", schemaDefinition: "group", keys: ["displayName", "externalId", "previously", "members"])
+}
+
+/// The closest accepted key to a misspelt one, for "did you mean" hints.
+func nearestKey(to key: String, in candidates: [String]) -> String? {
+    let folded = key.lowercased()
+    var best: (key: String, distance: Int)?
+    for candidate in candidates {
+        let distance = editDistance(folded, candidate.lowercased())
+        if distance < (best?.distance ?? .max) { best = (candidate, distance) }
+    }
+    guard let best else { return nil }
+    let allowed = max(1, min(3, best.key.count / 3))
+    return best.distance <= allowed ? best.key : nil
+}
+
+/// Levenshtein distance, by characters.
+func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    let a = Array(lhs)
+    let b = Array(rhs)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

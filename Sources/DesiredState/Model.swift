@@ -1,0 +1,244 @@
+/// The whole declared org, merged from every file: the one value the planner reads.
+public struct DesiredState: Sendable, Hashable {
+    public var target: Target?
+    public var policy: Policy
+    public var safety: Safety
+    public var users: [DesiredUser]
+    public var groups: [DesiredGroup]
+    /// The files it was read from, sorted.
+    public var files: [String]
+
+    public init(
+        target: Target? = nil, policy: Policy = Policy(), safety: Safety = Safety(), users: [DesiredUser] = [],
+        groups: [DesiredGroup] = [], files: [String] = []
+    ) {
+        self.target = target
+        self.policy = policy
+        self.safety = safety
+        self.users = users
+        self.groups = groups
+        self.files = files
+    }
+}
+
+/// A provider's quirks profile: what scimctl must know of a provider beyond what it advertises.
+public enum ProviderKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case generic, qase, aws, entra, github, slack
+}
+
+/// Where to reconcile, and how to authenticate. The token itself never appears here.
+public struct Target: Sendable, Hashable {
+    /// `https://…` (or `http://` to loopback), or `sandbox:PATH` for the embedded provider.
+    public var url: Located<String>?
+    public var provider: Located<ProviderKind>?
+    /// The environment variable that holds the bearer token.
+    public var tokenEnv: Located<String>?
+    public var location: SourceLocation
+
+    public init(
+        url: Located<String>? = nil, provider: Located<ProviderKind>? = nil, tokenEnv: Located<String>? = nil,
+        location: SourceLocation
+    ) {
+        self.url = url
+        self.provider = provider
+        self.tokenEnv = tokenEnv
+        self.location = location
+    }
+
+    public static let defaultTokenEnv = "SCIM_TOKEN"
+
+    /// The provider profile in force: the declared one, else `generic`.
+    public var providerKind: ProviderKind { provider?.value ?? .generic }
+    /// The token variable in force: the declared one, else `SCIM_TOKEN`.
+    public var tokenVariable: String { tokenEnv?.value ?? Self.defaultTokenEnv }
+}
+
+/// What happens to live users that no file declares.
+public enum UnmanagedUserPolicy: String, Sendable, Hashable, CaseIterable, Codable {
+    case ignore, deactivate, delete
+}
+
+/// What happens to live groups that no file declares.
+public enum UnmanagedGroupPolicy: String, Sendable, Hashable, CaseIterable, Codable {
+    case ignore, delete
+}
+
+public struct Policy: Sendable, Hashable {
+    public var unmanaged: UnmanagedUserPolicy
+    public var unmanagedGroups: UnmanagedGroupPolicy
+    /// userName patterns that are never touched, whatever the policy.
+    public var protect: [Located<GlobPattern>]
+    /// Where the policy was declared, if it was.
+    public var location: SourceLocation?
+
+    public init(
+        unmanaged: UnmanagedUserPolicy = .deactivate, unmanagedGroups: UnmanagedGroupPolicy = .ignore,
+        protect: [Located<GlobPattern>] = [], location: SourceLocation? = nil
+    ) {
+        self.unmanaged = unmanaged
+        self.unmanagedGroups = unmanagedGroups
+        self.protect = protect
+        self.location = location
+    }
+
+    /// The first protect pattern that matches `userName`, if any.
+    public func protectingPattern(for userName: String) -> Located<GlobPattern>? {
+        protect.first { $0.value.matches(userName) }
+    }
+}
+
+/// The destructive budget of one run.
+public struct Safety: Sendable, Hashable {
+    public var maxDestructive: Int
+    public var maxDestructivePercent: Double
+    /// Destructive digests (`sha256:…`) that reviewers approved to exceed the budget.
+    public var approve: [Located<String>]
+    public var location: SourceLocation?
+
+    public init(
+        maxDestructive: Int = 10, maxDestructivePercent: Double = 10, approve: [Located<String>] = [],
+        location: SourceLocation? = nil
+    ) {
+        self.maxDestructive = maxDestructive
+        self.maxDestructivePercent = maxDestructivePercent
+        self.approve = approve
+        self.location = location
+    }
+}
+
+/// A calendar day as written in YAML (`2027-03-31`), with no time zone: it starts at midnight UTC.
+public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    /// Parses `YYYY-MM-DD`; nil for any other shape or a day that does not exist (`2027-02-30`).
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
+        else { return nil }
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
+    private static func days(inMonth month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    public var description: String {
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+}
+
+/// The parts of a user's name (RFC 7643 §4.1.1 `name`).
+public struct PersonName: Sendable, Hashable {
+    public var givenName: Declared<String> = .omitted
+    public var familyName: Declared<String> = .omitted
+    public var middleName: Declared<String> = .omitted
+    public var honorificPrefix: Declared<String> = .omitted
+    public var honorificSuffix: Declared<String> = .omitted
+    public var formatted: Declared<String> = .omitted
+
+    public init() {}
+}
+
+/// One entry of a multi-valued attribute: an email address or a phone number.
+public struct ContactValue: Sendable, Hashable {
+    public var value: String
+    public var type: String?
+    public var primary: Bool
+    public var location: SourceLocation
+
+    public init(value: String, type: String? = nil, primary: Bool = false, location: SourceLocation) {
+        self.value = value
+        self.type = type
+        self.primary = primary
+        self.location = location
+    }
+}
+
+/// The enterprise extension (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`).
+public struct EnterpriseAttributes: Sendable, Hashable {
+    public var employeeNumber: Declared<String> = .omitted
+    public var costCenter: Declared<String> = .omitted
+    public var organization: Declared<String> = .omitted
+    public var division: Declared<String> = .omitted
+    public var department: Declared<String> = .omitted
+    /// The manager's userName; the planner resolves it to the manager's id.
+    public var manager: Declared<String> = .omitted
+
+    public init() {}
+}
+
+/// A user as declared.
+public struct DesiredUser: Sendable, Hashable {
+    /// The key: compared case-insensitively (RFC 7643: userName is caseExact=false).
+    public var userName: Located<String>
+    public var externalId: Declared<String> = .omitted
+    /// Earlier userNames, so a rename is an update and never a delete plus a create.
+    public var previously: [Located<String>] = []
+    public var name: Declared<PersonName> = .omitted
+    public var displayName: Declared<String> = .omitted
+    public var nickName: Declared<String> = .omitted
+    public var title: Declared<String> = .omitted
+    public var userType: Declared<String> = .omitted
+    public var preferredLanguage: Declared<String> = .omitted
+    public var locale: Declared<String> = .omitted
+    public var timezone: Declared<String> = .omitted
+    /// Omitted means active: a declared user is meant to be able to sign in.
+    public var active: Declared<Bool> = .omitted
+    public var emails: Declared<[ContactValue]> = .omitted
+    public var phoneNumbers: Declared<[ContactValue]> = .omitted
+    public var enterprise: Declared<EnterpriseAttributes> = .omitted
+    /// Groups this user belongs to (unioned with the groups' own member lists).
+    public var groups: [Located<String>] = []
+    /// Deactivated from this day on.
+    public var expires: Located<CalendarDay>?
+    /// Deleted once this day has passed.
+    public var deleteAfter: Located<CalendarDay>?
+    /// Where the user's entry starts.
+    public var location: SourceLocation
+
+    public init(userName: Located<String>, location: SourceLocation) {
+        self.userName = userName
+        self.location = location
+    }
+}
+
+/// A group as declared.
+public struct DesiredGroup: Sendable, Hashable {
+    public var displayName: Located<String>
+    public var externalId: Declared<String> = .omitted
+    public var previously: [Located<String>] = []
+    /// Members by userName or by group displayName (nested groups).
+    public var members: [Located<String>] = []
+    public var location: SourceLocation
+
+    public init(displayName: Located<String>, location: SourceLocation) {
+        self.displayName = displayName
+        self.location = location
+    }
+}
+
+extension String {
+    /// The form keys are compared in: userName and displayName are caseExact=false in RFC 7643.
+    /// Lowercasing ASCII alone is not enough for names with accents, so this folds all of Unicode.
+    public var caseFolded: String {
+        if utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) { return self }
+        return lowercased()
+    }
+}

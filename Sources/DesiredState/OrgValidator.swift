@@ -1,0 +1,236 @@
+/// Merges the files' contents into one `DesiredState` and checks what no single file can: duplicates,
+/// references, nesting cycles, and the provider profile's limits.
+struct OrgValidator {
+    private(set) var diagnostics: [Diagnostic] = []
+
+    mutating func merge(_ files: [(path: String, contents: FileContents)]) -> DesiredState {
+        var state = DesiredState(files: files.map(\.path))
+        var targetAt: SourceLocation?
+        var policyAt: SourceLocation?
+        var safetyAt: SourceLocation?
+        for (_, contents) in files {
+            if let target = contents.target {
+                if once("target", at: target.location, first: &targetAt) { state.target = target }
+            }
+            if let policy = contents.policy, let location = policy.location {
+                if once("policy", at: location, first: &policyAt) { state.policy = policy }
+            }
+            if let safety = contents.safety, let location = safety.location {
+                if once("safety", at: location, first: &safetyAt) { state.safety = safety }
+            }
+            state.users.append(contentsOf: contents.users)
+            state.groups.append(contentsOf: contents.groups)
+        }
+        check(&state)
+        return state
+    }
+
+    /// Whether this is the section's first declaration; reports the second one.
+    private mutating func once(_ section: String, at location: SourceLocation, first: inout SourceLocation?) -> Bool {
+        if let first {
+            diagnostics.append(
+                Diagnostic(
+                    .duplicateSection, "'\(section)' is declared in more than one place; declare it once",
+                    at: location, notes: [.init("first declared here", at: first)]))
+            return false
+        }
+        first = location
+        return true
+    }
+
+    private mutating func check(_ state: inout DesiredState) {
+        let users = unique(state.users.map(\.userName), code: .duplicateUser, what: "userName")
+        let groups = unique(state.groups.map(\.displayName), code: .duplicateGroup, what: "group displayName")
+        _ = unique(state.users.compactMap(externalId), code: .duplicateExternalId, what: "user externalId")
+        _ = unique(state.groups.compactMap(externalId), code: .duplicateExternalId, what: "group externalId")
+        let oldUserNames = previousNames(state.users.map { ($0.userName, $0.previously) }, current: users, what: "userName")
+        let oldGroupNames = previousNames(
+            state.groups.map { ($0.displayName, $0.previously) }, current: groups, what: "displayName")
+        checkReferences(state, users: users, groups: groups, oldUserNames: oldUserNames, oldGroupNames: oldGroupNames)
+        checkCycles(state.groups, groups: groups)
+        ProviderRules(state.target?.providerKind ?? .generic).check(state.users, into: &diagnostics)
+    }
+
+    private func externalId(_ user: DesiredUser) -> Located<String>? {
+        guard case .set(let id, let location) = user.externalId else { return nil }
+        return Located(id, at: location)
+    }
+
+    private func externalId(_ group: DesiredGroup) -> Located<String>? {
+        guard case .set(let id, let location) = group.externalId else { return nil }
+        return Located(id, at: location)
+    }
+
+    /// Indexes names case-folded; a later duplicate is reported, citing the first.
+    private mutating func unique(_ names: [Located<String>], code: DiagnosticCode, what: String)
+        -> [String: Located<String>]
+    {
+        var index: [String: Located<String>] = [:]
+        index.reserveCapacity(names.count)
+        for name in names {
+            let key = name.value.caseFolded
+            if let first = index[key] {
+                diagnostics.append(
+                    Diagnostic(
+                        code, "\(what) '\(name.value)' is declared twice (names are compared ignoring case)",
+                        at: name.location, notes: [.init("first declared here as '\(first.value)'", at: first.location)]))
+            } else {
+                index[key] = name
+            }
+        }
+        return index
+    }
+
+    /// Checks `previously` lists: an old name must not be a current name, nor claimed by two objects.
+    /// Returns old name (folded) → current name.
+    private mutating func previousNames(
+        _ objects: [(current: Located<String>, previously: [Located<String>])], current: [String: Located<String>],
+        what: String
+    ) -> [String: (old: Located<String>, current: String)] {
+        var index: [String: (old: Located<String>, current: String)] = [:]
+        for (name, previously) in objects {
+            for old in previously {
+                let key = old.value.caseFolded
+                if let declared = current[key] {
+                    diagnostics.append(
+                        Diagnostic(
+                            .previouslyConflict,
+                            "'\(old.value)' is listed in previously of '\(name.value)' but is still a declared \(what)",
+                            at: old.location, notes: [.init("declared here", at: declared.location)]))
+                } else if let claimed = index[key] {
+                    diagnostics.append(
+                        Diagnostic(
+                            .previouslyConflict,
+                            "'\(old.value)' is listed in previously of both '\(claimed.current)' and '\(name.value)'",
+                            at: old.location, notes: [.init("also listed here", at: claimed.old.location)]))
+                } else {
+                    index[key] = (old, name.value)
+                }
+            }
+        }
+        return index
+    }
+
+    private mutating func checkReferences(
+        _ state: DesiredState, users: [String: Located<String>], groups: [String: Located<String>],
+        oldUserNames: [String: (old: Located<String>, current: String)],
+        oldGroupNames: [String: (old: Located<String>, current: String)]
+    ) {
+        func renamed(_ key: String) -> String {
+            if let rename = oldUserNames[key] ?? oldGroupNames[key] {
+                return "; it was renamed to '\(rename.current)'"
+            }
+            return ""
+        }
+        // Members a group gets from users' own `groups` lists, so the union can be checked for repeats.
+        var fromUsers: [String: [Located<String>]] = [:]
+        for user in state.users {
+            if case .set(let manager, let location) = user.enterprise.value?.manager ?? .omitted {
+                let key = manager.caseFolded
+                if key == user.userName.value.caseFolded {
+                    diagnostics.append(Diagnostic(.invalidValue, "a user cannot be their own manager", at: location))
+                } else if users[key] == nil {
+                    diagnostics.append(
+                        Diagnostic(
+                            .unknownManager, "manager '\(manager)' is not a declared userName\(renamed(key))",
+                            at: location))
+                }
+            }
+            for group in user.groups {
+                let key = group.value.caseFolded
+                if groups[key] == nil {
+                    diagnostics.append(
+                        Diagnostic(
+                            .unknownGroup, "group '\(group.value)' is not a declared group\(renamed(key))",
+                            at: group.location))
+                } else {
+                    fromUsers[key, default: []].append(Located(user.userName.value, at: group.location))
+                }
+            }
+        }
+        for group in state.groups {
+            var seen: [String: SourceLocation] = [:]
+            for member in group.members {
+                let key = member.value.caseFolded
+                switch (users[key], groups[key]) {
+                case (nil, nil):
+                    diagnostics.append(
+                        Diagnostic(
+                            .unknownMember,
+                            "member '\(member.value)' of group '\(group.displayName.value)' is neither a declared "
+                                + "user nor a declared group\(renamed(key))",
+                            at: member.location))
+                case (let user?, let nested?):
+                    diagnostics.append(
+                        Diagnostic(
+                            .ambiguousMember,
+                            "member '\(member.value)' names both a user and a group; rename one of them",
+                            at: member.location,
+                            notes: [.init("the user", at: user.location), .init("the group", at: nested.location)]))
+                default:
+                    if let first = seen[key] {
+                        diagnostics.append(
+                            Diagnostic(
+                                .duplicateMember, "'\(member.value)' is listed twice in members", at: member.location,
+                                severity: .warning, notes: [.init("first listed here", at: first)]))
+                    } else {
+                        seen[key] = member.location
+                    }
+                }
+            }
+            for fromUser in fromUsers[group.displayName.value.caseFolded] ?? [] {
+                if let first = seen[fromUser.value.caseFolded] {
+                    diagnostics.append(
+                        Diagnostic(
+                            .duplicateMember,
+                            "'\(fromUser.value)' is already a member of '\(group.displayName.value)' by the group's "
+                                + "members list; declare the membership in one place",
+                            at: fromUser.location, severity: .warning, notes: [.init("listed here", at: first)]))
+                }
+            }
+        }
+    }
+
+    /// Reports every nesting cycle once, at the member entry that closes it.
+    private mutating func checkCycles(_ declared: [DesiredGroup], groups: [String: Located<String>]) {
+        var byKey: [String: DesiredGroup] = [:]
+        for group in declared where byKey[group.displayName.value.caseFolded] == nil {
+            byKey[group.displayName.value.caseFolded] = group
+        }
+        enum Mark { case visiting, done }
+        var marks: [String: Mark] = [:]
+        for root in declared {
+            let rootKey = root.displayName.value.caseFolded
+            guard marks[rootKey] == nil else { continue }
+            // Iterative depth-first search; `path` holds the groups on the current branch.
+            var path: [(key: String, group: DesiredGroup, next: Int)] = [(rootKey, root, 0)]
+            marks[rootKey] = .visiting
+            while !path.isEmpty {
+                let top = path.count - 1
+                let group = path[top].group
+                guard path[top].next < group.members.count else {
+                    marks[path[top].key] = .done
+                    path.removeLast()
+                    continue
+                }
+                let member = group.members[path[top].next]
+                path[top].next += 1
+                let key = member.value.caseFolded
+                guard let nested = byKey[key] else { continue }
+                switch marks[key] {
+                case .visiting:
+                    let start = path.firstIndex { $0.key == key } ?? 0
+                    let cycle = path[start...].map(\.group.displayName.value) + [nested.displayName.value]
+                    diagnostics.append(
+                        Diagnostic(
+                            .groupCycle, "group nesting cycle: \(cycle.joined(separator: " → "))", at: member.location))
+                case .done:
+                    continue
+                case nil:
+                    marks[key] = .visiting
+                    path.append((key, nested, 0))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+internal import CYAML
+
+/// Why a YAML text could not be read, and where.
+public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// libyaml rejected the text (bad indentation, an unclosed quote, a tab where it is not allowed, …).
+        case syntax
+        /// An alias names an anchor that was never defined.
+        case unknownAnchor
+        /// Aliases expand to more nodes than the limit allows (a "billion laughs" document).
+        case aliasExpansion
+        /// The text nests deeper than the limit allows.
+        case tooDeep
+        /// The file holds more than one YAML document.
+        case multipleDocuments
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var mark: Mark
+
+    public var description: String { "\(mark.line):\(mark.column): \(message)" }
+}
+
+/// Limits that keep a hostile or broken document from costing unbounded time or memory.
+public struct YAMLLimits: Sendable, Hashable {
+    /// The most nodes that aliases may add by expansion, summed over every alias in the document.
+    public var maxAliasExpansion: Int
+    /// The deepest nesting of sequences and mappings.
+    public var maxDepth: Int
+
+    public init(maxAliasExpansion: Int = 100_000, maxDepth: Int = 256) {
+        self.maxAliasExpansion = maxAliasExpansion
+        self.maxDepth = maxDepth
+    }
+}
+
+/// Reads one YAML document into marked `Node`s through libyaml's event API.
+///
+/// This skips the intermediate document tree that libyaml's loader (and Yams' `compose`) would build:
+/// nodes are assembled straight from parser events, which keeps a 16 MB file close to libyaml's own
+/// parse time.
+public enum YAMLReader {
+    /// Parses `bytes` (UTF-8). Returns nil for a document that is empty or holds only comments.
+    public static func read(_ bytes: UnsafeRawBufferPointer, limits: YAMLLimits = YAMLLimits()) throws(YAMLError)
+        -> Node?
+    {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            throw YAMLError(kind: .syntax, message: "libyaml could not be initialised", mark: Mark(line: 1, column: 1))
+        }
+        defer { yaml_parser_delete(&parser) }
+        if let base = bytes.baseAddress {
+            yaml_parser_set_input_string(&parser, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        } else {
+            var empty: UInt8 = 0
+            yaml_parser_set_input_string(&parser, &empty, 0)
+        }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        var builder = TreeBuilder(limits: limits)
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                throw syntaxError(parser)
+            }
+            defer { yaml_event_delete(&event) }
+            if event.type == YAML_STREAM_END_EVENT { break }
+            try builder.consume(event)
+        }
+        return builder.root
+    }
+
+    /// Parses a string; a convenience for tests and small documents.
+    public static func read(_ text: String, limits: YAMLLimits = YAMLLimits()) throws(YAMLError) -> Node? {
+        var text = text
+        let result: Result<Node?, YAMLError> = text.withUTF8 { buffer in
+            Result { () throws(YAMLError) in try read(UnsafeRawBufferPointer(buffer), limits: limits) }
+        }
+        return try result.get()
+    }
+
+    private static func syntaxError(_ parser: yaml_parser_t) -> YAMLError {
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        var message = problem
+        if let context = parser.context.map({ String(cString: $0) }) {
+            message += " (\(context) at line \(parser.context_mark.line + 1), column \(parser.context_mark.column + 1))"
+        }
+        let mark = parser.problem_mark
+        return YAMLError(
+            kind: .syntax, message: message,
+            mark: Mark(line: Int(mark.line) + 1, column: Int(mark.column) + 1))
+    }
+}
+
+/// Assembles nodes from parser events, shift-reduce style: finished nodes wait on one flat stack until
+/// their collection ends. There is no recursion, so depth is bounded by `limits.maxDepth`, never by the
+/// call stack, and no collection is copied while it grows.
+private struct TreeBuilder {
+    private struct Frame {
+        var isMapping: Bool
+        var mark: Mark
+        var anchor: String?
+        /// Where this collection's children start on `finished`.
+        var firstChild: Int
+        /// Nodes in this subtree, aliases counted by what they expand to.
+        var size = 1
+    }
+
+    let limits: YAMLLimits
+    private(set) var root: Node?
+    private var frames: [Frame] = []
+    private var finished: [Node] = []
+    /// Anchored nodes with their subtree size in nodes, for alias expansion accounting.
+    private var anchors: [String: (node: Node, size: Int)] = [:]
+    private var expanded = 0
+    private var documents = 0
+
+    init(limits: YAMLLimits) {
+        self.limits = limits
+    }
+
+    mutating func consume(_ event: yaml_event_t) throws(YAMLError) {
+        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                throw YAMLError(
+                    kind: .multipleDocuments,
+                    message: "a file holds one YAML document; split the documents into separate files", mark: mark)
+            }
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let value = String(
+                decoding: UnsafeRawBufferPointer(start: data.value, count: data.length), as: UTF8.self)
+            let style: ScalarStyle =
+                switch data.style {
+                case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+                case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+                case YAML_LITERAL_SCALAR_STYLE: .literal
+                case YAML_FOLDED_SCALAR_STYLE: .folded
+                default: .plain
+                }
+            let tag = data.tag.map { String(cString: $0) }
+            add(Node(.scalar(Scalar(value, style: style, tag: tag)), mark: mark), size: 1, anchor: data.anchor.map { String(cString: $0) })
+        case YAML_SEQUENCE_START_EVENT:
+            try push(isMapping: false, mark: mark, anchor: event.data.sequence_start.anchor.map { String(cString: $0) })
+        case YAML_MAPPING_START_EVENT:
+            try push(isMapping: true, mark: mark, anchor: event.data.mapping_start.anchor.map { String(cString: $0) })
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            let frame = frames.removeLast()
+            let children = finished[frame.firstChild...]
+            let node: Node
+            if frame.isMapping {
+                var pairs: [Pair] = []
+                pairs.reserveCapacity(children.count / 2)
+                var index = children.startIndex
+                while index + 1 < children.endIndex {
+                    pairs.append(Pair(key: children[index], value: children[index + 1]))
+                    index += 2
+                }
+                node = Node(.mapping(pairs), mark: frame.mark)
+            } else {
+                node = Node(.sequence(Array(children)), mark: frame.mark)
+            }
+            finished.removeSubrange(frame.firstChild...)
+            add(node, size: frame.size, anchor: frame.anchor)
+        case YAML_ALIAS_EVENT:
+            let name = String(cString: event.data.alias.anchor)
+            guard let target = anchors[name] else {
+                throw YAMLError(kind: .unknownAnchor, message: "alias *\(name) names no anchor defined before it", mark: mark)
+            }
+            expanded += target.size
+            if expanded > limits.maxAliasExpansion {
+                throw YAMLError(
+                    kind: .aliasExpansion,
+                    message: "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing the document",
+                    mark: mark)
+            }
+            var copy = target.node
+            copy.mark = mark
+            add(copy, size: target.size, anchor: nil)
+        default:
+            break  // stream and document boundaries carry nothing we keep
+        }
+    }
+
+    private mutating func push(isMapping: Bool, mark: Mark, anchor: String?) throws(YAMLError) {
+        guard frames.count < limits.maxDepth else {
+            throw YAMLError(kind: .tooDeep, message: "nesting deeper than \(limits.maxDepth) levels", mark: mark)
+        }
+        frames.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstChild: finished.count))
+    }
+
+    private mutating func add(_ node: Node, size: Int, anchor: String?) {
+        if let anchor { anchors[anchor] = (node, size) }
+        if frames.isEmpty {
+            root = node
+        } else {
+            frames[frames.count - 1].size += size
+            finished.append(node)
+        }
+    }
+}

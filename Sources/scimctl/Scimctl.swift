@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The scimctl command line: SCIM users and groups managed as code.
+@main
+struct Scimctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scimctl",
+        abstract: "Manage the users and groups of a SCIM 2.0 provider as code.",
+        discussion: """
+            Declare users and groups in YAML; 'validate' checks the files offline.
+            Exit codes: 0 success, 1 invalid input or error, 64 usage error.
+            """,
+        version: "0.1.0",
+        subcommands: [Validate.self]
+    )
+}
