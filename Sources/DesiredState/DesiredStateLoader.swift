@@ -104,10 +104,8 @@ public struct DesiredStateLoader: Sendable {
                 case .tooDeep: .tooDeep
                 case .multipleDocuments: .multipleDocuments
                 }
-            diagnostics.append(
-                Diagnostic(
-                    code, error.message,
-                    at: SourceLocation(file: file, line: error.mark.line, column: error.mark.column)))
+            let location = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
+            diagnostics.append(Diagnostic(code, Self.explain(error, in: bytes), at: location))
             return nil
         }
         guard let root else {
@@ -119,6 +117,32 @@ public struct DesiredStateLoader: Sendable {
         let contents = decoder.decode(root)
         diagnostics += decoder.diagnostics
         return contents
+    }
+
+    /// libyaml's message, with a plainer word for the mistakes people make most.
+    private static func explain(_ error: YAMLError, in bytes: [UInt8]) -> String {
+        guard error.kind == .syntax, let offset = byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
+            offset < bytes.count, bytes[offset] == UInt8(ascii: "\t")
+        else { return error.message }
+        return "a tab cannot indent YAML; indent with spaces (\(error.message))"
+    }
+
+    /// The byte offset of a 1-based line and character column.
+    private static func byteOffset(line: Int, column: Int, in bytes: [UInt8]) -> Int? {
+        var offset = 0
+        var currentLine = 1
+        while currentLine < line {
+            guard let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            offset = newline + 1
+            currentLine += 1
+        }
+        var characters = 1
+        while characters < column, offset < bytes.count {
+            offset += 1
+            while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
+            characters += 1
+        }
+        return offset
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or of the first NUL.

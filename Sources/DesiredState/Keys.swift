@@ -17,6 +17,9 @@ public struct MappingKeys: Sendable, Hashable {
 
     func slot(of key: String) -> Int? { slots[key] }
 
+    /// Where such a mapping sits, for messages: "in user", "at the top level".
+    var place: String { schemaDefinition == nil ? "at the top level" : "in \(name)" }
+
     /// Every kind of mapping in the format.
     public static let all: [MappingKeys] = [
         document, target, policy, safety, user, name, email, phoneNumber, enterprise, group,

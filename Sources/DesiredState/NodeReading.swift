@@ -70,12 +70,14 @@ struct NodeReader {
                 }
             } else if let secret = SecretKey(key) {
                 report(.secretInYAML, secret.message, at: pair.key)
+            } else if key == "<<" {
+                report(.unknownKey, "YAML merge keys ('<<') are not supported; write the keys out", at: pair.key)
             } else if let near = nearestKey(to: key, in: keys.keys) {
-                report(.unknownKey, "unknown key '\(key)' in \(keys.name); did you mean '\(near)'?", at: pair.key)
+                report(.unknownKey, "unknown key '\(key)' \(keys.place); did you mean '\(near)'?", at: pair.key)
             } else {
                 report(
                     .unknownKey,
-                    "unknown key '\(key)' in \(keys.name); expected one of: \(keys.keys.joined(separator: ", "))",
+                    "unknown key '\(key)' \(keys.place); expected one of: \(keys.keys.joined(separator: ", "))",
                     at: pair.key)
             }
         }

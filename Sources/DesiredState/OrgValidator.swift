@@ -72,7 +72,7 @@ struct OrgValidator {
             if let first = index[key] {
                 diagnostics.append(
                     Diagnostic(
-                        code, "\(what) '\(name.value)' is declared twice (names are compared ignoring case)",
+                        code, "\(what) '\(name.value)' is declared twice (compared ignoring case)",
                         at: name.location, notes: [.init("first declared here as '\(first.value)'", at: first.location)]))
             } else {
                 index[key] = name

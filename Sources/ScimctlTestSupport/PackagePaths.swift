@@ -1,0 +1,30 @@
+public import Foundation
+
+/// Paths inside this package, for tests: found from this file's own location, so they hold wherever
+/// the package is checked out.
+public enum PackagePaths {
+    /// The package root (the folder that holds Package.swift).
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // ScimctlTestSupport
+        .deletingLastPathComponent()  // Sources
+        .deletingLastPathComponent()
+
+    public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+    public static let examples = root.appendingPathComponent("examples")
+    public static let schema = root.appendingPathComponent("schema/scimctl.schema.json")
+
+    /// The Python interpreter of the test peers' virtual environment (`scripts/setup-peers` makes it), or
+    /// the one named by `SCIMCTL_PEERS_PYTHON`.
+    public static var peersPython: URL {
+        if let path = ProcessInfo.processInfo.environment["SCIMCTL_PEERS_PYTHON"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return root.appendingPathComponent(".venv-peers/bin/python3")
+    }
+
+    /// The names in `directory` (not hidden), sorted.
+    public static func entries(of directory: URL) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+}
