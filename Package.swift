@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DesiredStateTests",
-            dependencies: ["DesiredState", "ScimctlTestSupport"],
+            dependencies: ["DesiredState", "YAML", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -24,6 +24,9 @@ public struct SourceFiles: Sendable {
     public func bytes(of file: String) -> [UInt8]? {
         contents[file]
     }
+
+    /// The files read, sorted.
+    public var files: [String] { contents.keys.sorted() }
 }
 
 /// Reads YAML files and directories into a validated `DesiredState`.

@@ -66,16 +66,19 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     public var message: String
     public var location: SourceLocation
     public var notes: [Note]
+    /// The source line may hold a secret: renderers must not quote it.
+    public var redactsSource: Bool
 
     public init(
         _ code: DiagnosticCode, _ message: String, at location: SourceLocation, severity: Severity = .error,
-        notes: [Note] = []
+        notes: [Note] = [], redactsSource: Bool = false
     ) {
         self.code = code
         self.severity = severity
         self.message = message
         self.location = location
         self.notes = notes
+        self.redactsSource = redactsSource
     }
 
     /// Sorted by file, line and column; ties by code and message, so the order is stable.

@@ -21,7 +21,7 @@ public struct DiagnosticFormatter {
             let label = diagnostic.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;33")
             output += "\(paint("\(diagnostic.location):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
             // A line that holds a secret is never quoted.
-            if diagnostic.code != .secretInYAML { output += excerpt(at: diagnostic.location) }
+            if !diagnostic.redactsSource { output += excerpt(at: diagnostic.location) }
             for note in diagnostic.notes {
                 output += "\(paint("\(note.location):", "1")) \(paint("note:", "1;36")) \(note.message)\n"
                 output += excerpt(at: note.location)

@@ -65,7 +65,7 @@ struct DocumentDecoder {
         var target = Target(location: fields.location)
         if let node = fields["url"], let url = reader.string(node, "target.url") {
             if let problem = TargetURL.problem(url) {
-                reader.report(problem.code, problem.message, at: node)
+                reader.report(problem.code, problem.message, at: node, redactsSource: problem.code == .secretInYAML)
             } else {
                 target.url = Located(url, at: reader.location(node))
             }
@@ -82,7 +82,7 @@ struct DocumentDecoder {
                     .invalidValue,
                     "target.tokenEnv must be the name of an environment variable (letters, digits and '_', "
                         + "not starting with a digit), not the token itself",
-                    at: node)
+                    at: node, redactsSource: true)
             }
         }
         return target

@@ -43,9 +43,11 @@ struct NodeReader {
 
     mutating func report(
         _ code: DiagnosticCode, _ message: String, at node: Node, severity: Severity = .error,
-        notes: [Diagnostic.Note] = []
+        notes: [Diagnostic.Note] = [], redactsSource: Bool = false
     ) {
-        diagnostics.append(Diagnostic(code, message, at: location(node), severity: severity, notes: notes))
+        diagnostics.append(
+            Diagnostic(
+                code, message, at: location(node), severity: severity, notes: notes, redactsSource: redactsSource))
     }
 
     // MARK: Mappings
@@ -69,7 +71,7 @@ struct NodeReader {
                         notes: [.init("first given here", at: location(earlier.key))])
                 }
             } else if let secret = SecretKey(key) {
-                report(.secretInYAML, secret.message, at: pair.key)
+                report(.secretInYAML, secret.message, at: pair.key, redactsSource: true)
             } else if key == "<<" {
                 report(.unknownKey, "YAML merge keys ('<<') are not supported; write the keys out", at: pair.key)
             } else if let near = nearestKey(to: key, in: keys.keys) {

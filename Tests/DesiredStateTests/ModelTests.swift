@@ -1,0 +1,182 @@
+import DesiredState
+import Foundation
+import ScimctlTestSupport
+import Testing
+
+@Suite("Desired-state model")
+struct ModelTests {
+    private func load(_ name: String) throws -> DesiredState {
+        let path = PackagePaths.fixtures.appendingPathComponent("valid/\(name)").path
+        let loaded = DesiredStateLoader().load(paths: [path])
+        return try #require(loaded.state, "\(loaded.diagnostics)")
+    }
+
+    @Test("every attribute is read into the model with its location")
+    func everyAttribute() throws {
+        let state = try load("every-attribute.yaml")
+        let file = PackagePaths.fixtures.appendingPathComponent("valid/every-attribute.yaml").path
+        let target = try #require(state.target)
+        #expect(target.url?.value == "https://app.qase.io/scim/v2")
+        #expect(target.providerKind == .qase)
+        #expect(target.tokenVariable == "QASE_SCIM_TOKEN")
+        #expect(state.policy.unmanaged == .delete)
+        #expect(state.policy.unmanagedGroups == .delete)
+        #expect(state.policy.protect.map(\.value.text) == [
+            "owner@example.com", "*@break-glass.example.com", "svc-[a-z]?@example.com",
+        ])
+        #expect(state.safety.maxDestructive == 25)
+        #expect(state.safety.maxDestructivePercent == 12.5)
+        #expect(state.safety.approve.count == 1)
+
+        let alice = try #require(state.users.first { $0.userName.value == "alice@example.com" })
+        #expect(alice.userName.location == SourceLocation(file: file, line: 18, column: 15))
+        #expect(alice.location == SourceLocation(file: file, line: 18, column: 5))
+        #expect(alice.externalId.value == "E1001")
+        #expect(alice.previously.map(\.value) == ["alice.old@example.com", "a.nguyen@example.com"])
+        let name = try #require(alice.name.value)
+        #expect(name.givenName.value == "Alice")
+        #expect(name.middleName.value == "Thi")
+        #expect(name.formatted.value == "Dr. Alice Thi Nguyen, PhD")
+        #expect(name.givenName.location == SourceLocation(file: file, line: 22, column: 18))
+        #expect(alice.displayName.value == "Alice Nguyen")
+        #expect(alice.nickName.value == "Ali")
+        #expect(alice.title.value == "QA Lead")
+        #expect(alice.userType.value == "regular")
+        #expect(alice.preferredLanguage.value == "vi-VN")
+        #expect(alice.locale.value == "en-GB")
+        #expect(alice.timezone.value == "Europe/London")
+        #expect(alice.active.value == true)
+        let emails = try #require(alice.emails.value)
+        #expect(emails.map(\.value) == ["alice@example.com", "alice@home.example"])
+        #expect(emails.map(\.type) == ["work", "home"])
+        #expect(emails.map(\.primary) == [true, false])
+        #expect(alice.phoneNumbers.value?.first?.value == "+44 20 7946 0958")
+        let enterprise = try #require(alice.enterprise.value)
+        #expect(enterprise.employeeNumber.value == "1001")
+        #expect(enterprise.costCenter.value == "CC-42")
+        #expect(enterprise.organization.value == "Acme")
+        #expect(enterprise.division.value == "Engineering")
+        #expect(enterprise.department.value == "QA")
+        #expect(enterprise.manager.value == "owner@example.com")
+        #expect(alice.groups.map(\.value) == ["qaseUsers"])
+        #expect(alice.expires?.value == CalendarDay("2027-03-31"))
+        #expect(alice.deleteAfter?.value.description == "2027-06-30")
+
+        let group = try #require(state.groups.first)
+        #expect(group.displayName.value == "qaseUsers")
+        #expect(group.externalId.value == "G-1")
+        #expect(group.previously.map(\.value) == ["qase-users"])
+        #expect(group.members.map(\.value) == ["owner@example.com", "leads"])
+    }
+
+    @Test("omitted attributes stay unmanaged; explicit null clears")
+    func nullClears() throws {
+        let bob = try #require(try load("null-clears.yaml").users.first)
+        #expect(bob.title == .cleared(at: try #require(bob.title.location)))
+        #expect(bob.displayName.isDeclared && bob.displayName.value == nil)
+        #expect(bob.name.isDeclared && bob.name.value == nil)
+        #expect(bob.emails.isDeclared && bob.emails.value == nil)
+        #expect(bob.enterprise.value?.department.isDeclared == true)
+        #expect(bob.enterprise.value?.department.value == nil)
+        #expect(bob.enterprise.value?.costCenter == .omitted)
+        #expect(bob.nickName == .omitted)
+        #expect(bob.active == .omitted)
+        #expect(bob.groups.isEmpty)
+        #expect(bob.expires == nil)
+    }
+
+    @Test("directories are searched recursively, sorted, and merged; hidden entries are skipped")
+    func directories() throws {
+        let state = try load("split-org")
+        let relative = state.files.map { $0.replacingOccurrences(of: PackagePaths.fixtures.path + "/valid/", with: "") }
+        #expect(relative == ["split-org/groups.yml", "split-org/people/qa.yaml", "split-org/settings.yaml"])
+        #expect(state.target?.url?.value == "http://127.0.0.1:18080/v2")
+        #expect(state.policy.unmanaged == .ignore)
+        #expect(state.users.map(\.userName.value) == ["alice@example.com", "bob@example.com"])
+        let hidden = DesiredStateLoader().load(
+            paths: [PackagePaths.fixtures.appendingPathComponent("invalid/no-yaml-files").path])
+        #expect(hidden.diagnostics.map(\.code) == [.noYAMLFiles])
+    }
+
+    @Test("aliases share values between users")
+    func aliases() throws {
+        let users = try load("anchors-and-aliases.yaml").users
+        #expect(users.map { $0.enterprise.value?.department.value } == ["QA", "QA"])
+        #expect(users.map { $0.groups.map(\.value) } == [["qaseUsers"], ["qaseUsers"]])
+    }
+
+    @Test("defaults apply when policy, safety and target are not declared")
+    func defaults() throws {
+        let state = try load("minimal.yaml")
+        #expect(state.target == nil)
+        #expect(state.policy.unmanaged == .deactivate)
+        #expect(state.policy.unmanagedGroups == .ignore)
+        #expect(state.safety.maxDestructive == 10)
+        #expect(state.safety.maxDestructivePercent == 10)
+    }
+
+    @Test("a file over the size limit is refused before it is parsed")
+    func sizeLimit() throws {
+        let path = PackagePaths.examples.appendingPathComponent("org.yaml").path
+        let loaded = DesiredStateLoader(maxFileSize: 1024).load(paths: [path])
+        #expect(loaded.state == nil)
+        #expect(loaded.diagnostics.map(\.code) == [.fileTooLarge])
+    }
+
+    @Test("a path that does not exist is reported, not skipped")
+    func missingPath() {
+        let loaded = DesiredStateLoader().load(paths: ["/nonexistent/org.yaml"])
+        #expect(loaded.state == nil)
+        #expect(loaded.diagnostics.map(\.code) == [.fileUnreadable])
+    }
+}
+
+@Suite("Value shapes")
+struct ValueShapeTests {
+    @Test(
+        "protect globs match userNames ignoring case",
+        arguments: [
+            ("owner@example.com", "OWNER@example.com", true),
+            ("*@break-glass.example.com", "ops1@break-glass.example.com", true),
+            ("*@break-glass.example.com", "ops1@example.com", false),
+            ("svc-?@example.com", "svc-a@example.com", true),
+            ("svc-?@example.com", "svc-ab@example.com", false),
+            ("svc-[a-c]*", "svc-b-42", true),
+            ("svc-[!a-c]*", "svc-b-42", false),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXbYY", false),
+            ("\\*literal", "*literal", true),
+            ("\\*literal", "xliteral", false),
+            ("*", "", true),
+        ])
+    func glob(pattern: String, name: String, matches: Bool) throws {
+        #expect(try GlobPattern(pattern).matches(name) == matches)
+    }
+
+    @Test("invalid globs say why", arguments: ["", "[abc", "trailing\\", "[z-a]"])
+    func invalidGlob(pattern: String) {
+        #expect(throws: GlobPattern.Invalid.self) { try GlobPattern(pattern) }
+    }
+
+    @Test("calendar days are strict YYYY-MM-DD and real")
+    func days() {
+        #expect(CalendarDay("2028-02-29") != nil)
+        #expect(CalendarDay("2027-02-29") == nil)
+        #expect(CalendarDay("2100-02-29") == nil)
+        #expect(CalendarDay("2000-02-29") != nil)
+        #expect(CalendarDay("2027-4-01") == nil)
+        #expect(CalendarDay("2027-04-31") == nil)
+        #expect(CalendarDay("27-04-01") == nil)
+        #expect(CalendarDay("2027-03-31")! < CalendarDay("2027-04-01")!)
+    }
+
+    @Test("email addresses", arguments: [
+        ("alice@example.com", true), ("a.b+tag@sub.example.co.uk", true), ("zoë@exämple.com", true),
+        ("alice", false), ("alice@", false), ("@example.com", false), ("alice@@example.com", false),
+        ("alice@example", false), (".alice@example.com", false), ("al..ice@example.com", false),
+        ("alice@-example.com", false), ("alice smith@example.com", false),
+    ])
+    func email(address: String, valid: Bool) {
+        #expect(EmailAddress.isValid(address) == valid)
+    }
+}
