@@ -91,8 +91,13 @@ public struct DesiredStateLoader: Sendable {
 
     private func decode(_ bytes: [UInt8], file: String, diagnostics: inout [Diagnostic]) -> FileContents? {
         let limits = YAMLLimits(maxAliasExpansion: maxAliasExpansion)
+        var decoder = DocumentDecoder(file: file)
         let parsed = bytes.withUnsafeBytes { buffer in
-            Result { () throws(YAMLError) in try YAMLReader.read(buffer, limits: limits) }
+            Result { () throws(YAMLError) in
+                try YAMLReader.read(buffer, limits: limits, streaming: DocumentDecoder.streamedKeys) { key, item in
+                    decoder.decodeItem(of: key, item)
+                }
+            }
         }
         let root: Node?
         switch parsed {
@@ -116,7 +121,6 @@ public struct DesiredStateLoader: Sendable {
                 Diagnostic(.emptyFile, "the file is empty; a desired-state file starts with 'version: 1'", at: .file(file)))
             return nil
         }
-        var decoder = DocumentDecoder(file: file)
         let contents = decoder.decode(root)
         diagnostics += decoder.diagnostics
         return contents

@@ -20,6 +20,7 @@ struct DocumentDecoder {
 
     var diagnostics: [Diagnostic] { reader.diagnostics }
 
+    /// Decodes the rest of the document; items already passed to `decodeItem` are included.
     mutating func decode(_ root: Node) -> FileContents {
         var contents = FileContents()
         guard let fields = reader.fields(root, as: .document, what: "the file") else { return contents }
@@ -31,17 +32,29 @@ struct DocumentDecoder {
         contents.target = fields["target"].flatMap { target($0) }
         contents.policy = fields["policy"].flatMap { policy($0) }
         contents.safety = fields["safety"].flatMap { safety($0) }
-        if let node = fields["users"] {
-            let items = reader.list(node, "users")
-            contents.users.reserveCapacity(items.count)
-            for item in items {
-                if let user = user(item) { contents.users.append(user) }
-            }
-        }
-        if let node = fields["groups"] {
-            contents.groups = reader.list(node, "groups").compactMap { group($0) }
+        contents.users = users
+        contents.groups = groups
+        for key in Self.streamedKeys {
+            guard let node = fields[key] else { continue }
+            for item in reader.list(node, key) { decodeItem(of: key, item) }
         }
         return contents
+    }
+
+    /// The top-level lists whose items the reader hands over one by one (see `decodeItem`).
+    static let streamedKeys: Set<String> = ["users", "groups"]
+
+    private var users: [DesiredUser] = []
+    private var groups: [DesiredGroup] = []
+
+    /// Decodes one item of `users` or `groups` as soon as the reader has it, so that the nodes of a large
+    /// file are never all held at once.
+    mutating func decodeItem(of key: String, _ node: Node) {
+        if key == "users" {
+            if let user = user(node) { users.append(user) }
+        } else if let group = group(node) {
+            groups.append(group)
+        }
     }
 
     private mutating func version(_ node: Node) -> Located<Int>? {

@@ -6,16 +6,41 @@ public struct MappingKeys: Sendable, Hashable {
     /// Where the mapping is described in the JSON Schema: nil for the document root, else a `$defs` name.
     public let schemaDefinition: String?
     public let keys: [String]
-    private let slots: [String: Int]
+    /// Slots by a cheap hash of (length, first byte, last byte), open addressing; see `slot(of:)`.
+    private let table: [Int8]
 
     init(_ name: String, schemaDefinition: String?, keys: [String]) {
         self.name = name
         self.schemaDefinition = schemaDefinition
         self.keys = keys
-        self.slots = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+        var table = [Int8](repeating: -1, count: Self.tableSize)
+        for (slot, key) in keys.enumerated() {
+            var bucket = Self.bucket(key)
+            while table[bucket] >= 0 { bucket = (bucket + 1) & (Self.tableSize - 1) }
+            table[bucket] = Int8(slot)
+        }
+        self.table = table
     }
 
-    func slot(of key: String) -> Int? { slots[key] }
+    private static let tableSize = 64
+
+    private static func bucket(_ key: String) -> Int {
+        let utf8 = key.utf8
+        let hash = utf8.count &* 31 &+ Int(utf8.first ?? 0) &* 7 &+ Int(utf8.last ?? 0)
+        return hash & (tableSize - 1)
+    }
+
+    /// The slot of `key`, or nil for a key this mapping does not accept. Called for every key of every
+    /// mapping, so it avoids hashing whole strings.
+    func slot(of key: String) -> Int? {
+        var bucket = Self.bucket(key)
+        while table[bucket] >= 0 {
+            let slot = Int(table[bucket])
+            if keys[slot] == key { return slot }
+            bucket = (bucket + 1) & (Self.tableSize - 1)
+        }
+        return nil
+    }
 
     /// Where such a mapping sits, for messages: "in user", "at the top level".
     var place: String { schemaDefinition == nil ? "at the top level" : "in \(name)" }

@@ -191,7 +191,7 @@ public struct DesiredUser: Sendable, Hashable {
     public var externalId: Declared<String> = .omitted
     /// Earlier userNames, so a rename is an update and never a delete plus a create.
     public var previously: [Located<String>] = []
-    public var name: Declared<PersonName> = .omitted
+    @OutOfLine public var name: Declared<PersonName> = .omitted
     public var displayName: Declared<String> = .omitted
     public var nickName: Declared<String> = .omitted
     public var title: Declared<String> = .omitted
@@ -203,7 +203,7 @@ public struct DesiredUser: Sendable, Hashable {
     public var active: Declared<Bool> = .omitted
     public var emails: Declared<[ContactValue]> = .omitted
     public var phoneNumbers: Declared<[ContactValue]> = .omitted
-    public var enterprise: Declared<EnterpriseAttributes> = .omitted
+    @OutOfLine public var enterprise: Declared<EnterpriseAttributes> = .omitted
     /// Groups this user belongs to (unioned with the groups' own member lists).
     public var groups: [Located<String>] = []
     /// Deactivated from this day on.

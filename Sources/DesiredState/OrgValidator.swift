@@ -3,7 +3,7 @@
 struct OrgValidator {
     private(set) var diagnostics: [Diagnostic] = []
 
-    mutating func merge(_ files: [(path: String, contents: FileContents)]) -> DesiredState {
+    mutating func merge(_ files: consuming [(path: String, contents: FileContents)]) -> DesiredState {
         var state = DesiredState(files: files.map(\.path))
         var targetAt: SourceLocation?
         var policyAt: SourceLocation?
@@ -18,8 +18,9 @@ struct OrgValidator {
             if let safety = contents.safety, let location = safety.location {
                 if once("safety", at: location, first: &safetyAt) { state.safety = safety }
             }
-            state.users.append(contentsOf: contents.users)
-            state.groups.append(contentsOf: contents.groups)
+            // The first file's arrays are taken as they are, not copied.
+            if state.users.isEmpty { state.users = contents.users } else { state.users += contents.users }
+            if state.groups.isEmpty { state.groups = contents.groups } else { state.groups += contents.groups }
         }
         check(&state)
         return state

@@ -41,7 +41,8 @@ struct ProviderRules {
 
     func check(_ users: [DesiredUser], into diagnostics: inout [Diagnostic]) {
         let profile = "the \(provider.rawValue) provider"
-        for user in users {
+        for index in users.indices {
+            let user = users[index]
             if userNameIsEmail, !EmailAddress.isValid(user.userName.value) {
                 diagnostics.append(
                     Diagnostic(

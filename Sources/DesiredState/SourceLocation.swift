@@ -2,13 +2,24 @@
 /// meant, e.g. a file that cannot be read).
 public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String
-    public var line: Int
-    public var column: Int
+    // 32-bit storage: every declared attribute carries a location, so this is kept small.
+    private var storedLine: Int32
+    private var storedColumn: Int32
+
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
+
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
 
     public init(file: String, line: Int, column: Int) {
         self.file = file
-        self.line = line
-        self.column = column
+        self.storedLine = Int32(clamping: line)
+        self.storedColumn = Int32(clamping: column)
     }
 
     /// The whole file, with no position in it.
@@ -63,4 +74,30 @@ public enum Declared<Value: Sendable & Hashable>: Sendable, Hashable {
         case .cleared(let location), .set(_, let location): location
         }
     }
+}
+
+/// Keeps a large, often omitted attribute (a name, the enterprise extension) out of line, so that
+/// `DesiredUser` stays small: 100,000 users are copied and scanned by value.
+@propertyWrapper
+public struct OutOfLine<Value: Sendable & Hashable>: Sendable, Hashable {
+    /// Immutable, so sharing it between copies is safe; a write replaces it.
+    private final class Box: Sendable {
+        let value: Declared<Value>
+        init(_ value: Declared<Value>) { self.value = value }
+    }
+
+    /// nil for `.omitted`, the common case, which then costs no allocation.
+    private var box: Box?
+
+    public init(wrappedValue: Declared<Value>) {
+        box = wrappedValue.isDeclared ? Box(wrappedValue) : nil
+    }
+
+    public var wrappedValue: Declared<Value> {
+        get { box?.value ?? .omitted }
+        set { box = newValue.isDeclared ? Box(newValue) : nil }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.wrappedValue == rhs.wrappedValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(wrappedValue) }
 }

@@ -97,6 +97,16 @@ extension Scalar {
             return .string(value)
         }
         guard style == .plain || tag != nil else { return .string(value) }
+        // Most plain scalars are words: only these first characters can start a null, bool or number.
+        guard let first = value.utf8.first else { return .null }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+            UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+            UInt8(ascii: "f"), UInt8(ascii: "F"):
+            break
+        default:
+            return .string(value)
+        }
         switch value {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)

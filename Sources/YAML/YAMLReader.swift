@@ -45,6 +45,27 @@ public enum YAMLReader {
     public static func read(_ bytes: UnsafeRawBufferPointer, limits: YAMLLimits = YAMLLimits()) throws(YAMLError)
         -> Node?
     {
+        try read(bytes, limits: limits, streaming: [], onItem: { _, _ in })
+    }
+
+    /// Parses `bytes` (UTF-8), handing each item of the top-level sequences named in `streaming` to
+    /// `onItem` as soon as it is complete instead of keeping it in the tree: those sequences come back
+    /// empty. A large file of users then never holds all its nodes at once.
+    public static func read(
+        _ bytes: UnsafeRawBufferPointer, limits: YAMLLimits = YAMLLimits(), streaming keys: Set<String>,
+        onItem: (_ key: String, _ item: Node) -> Void
+    ) throws(YAMLError) -> Node? {
+        let result = withoutActuallyEscaping(onItem) { sink in
+            Result { () throws(YAMLError) in
+                try parse(bytes, builder: TreeBuilder(limits: limits, streaming: keys, sink: sink))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer, builder: consuming TreeBuilder) throws(YAMLError)
+        -> Node?
+    {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             throw YAMLError(kind: .syntax, message: "libyaml could not be initialised", mark: Mark(line: 1, column: 1))
@@ -57,7 +78,7 @@ public enum YAMLReader {
             yaml_parser_set_input_string(&parser, &empty, 0)
         }
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-        var builder = TreeBuilder(limits: limits)
+        var builder = builder
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
@@ -104,9 +125,13 @@ private struct TreeBuilder {
         var firstChild: Int
         /// Nodes in this subtree, aliases counted by what they expand to.
         var size = 1
+        /// For a streamed top-level sequence: the key it is the value of.
+        var streamedKey: String?
     }
 
     let limits: YAMLLimits
+    private let streaming: Set<String>
+    private let sink: (String, Node) -> Void
     private(set) var root: Node?
     private var frames: [Frame] = []
     private var finished: [Node] = []
@@ -115,8 +140,10 @@ private struct TreeBuilder {
     private var expanded = 0
     private var documents = 0
 
-    init(limits: YAMLLimits) {
+    init(limits: YAMLLimits, streaming: Set<String>, sink: @escaping (String, Node) -> Void) {
         self.limits = limits
+        self.streaming = streaming
+        self.sink = sink
     }
 
     mutating func consume(_ event: yaml_event_t) throws(YAMLError) {
@@ -149,20 +176,8 @@ private struct TreeBuilder {
             try push(isMapping: true, mark: mark, anchor: event.data.mapping_start.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = frames.removeLast()
-            let children = finished[frame.firstChild...]
-            let node: Node
-            if frame.isMapping {
-                var pairs: [Pair] = []
-                pairs.reserveCapacity(children.count / 2)
-                var index = children.startIndex
-                while index + 1 < children.endIndex {
-                    pairs.append(Pair(key: children[index], value: children[index + 1]))
-                    index += 2
-                }
-                node = Node(.mapping(pairs), mark: frame.mark)
-            } else {
-                node = Node(.sequence(Array(children)), mark: frame.mark)
-            }
+            let node = collection(frame)
+            // Only now, with no slice of `finished` alive, can its tail be removed in place.
             finished.removeSubrange(frame.firstChild...)
             add(node, size: frame.size, anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
@@ -185,11 +200,39 @@ private struct TreeBuilder {
         }
     }
 
+    /// The finished collection of `frame`, from its children at the end of `finished`. Reads them by index,
+    /// so no slice keeps `finished`'s buffer shared (which would make the removal that follows copy it).
+    private func collection(_ frame: Frame) -> Node {
+        let range = frame.firstChild..<finished.count
+        if frame.isMapping {
+            var pairs: [Pair] = []
+            pairs.reserveCapacity(range.count / 2)
+            var index = range.lowerBound
+            while index + 1 < range.upperBound {
+                pairs.append(Pair(key: finished[index], value: finished[index + 1]))
+                index += 2
+            }
+            return Node(.mapping(pairs), mark: frame.mark)
+        }
+        var items: [Node] = []
+        items.reserveCapacity(range.count)
+        for index in range { items.append(finished[index]) }
+        return Node(.sequence(items), mark: frame.mark)
+    }
+
     private mutating func push(isMapping: Bool, mark: Mark, anchor: String?) throws(YAMLError) {
         guard frames.count < limits.maxDepth else {
             throw YAMLError(kind: .tooDeep, message: "nesting deeper than \(limits.maxDepth) levels", mark: mark)
         }
-        frames.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstChild: finished.count))
+        var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstChild: finished.count)
+        // A sequence that is the value of a top-level key: the root mapping is the only open frame and
+        // its last finished child is the pending key.
+        if !isMapping, !streaming.isEmpty, frames.count == 1, let root = frames.first, root.isMapping,
+            (finished.count - root.firstChild) % 2 == 1, let key = finished.last?.scalar?.value, streaming.contains(key)
+        {
+            frame.streamedKey = key
+        }
+        frames.append(frame)
     }
 
     private mutating func add(_ node: Node, size: Int, anchor: String?) {
@@ -198,7 +241,11 @@ private struct TreeBuilder {
             root = node
         } else {
             frames[frames.count - 1].size += size
-            finished.append(node)
+            if let key = frames[frames.count - 1].streamedKey {
+                sink(key, node)
+            } else {
+                finished.append(node)
+            }
         }
     }
 }
