@@ -36,9 +36,13 @@ public struct DesiredStateLoader: Sendable {
     /// The most nodes YAML aliases may add by expansion in one file.
     public var maxAliasExpansion: Int
 
-    public init(maxFileSize: Int = 64 << 20, maxAliasExpansion: Int = 100_000) {
+    /// Files at least this large are decoded on a second thread while they are parsed.
+    public var parallelDecodingThreshold: Int
+
+    public init(maxFileSize: Int = 64 << 20, maxAliasExpansion: Int = 100_000, parallelDecodingThreshold: Int = 1 << 20) {
         self.maxFileSize = maxFileSize
         self.maxAliasExpansion = maxAliasExpansion
+        self.parallelDecodingThreshold = parallelDecodingThreshold
     }
 
     /// Loads `paths` (files, or directories searched for `*.yaml` / `*.yml`), merges and validates them.
@@ -92,13 +96,19 @@ public struct DesiredStateLoader: Sendable {
     private func decode(_ bytes: [UInt8], file: String, diagnostics: inout [Diagnostic]) -> FileContents? {
         let limits = YAMLLimits(maxAliasExpansion: maxAliasExpansion)
         var decoder = DocumentDecoder(file: file)
+        let pipeline = bytes.count >= parallelDecodingThreshold ? DecodingPipeline(decoder: decoder) : nil
         let parsed = bytes.withUnsafeBytes { buffer in
             Result { () throws(YAMLError) in
                 try YAMLReader.read(buffer, limits: limits, streaming: DocumentDecoder.streamedKeys) { key, item in
-                    decoder.decodeItem(of: key, item)
+                    if let pipeline {
+                        pipeline.add(key: key, item: item)
+                    } else {
+                        decoder.decodeItem(of: key, item)
+                    }
                 }
             }
         }
+        if let pipeline { decoder = pipeline.finish() }
         let root: Node?
         switch parsed {
         case .success(let node):

@@ -40,8 +40,9 @@ struct OrgValidator {
     }
 
     private mutating func check(_ state: inout DesiredState) {
-        let users = unique(state.users.map(\.userName), code: .duplicateUser, what: "userName")
-        let groups = unique(state.groups.map(\.displayName), code: .duplicateGroup, what: "group displayName")
+        // Closures rather than key paths: a key-path projection copies each 700-byte user first.
+        let users = unique(state.users.map { $0.userName }, code: .duplicateUser, what: "userName")
+        let groups = unique(state.groups.map { $0.displayName }, code: .duplicateGroup, what: "group displayName")
         _ = unique(state.users.compactMap(externalId), code: .duplicateExternalId, what: "user externalId")
         _ = unique(state.groups.compactMap(externalId), code: .duplicateExternalId, what: "group externalId")
         let oldUserNames = previousNames(state.users.map { ($0.userName, $0.previously) }, current: users, what: "userName")
@@ -123,8 +124,10 @@ struct OrgValidator {
             }
             return ""
         }
-        // Members a group gets from users' own `groups` lists, so the union can be checked for repeats.
+        // Members a group gets from users' own `groups` lists, kept only for groups that also list members,
+        // so the union can be checked for repeats.
         var fromUsers: [String: [Located<String>]] = [:]
+        let listingGroups = Set(state.groups.lazy.filter { !$0.members.isEmpty }.map { $0.displayName.value.caseFolded })
         for user in state.users {
             if case .set(let manager, let location) = user.enterprise.value?.manager ?? .omitted {
                 let key = manager.caseFolded
@@ -144,7 +147,7 @@ struct OrgValidator {
                         Diagnostic(
                             .unknownGroup, "group '\(group.value)' is not a declared group\(renamed(key))",
                             at: group.location))
-                } else {
+                } else if listingGroups.contains(key) {
                     fromUsers[key, default: []].append(Located(user.userName.value, at: group.location))
                 }
             }

@@ -41,8 +41,7 @@ struct ProviderRules {
 
     func check(_ users: [DesiredUser], into diagnostics: inout [Diagnostic]) {
         let profile = "the \(provider.rawValue) provider"
-        for index in users.indices {
-            let user = users[index]
+        for user in users {
             if userNameIsEmail, !EmailAddress.isValid(user.userName.value) {
                 diagnostics.append(
                     Diagnostic(

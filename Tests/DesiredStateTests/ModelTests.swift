@@ -180,3 +180,49 @@ struct ValueShapeTests {
         #expect(EmailAddress.isValid(address) == valid)
     }
 }
+
+@Suite("Parallel decoding")
+struct ParallelDecodingTests {
+    /// An org of `count` users in 20 groups, with one duplicate userName near the end and one unknown group.
+    private func org(users count: Int) throws -> URL {
+        var text = "version: 1\nusers:\n"
+        for index in 0..<count {
+            text += "  - userName: user\(index)@example.com\n    externalId: E\(index)\n"
+            text += "    name: {givenName: Given\(index), familyName: Family}\n    groups: [team-\(index % 20)]\n"
+        }
+        text += "  - userName: USER\(count - 3)@example.com\n    groups: [team-404]\n"
+        text += "groups:\n" + (0..<20).map { "  - displayName: team-\($0)\n" }.joined()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-parallel-\(UUID()).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test("decoding on a second thread gives exactly what decoding in line gives")
+    func sameResult() throws {
+        let file = try org(users: 5_000)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let inline = DesiredStateLoader(parallelDecodingThreshold: .max).load(paths: [file.path])
+        let parallel = DesiredStateLoader(parallelDecodingThreshold: 0).load(paths: [file.path])
+        #expect(inline.diagnostics.map(\.code) == [.duplicateUser, .unknownGroup])
+        #expect(parallel.diagnostics == inline.diagnostics)
+        let valid = DesiredStateLoader(parallelDecodingThreshold: 0).load(
+            paths: [PackagePaths.fixtures.appendingPathComponent("valid/every-attribute.yaml").path])
+        let validInline = DesiredStateLoader(parallelDecodingThreshold: .max).load(
+            paths: [PackagePaths.fixtures.appendingPathComponent("valid/every-attribute.yaml").path])
+        #expect(valid.state != nil)
+        #expect(valid.state == validInline.state)
+    }
+
+    @Test("a syntax error part-way through a parallel decode is reported, and the worker stops")
+    func syntaxErrorMidway() throws {
+        let file = try org(users: 3_000)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("  - displayName: [unclosed\n".utf8))
+        try handle.close()
+        let loaded = DesiredStateLoader(parallelDecodingThreshold: 0).load(paths: [file.path])
+        #expect(loaded.state == nil)
+        #expect(loaded.diagnostics.map(\.code) == [.yamlSyntax])
+    }
+}
