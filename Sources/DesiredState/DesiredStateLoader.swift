@@ -39,7 +39,8 @@ public struct DesiredStateLoader: Sendable {
     /// Files at least this large are decoded on a second thread while they are parsed.
     public var parallelDecodingThreshold: Int
 
-    public init(maxFileSize: Int = 64 << 20, maxAliasExpansion: Int = 100_000, parallelDecodingThreshold: Int = 1 << 20) {
+    public init(maxFileSize: Int = 64 << 20, maxAliasExpansion: Int = 100_000, parallelDecodingThreshold: Int = 1 << 20)
+    {
         self.maxFileSize = maxFileSize
         self.maxAliasExpansion = maxAliasExpansion
         self.parallelDecodingThreshold = parallelDecodingThreshold
@@ -128,7 +129,8 @@ public struct DesiredStateLoader: Sendable {
         }
         guard let root else {
             diagnostics.append(
-                Diagnostic(.emptyFile, "the file is empty; a desired-state file starts with 'version: 1'", at: .file(file)))
+                Diagnostic(
+                    .emptyFile, "the file is empty; a desired-state file starts with 'version: 1'", at: .file(file)))
             return nil
         }
         let contents = decoder.decode(root)
@@ -138,7 +140,8 @@ public struct DesiredStateLoader: Sendable {
 
     /// libyaml's message, with a plainer word for the mistakes people make most.
     private static func explain(_ error: YAMLError, in bytes: [UInt8]) -> String {
-        guard error.kind == .syntax, let offset = byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
+        guard error.kind == .syntax,
+            let offset = byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
             offset < bytes.count, bytes[offset] == UInt8(ascii: "\t")
         else { return error.message }
         return "a tab cannot indent YAML; indent with spaces (\(error.message))"
@@ -235,14 +238,16 @@ enum YAMLFileFinder {
                     if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
                         let full = base == "." ? relative : base + "/" + relative
                         var entryIsDirectory: ObjCBool = false
-                        if manager.fileExists(atPath: full, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue {
+                        if manager.fileExists(atPath: full, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue
+                        {
                             inDirectory.append(full)
                         }
                     }
                 }
             }
             if inDirectory.isEmpty {
-                diagnostics.append(Diagnostic(.noYAMLFiles, "no *.yaml or *.yml files in this directory", at: .file(path)))
+                diagnostics.append(
+                    Diagnostic(.noYAMLFiles, "no *.yaml or *.yml files in this directory", at: .file(path)))
             }
             found += inDirectory.sorted()
         }

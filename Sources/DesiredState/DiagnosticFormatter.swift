@@ -19,7 +19,8 @@ public struct DiagnosticFormatter {
         var output = ""
         for diagnostic in diagnostics {
             let label = diagnostic.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;33")
-            output += "\(paint("\(diagnostic.location):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
+            output +=
+                "\(paint("\(diagnostic.location):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
             // A line that holds a secret is never quoted.
             if !diagnostic.redactsSource { output += excerpt(at: diagnostic.location) }
             for note in diagnostic.notes {

@@ -242,7 +242,9 @@ struct DocumentDecoder {
             else { continue }
             var contact = ContactValue(value: value.value, location: fields.location)
             if let node = fields["type"], let type = reader.string(node, "\(what) type") { contact.type = type }
-            if let node = fields["primary"], let isPrimary = reader.bool(node, "primary") { contact.primary = isPrimary }
+            if let node = fields["primary"], let isPrimary = reader.bool(node, "primary") {
+                contact.primary = isPrimary
+            }
             if let earlier = values.first(where: { $0.value.caseFolded == contact.value.caseFolded }) {
                 reader.report(
                     .invalidValue, "'\(contact.value)' is listed twice in \(what)", at: valueNode,
@@ -292,6 +294,9 @@ struct DocumentDecoder {
         guard text.hasPrefix("sha256:") else { return false }
         let hex = text.utf8.dropFirst(7)
         return hex.count == 64
-            && hex.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+            && hex.allSatisfy {
+                ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                    || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
+            }
     }
 }

@@ -107,7 +107,8 @@ struct NodeReader {
             return value
         case .int, .float, .bool:
             report(
-                .wrongType, "\(what) must be a string, found \(describe(node)); quote it: \"\(scalar.value)\"", at: node)
+                .wrongType, "\(what) must be a string, found \(describe(node)); quote it: \"\(scalar.value)\"", at: node
+            )
         case .null:
             report(.wrongType, "\(what) must be a string, found null", at: node)
         }
@@ -163,7 +164,8 @@ struct NodeReader {
             return nil
         }
         guard range.contains(value) else {
-            report(.outOfRange, "\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(value)", at: node)
+            report(
+                .outOfRange, "\(what) must be from \(range.lowerBound) to \(range.upperBound), not \(value)", at: node)
             return nil
         }
         return value
@@ -266,7 +268,8 @@ struct SecretKey {
                 "'\(key)': a token never goes in YAML (the files live in git); put it in the environment variable "
                 + "named by target.tokenEnv (default SCIM_TOKEN), or pass --token-file"
         } else if folded.contains("password") || folded.contains("secret") {
-            message = "'\(key)': secrets never go in YAML (the files live in git), and scimctl does not manage passwords"
+            message =
+                "'\(key)': secrets never go in YAML (the files live in git), and scimctl does not manage passwords"
         } else {
             return nil
         }

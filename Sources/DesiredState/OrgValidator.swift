@@ -45,7 +45,8 @@ struct OrgValidator {
         let groups = unique(state.groups.map { $0.displayName }, code: .duplicateGroup, what: "group displayName")
         _ = unique(state.users.compactMap(externalId), code: .duplicateExternalId, what: "user externalId")
         _ = unique(state.groups.compactMap(externalId), code: .duplicateExternalId, what: "group externalId")
-        let oldUserNames = previousNames(state.users.map { ($0.userName, $0.previously) }, current: users, what: "userName")
+        let oldUserNames = previousNames(
+            state.users.map { ($0.userName, $0.previously) }, current: users, what: "userName")
         let oldGroupNames = previousNames(
             state.groups.map { ($0.displayName, $0.previously) }, current: groups, what: "displayName")
         checkReferences(state, users: users, groups: groups, oldUserNames: oldUserNames, oldGroupNames: oldGroupNames)
@@ -75,7 +76,8 @@ struct OrgValidator {
                 diagnostics.append(
                     Diagnostic(
                         code, "\(what) '\(name.value)' is declared twice (compared ignoring case)",
-                        at: name.location, notes: [.init("first declared here as '\(first.value)'", at: first.location)]))
+                        at: name.location, notes: [.init("first declared here as '\(first.value)'", at: first.location)]
+                    ))
             } else {
                 index[key] = name
             }
@@ -127,7 +129,8 @@ struct OrgValidator {
         // Members a group gets from users' own `groups` lists, kept only for groups that also list members,
         // so the union can be checked for repeats.
         var fromUsers: [String: [Located<String>]] = [:]
-        let listingGroups = Set(state.groups.lazy.filter { !$0.members.isEmpty }.map { $0.displayName.value.caseFolded })
+        let listingGroups = Set(
+            state.groups.lazy.filter { !$0.members.isEmpty }.map { $0.displayName.value.caseFolded })
         for user in state.users {
             if case .set(let manager, let location) = user.enterprise.value?.manager ?? .omitted {
                 let key = manager.caseFolded

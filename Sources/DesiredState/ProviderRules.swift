@@ -45,7 +45,8 @@ struct ProviderRules {
             if userNameIsEmail, !EmailAddress.isValid(user.userName.value) {
                 diagnostics.append(
                     Diagnostic(
-                        .providerLimit, "\(profile) needs userName to be an email address, not '\(user.userName.value)'",
+                        .providerLimit,
+                        "\(profile) needs userName to be an email address, not '\(user.userName.value)'",
                         at: user.userName.location))
             }
             let name = user.name.value

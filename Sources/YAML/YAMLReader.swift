@@ -169,7 +169,9 @@ private struct TreeBuilder {
                 default: .plain
                 }
             let tag = data.tag.map { String(cString: $0) }
-            add(Node(.scalar(Scalar(value, style: style, tag: tag)), mark: mark), size: 1, anchor: data.anchor.map { String(cString: $0) })
+            add(
+                Node(.scalar(Scalar(value, style: style, tag: tag)), mark: mark), size: 1,
+                anchor: data.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_START_EVENT:
             try push(isMapping: false, mark: mark, anchor: event.data.sequence_start.anchor.map { String(cString: $0) })
         case YAML_MAPPING_START_EVENT:
@@ -183,7 +185,8 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let target = anchors[name] else {
-                throw YAMLError(kind: .unknownAnchor, message: "alias *\(name) names no anchor defined before it", mark: mark)
+                throw YAMLError(
+                    kind: .unknownAnchor, message: "alias *\(name) names no anchor defined before it", mark: mark)
             }
             expanded += target.size
             if expanded > limits.maxAliasExpansion {

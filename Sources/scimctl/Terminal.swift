@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Where output goes: stdout carries only the report a script reads; diagnostics and progress go to
 /// stderr.

@@ -31,7 +31,10 @@ struct FormatterTests {
         var formatter = DiagnosticFormatter(sources: loaded.sources)
         let lines = formatter.text(loaded.diagnostics).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 7)
-        #expect(lines[0].hasSuffix(":4:15: error: userName 'Alice@Example.com' is declared twice (compared ignoring case) [duplicate-user]"))
+        #expect(
+            lines[0].hasSuffix(
+                ":4:15: error: userName 'Alice@Example.com' is declared twice (compared ignoring case) [duplicate-user]"
+            ))
         #expect(lines[3].hasSuffix(":3:15: note: first declared here as 'alice@example.com'"))
         #expect(lines[4] == "  - userName: alice@example.com")
         #expect(lines[5] == "              ^")
@@ -52,7 +55,8 @@ struct FormatterTests {
         let output = DiagnosticFormatter(sources: loaded.sources).github(loaded.diagnostics)
         let path = invalid.appendingPathComponent("duplicate-username-case.yaml").path
         #expect(
-            output == "::error file=\(path),line=4,col=15,title=scimctl%3A duplicate-user::userName 'Alice@Example.com' "
+            output
+                == "::error file=\(path),line=4,col=15,title=scimctl%3A duplicate-user::userName 'Alice@Example.com' "
                 + "is declared twice (compared ignoring case)%0A\(path):3:15: note: first declared here as "
                 + "'alice@example.com'\n")
     }
@@ -66,7 +70,10 @@ struct FormatterTests {
         #expect(report["errors"] as? Int == 3)
         #expect(report["warnings"] as? Int == 1)
         let diagnostics = try #require(report["diagnostics"] as? [[String: Any]])
-        #expect(diagnostics.map { $0["code"] as? String } == ["unknown-member", "duplicate-member", "unknown-group", "duplicate-user"])
+        #expect(
+            diagnostics.map { $0["code"] as? String } == [
+                "unknown-member", "duplicate-member", "unknown-group", "duplicate-user",
+            ])
         let location = try #require(diagnostics[0]["location"] as? [String: Any])
         #expect(location["line"] as? Int == 4)
         #expect(location["column"] as? Int == 34)
@@ -82,10 +89,14 @@ struct FormatterTests {
     func secretsNeverRendered(fixture: String) throws {
         let loaded = load(fixture)
         let source = try String(contentsOf: invalid.appendingPathComponent(fixture), encoding: .utf8)
-        let secret = try #require(["qase_live_7f3a9c2e1b", "qase-live-7f3a9c2e1b", "hunter2"].first { source.contains($0) })
+        let secret = try #require(
+            ["qase_live_7f3a9c2e1b", "qase-live-7f3a9c2e1b", "hunter2"].first { source.contains($0) })
         #expect(loaded.state == nil)
         var formatter = DiagnosticFormatter(sources: loaded.sources)
-        for output in [formatter.text(loaded.diagnostics), formatter.github(loaded.diagnostics), formatter.json(loaded.diagnostics)] {
+        for output in [
+            formatter.text(loaded.diagnostics), formatter.github(loaded.diagnostics),
+            formatter.json(loaded.diagnostics),
+        ] {
             #expect(!output.contains(secret), "\(output)")
             #expect(!output.isEmpty)
         }

@@ -21,9 +21,10 @@ struct ModelTests {
         #expect(target.tokenVariable == "QASE_SCIM_TOKEN")
         #expect(state.policy.unmanaged == .delete)
         #expect(state.policy.unmanagedGroups == .delete)
-        #expect(state.policy.protect.map(\.value.text) == [
-            "owner@example.com", "*@break-glass.example.com", "svc-[a-z]?@example.com",
-        ])
+        #expect(
+            state.policy.protect.map(\.value.text) == [
+                "owner@example.com", "*@break-glass.example.com", "svc-[a-z]?@example.com",
+            ])
         #expect(state.safety.maxDestructive == 25)
         #expect(state.safety.maxDestructivePercent == 12.5)
         #expect(state.safety.approve.count == 1)
@@ -170,12 +171,14 @@ struct ValueShapeTests {
         #expect(CalendarDay("2027-03-31")! < CalendarDay("2027-04-01")!)
     }
 
-    @Test("email addresses", arguments: [
-        ("alice@example.com", true), ("a.b+tag@sub.example.co.uk", true), ("zoë@exämple.com", true),
-        ("alice", false), ("alice@", false), ("@example.com", false), ("alice@@example.com", false),
-        ("alice@example", false), (".alice@example.com", false), ("al..ice@example.com", false),
-        ("alice@-example.com", false), ("alice smith@example.com", false),
-    ])
+    @Test(
+        "email addresses",
+        arguments: [
+            ("alice@example.com", true), ("a.b+tag@sub.example.co.uk", true), ("zoë@exämple.com", true),
+            ("alice", false), ("alice@", false), ("@example.com", false), ("alice@@example.com", false),
+            ("alice@example", false), (".alice@example.com", false), ("al..ice@example.com", false),
+            ("alice@-example.com", false), ("alice smith@example.com", false),
+        ])
     func email(address: String, valid: Bool) {
         #expect(EmailAddress.isValid(address) == valid)
     }

@@ -44,7 +44,9 @@ struct SchemaTests {
 
     /// Every example and valid fixture, as JSON (read by our YAML reader, so by the same rules).
     private func documents() throws -> [(name: String, json: Any)] {
-        var files = PackagePaths.entries(of: PackagePaths.examples).map { PackagePaths.examples.appendingPathComponent($0) }
+        var files = PackagePaths.entries(of: PackagePaths.examples).map {
+            PackagePaths.examples.appendingPathComponent($0)
+        }
         let valid = PackagePaths.fixtures.appendingPathComponent("valid")
         let loaded = DesiredStateLoader().load(paths: [valid.path])
         files += loaded.sources.files.map { URL(fileURLWithPath: $0) }
@@ -95,7 +97,10 @@ struct SchemaTests {
     @Test("the schema refuses what the loader refuses")
     func schemaRefuses() async throws {
         let invalid = PackagePaths.fixtures.appendingPathComponent("invalid")
-        let names = ["unknown-key-near-miss.yaml", "not-a-boolean-quoted.yaml", "invalid-digest.yaml", "unsupported-version.yaml"]
+        let names = [
+            "unknown-key-near-miss.yaml", "not-a-boolean-quoted.yaml", "invalid-digest.yaml",
+            "unsupported-version.yaml",
+        ]
         let documents = try names.map { name in
             let text = try String(contentsOf: invalid.appendingPathComponent(name), encoding: .utf8)
             return (name, try #require(try YAMLReader.read(text)).json)

@@ -58,7 +58,9 @@ struct ValidateCommandTests {
         let path = invalid.appendingPathComponent("unknown-member.yaml").path
         let result = try await ProcessRunner.runScimctl(["validate", "--format", "github", path])
         #expect(result.status == 1)
-        #expect(result.stdout.hasPrefix("::error file=\(path),line=6,col=34,title=scimctl%3A unknown-member::member 'bob@example.com'"))
+        #expect(
+            result.stdout.hasPrefix(
+                "::error file=\(path),line=6,col=34,title=scimctl%3A unknown-member::member 'bob@example.com'"))
         #expect(result.stderr == "invalid: 1 error\n")
     }
 
@@ -81,7 +83,8 @@ struct ValidateCommandTests {
         #expect(result.stderr.hasSuffix("valid: 1 user and 1 group in 1 file (2 warnings)\n"))
     }
 
-    @Test("usage errors exit 64", arguments: [["validate", "--format", "xml"], ["validate", "--bogus"], ["frobnicate"]])
+    @Test(
+        "usage errors exit 64", arguments: [["validate", "--format", "xml"], ["validate", "--bogus"], ["frobnicate"]])
     func usage(arguments: [String]) async throws {
         let result = try await ProcessRunner.runScimctl(arguments)
         #expect(result.status == 64, "\(result.stderr)")

@@ -64,7 +64,8 @@ struct YAMLReaderTests {
         var text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         var previous = "a"
         for level in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
-            text += "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+            text +=
+                "\(level): &\(level) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
             previous = level
         }
         let error = #expect(throws: YAMLError.self) { try YAMLReader.read(text) }
