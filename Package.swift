@@ -15,7 +15,8 @@ let package = Package(
         .executable(name: "scimctl", targets: ["scimctl"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -28,7 +29,11 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
         // YAML files → the validated desired-state model, with located diagnostics.
         .target(name: "DesiredState", dependencies: ["YAML"], swiftSettings: swiftSettings),
-        .target(name: "Planner", dependencies: ["DesiredState"], swiftSettings: swiftSettings),
+        // The SCIM wire model and client, behind the HTTPTransport, SCIMReader and SCIMWriter protocols.
+        .target(
+            name: "SCIM", dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(name: "Planner", dependencies: ["DesiredState", "SCIM"], swiftSettings: swiftSettings),
         .target(name: "Applier", dependencies: ["Planner"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "scimctl",
@@ -40,8 +45,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Helpers shared by the test targets: fixture paths, running the built binary.
-        .target(name: "ScimctlTestSupport", dependencies: [], swiftSettings: swiftSettings),
+        .target(name: "ScimctlTestSupport", dependencies: ["SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SCIMTests",
+            dependencies: ["SCIM", "ScimctlTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "DesiredStateTests",
             dependencies: ["DesiredState", "YAML", "ScimctlTestSupport"],

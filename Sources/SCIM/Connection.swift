@@ -1,0 +1,195 @@
+public import Foundation
+public import Logging
+
+/// The HTTP side of a SCIM client, in one place: URLs, headers, authentication, the request budget,
+/// retries and the trace. Nothing else in scimctl builds an HTTP request.
+public struct SCIMConnection: Sendable {
+    public let baseURL: URL
+    private let token: BearerToken?
+    private let transport: any HTTPTransport
+    public let profile: ProviderProfile
+    public let retry: RetryPolicy
+    public let limiter: RequestLimiter
+    private let logger: Logger
+    private let userAgent: String
+
+    /// The most same-host redirects followed for one read.
+    static let maxRedirects = 3
+
+    /// - Throws: `.refused` for a URL that is not https, except plain http to loopback.
+    public init(
+        baseURL: URL, token: BearerToken?, transport: any HTTPTransport = URLSessionTransport(),
+        profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy(),
+        limiter: RequestLimiter = RequestLimiter(), logger: Logger = Logger(label: "scimctl.scim"),
+        userAgent: String = "scimctl/0.1"
+    ) throws(SCIMError) {
+        let scheme = baseURL.scheme?.lowercased()
+        guard scheme == "https" || (scheme == "http" && Self.isLoopback(baseURL.host ?? "")) else {
+            throw SCIMError(
+                .refused,
+                "\(baseURL.absoluteString) is not https; plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost)"
+            )
+        }
+        self.baseURL = baseURL
+        self.token = token
+        self.transport = transport
+        self.profile = profile
+        self.retry = retry
+        self.limiter = limiter
+        self.logger = logger
+        self.userAgent = userAgent
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// `base + path ? query`, every query value percent-encoded (filters hold quotes, spaces, `&`, `+`).
+    public func url(_ path: String, query: [(String, String)] = []) -> URL {
+        var text = baseURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        text += path.hasPrefix("/") ? path : "/" + path
+        if !query.isEmpty {
+            text += "?" + query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        }
+        // Every character outside the unreserved set is percent-encoded above, so this cannot fail.
+        return URL(string: text)!
+    }
+
+    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+
+    static func encode(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                encoded += String(format: "%%%02X", byte)
+            }
+        }
+        return encoded
+    }
+
+    /// Sends a request, retrying as the policy allows: 429 always (the provider did nothing), 5xx and
+    /// transport failures only when `retryable` (a create is never blindly repeated).
+    public func send(
+        _ method: String, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        ifMatch: String? = nil, retryable: Bool
+    ) async throws(SCIMError) -> HTTPResponse {
+        var url = self.url(path, query: query)
+        var redirects = 0
+        var attempt = 0
+        while true {
+            attempt += 1
+            let request = makeRequest(method, url, body: body, ifMatch: ifMatch)
+            await limiter.acquire()
+            let started = ContinuousClock.now
+            let outcome: Result<HTTPResponse, TransportError>
+            do {
+                outcome = .success(try await transport.send(request))
+            } catch {
+                outcome = .failure(error)
+            }
+            await limiter.release()
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Int(elapsed / .milliseconds(1))
+            switch outcome {
+            case .failure(let error):
+                logger.debug("\(method) \(url.absoluteString) → no response: \(error.message) (\(milliseconds) ms)")
+                guard retryable, attempt < retry.maxAttempts else {
+                    throw SCIMError(
+                        .transport, "no response: \(error.message)", method: method, url: url.absoluteString,
+                        attempts: attempt)
+                }
+                try await pause(retry.backoff(after: attempt), method: method, url: url, attempt: attempt)
+            case .success(let response):
+                logger.debug("\(method) \(url.absoluteString) → \(response.status) (\(milliseconds) ms)")
+                switch response.status {
+                case 200..<300:
+                    return response
+                case 301, 302, 303, 307, 308:
+                    url = try redirectTarget(response, from: url, method: method, redirects: redirects)
+                    redirects += 1
+                    attempt -= 1
+                case 429 where attempt < retry.maxAttempts:
+                    var wait = retry.backoff(after: attempt)
+                    if let header = response.header("Retry-After"), let asked = retry.retryAfter(header) {
+                        guard asked <= retry.maxRetryAfter else {
+                            var error = SCIMError.from(
+                                response, method: method, url: url.absoluteString, profile: profile, attempts: attempt)
+                            error.message =
+                                "rate limited; the provider asks to wait \(asked), longer than \(retry.maxRetryAfter)"
+                            throw error
+                        }
+                        wait = asked
+                    }
+                    try await pause(wait, method: method, url: url, attempt: attempt)
+                case 500..<600 where retryable && attempt < retry.maxAttempts:
+                    try await pause(retry.backoff(after: attempt), method: method, url: url, attempt: attempt)
+                default:
+                    throw SCIMError.from(
+                        response, method: method, url: url.absoluteString, profile: profile, attempts: attempt)
+                }
+            }
+        }
+    }
+
+    private func makeRequest(_ method: String, _ url: URL, body: JSONValue?, ifMatch: String?) -> HTTPRequest {
+        var headers = [
+            "Accept": "application/scim+json, application/json",
+            "User-Agent": userAgent,
+        ]
+        // The token goes only to the configured origin: redirects elsewhere are refused before this.
+        if let token { headers["Authorization"] = "Bearer \(token.secret)" }
+        if let ifMatch { headers["If-Match"] = ifMatch }
+        var data: Data?
+        if let body {
+            headers["Content-Type"] = "application/scim+json"
+            data = body.serialized()
+        }
+        return HTTPRequest(method: method, url: url, headers: headers, body: data)
+    }
+
+    /// Follows a redirect only for reads, only to the same scheme, host and port, and only a few times:
+    /// anywhere else the token would go with it.
+    private func redirectTarget(_ response: HTTPResponse, from url: URL, method: String, redirects: Int)
+        throws(SCIMError) -> URL
+    {
+        guard let location = response.header("Location"),
+            let target = URL(string: location, relativeTo: url)?.absoluteURL
+        else {
+            throw SCIMError(
+                .invalidResponse, "a redirect without a Location", method: method, url: url.absoluteString,
+                status: response.status)
+        }
+        let sameOrigin =
+            target.scheme?.lowercased() == url.scheme?.lowercased()
+            && target.host?.lowercased() == url.host?.lowercased()
+            && target.port == url.port
+        guard sameOrigin else {
+            let origin = "\(target.scheme ?? "?")://\(target.host ?? "?")\(target.port.map { ":\($0)" } ?? "")"
+            throw SCIMError(
+                .refused,
+                "the provider redirected to \(origin); the token is never sent to another host or scheme. "
+                    + "Set target.url to the address the provider serves",
+                method: method, url: url.absoluteString, status: response.status)
+        }
+        guard method == "GET", redirects < Self.maxRedirects else {
+            throw SCIMError(
+                .refused, "the provider redirected a \(method); set target.url to the address it serves",
+                method: method, url: url.absoluteString, status: response.status)
+        }
+        return target
+    }
+
+    private func pause(_ duration: Duration, method: String, url: URL, attempt: Int) async throws(SCIMError) {
+        do {
+            try await retry.sleep(duration)
+        } catch {
+            throw SCIMError(.transport, "cancelled", method: method, url: url.absoluteString, attempts: attempt)
+        }
+    }
+}

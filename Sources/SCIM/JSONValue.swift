@@ -1,0 +1,108 @@
+public import Foundation
+
+/// Any JSON value. Resources keep the attributes scimctl does not model as `JSONValue`, so that a PUT
+/// sends back what the provider holds instead of clearing it.
+public enum JSONValue: Sendable, Hashable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Parses JSON bytes.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    /// Serialises with sorted keys, so equal values give equal bytes (content hashes rely on it).
+    public func serialized() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a JSONValue cannot fail: every case maps to a JSON value (non-finite numbers aside,
+        // which parsing never produces).
+        return (try? encoder.encode(self)) ?? Data("null".utf8)
+    }
+
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// A boolean, also from the strings "true"/"false" some providers send.
+    public var boolValue: Bool? {
+        switch self {
+        case .bool(let value): value
+        case .string(let text) where text.lowercased() == "true": true
+        case .string(let text) where text.lowercased() == "false": false
+        default: nil
+        }
+    }
+
+    /// A whole number, also from a numeric string (RFC 7644 sends error `status` as a string).
+    public var intValue: Int? {
+        switch self {
+        case .number(let value) where value == value.rounded() && abs(value) < 1e15: Int(value)
+        case .string(let text): Int(text.trimmingCharacters(in: .whitespaces))
+        default: nil
+        }
+    }
+}
+
+extension Dictionary where Key == String, Value == JSONValue {
+    /// SCIM attribute names are case-insensitive (RFC 7643 §2.1): an exact match first, then any case.
+    public subscript(attribute name: String) -> JSONValue? {
+        if let value = self[name] { return value }
+        let folded = name.lowercased()
+        return first { $0.key.lowercased() == folded }?.value
+    }
+
+    /// Whether `key` is `name` in any case.
+    static func matches(_ key: String, _ names: Set<String>) -> Bool {
+        names.contains(key.lowercased())
+    }
+}

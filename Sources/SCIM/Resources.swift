@@ -1,0 +1,389 @@
+public import Foundation
+
+/// The schema URNs scimctl reads and writes (RFC 7643 §8.7, RFC 7644 §3).
+public enum SCIMSchema {
+    public static let user = "urn:ietf:params:scim:schemas:core:2.0:User"
+    public static let enterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    public static let group = "urn:ietf:params:scim:schemas:core:2.0:Group"
+    public static let listResponse = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+    public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+    public static let error = "urn:ietf:params:scim:api:messages:2.0:Error"
+    public static let bulkRequest = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+    public static let bulkResponse = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+}
+
+/// A response body that is not the SCIM the client expected.
+public struct SCIMDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// `meta` (RFC 7643 §3.1). `version` is the ETag when the provider has them.
+public struct SCIMMeta: Sendable, Hashable {
+    public var resourceType: String?
+    public var created: String?
+    public var lastModified: String?
+    public var location: String?
+    public var version: String?
+
+    public init(json: JSONValue?) {
+        let object = json?.objectValue ?? [:]
+        resourceType = object[attribute: "resourceType"]?.stringValue
+        created = object[attribute: "created"]?.stringValue
+        lastModified = object[attribute: "lastModified"]?.stringValue
+        location = object[attribute: "location"]?.stringValue
+        version = object[attribute: "version"]?.stringValue
+    }
+}
+
+/// An entry of a multi-valued attribute: an email, a phone number (RFC 7643 §2.4).
+public struct SCIMMultiValue: Sendable, Hashable {
+    public var value: String
+    public var type: String?
+    public var primary: Bool?
+    public var display: String?
+
+    public init(value: String, type: String? = nil, primary: Bool? = nil, display: String? = nil) {
+        self.value = value
+        self.type = type
+        self.primary = primary
+        self.display = display
+    }
+
+    init?(json: JSONValue) {
+        guard let object = json.objectValue, let value = object[attribute: "value"]?.stringValue else { return nil }
+        self.value = value
+        type = object[attribute: "type"]?.stringValue
+        primary = object[attribute: "primary"]?.boolValue
+        display = object[attribute: "display"]?.stringValue
+    }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["value": .string(value)]
+        if let type { object["type"] = .string(type) }
+        if let primary { object["primary"] = .bool(primary) }
+        if let display { object["display"] = .string(display) }
+        return .object(object)
+    }
+}
+
+/// `name` (RFC 7643 §4.1.1).
+public struct SCIMName: Sendable, Hashable {
+    public var formatted: String?
+    public var familyName: String?
+    public var givenName: String?
+    public var middleName: String?
+    public var honorificPrefix: String?
+    public var honorificSuffix: String?
+
+    public init(
+        formatted: String? = nil, familyName: String? = nil, givenName: String? = nil, middleName: String? = nil,
+        honorificPrefix: String? = nil, honorificSuffix: String? = nil
+    ) {
+        self.formatted = formatted
+        self.familyName = familyName
+        self.givenName = givenName
+        self.middleName = middleName
+        self.honorificPrefix = honorificPrefix
+        self.honorificSuffix = honorificSuffix
+    }
+
+    static var attributes: [(String, WritableKeyPath<SCIMName, String?>)] {
+        [
+            ("formatted", \.formatted), ("familyName", \.familyName), ("givenName", \.givenName),
+            ("middleName", \.middleName), ("honorificPrefix", \.honorificPrefix),
+            ("honorificSuffix", \.honorificSuffix),
+        ]
+    }
+
+    init?(json: JSONValue?) {
+        guard let object = json?.objectValue else { return nil }
+        for (name, path) in Self.attributes { self[keyPath: path] = object[attribute: name]?.stringValue }
+    }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        for (name, path) in Self.attributes { if let value = self[keyPath: path] { object[name] = .string(value) } }
+        return .object(object)
+    }
+}
+
+/// The enterprise user extension (RFC 7643 §4.3).
+public struct SCIMEnterpriseUser: Sendable, Hashable {
+    public var employeeNumber: String?
+    public var costCenter: String?
+    public var organization: String?
+    public var division: String?
+    public var department: String?
+    /// The manager's SCIM id (`manager.value`).
+    public var managerId: String?
+
+    public init(
+        employeeNumber: String? = nil, costCenter: String? = nil, organization: String? = nil,
+        division: String? = nil, department: String? = nil, managerId: String? = nil
+    ) {
+        self.employeeNumber = employeeNumber
+        self.costCenter = costCenter
+        self.organization = organization
+        self.division = division
+        self.department = department
+        self.managerId = managerId
+    }
+
+    static var attributes: [(String, WritableKeyPath<SCIMEnterpriseUser, String?>)] {
+        [
+            ("employeeNumber", \.employeeNumber), ("costCenter", \.costCenter), ("organization", \.organization),
+            ("division", \.division), ("department", \.department),
+        ]
+    }
+
+    init?(json: JSONValue?) {
+        guard let object = json?.objectValue else { return nil }
+        for (name, path) in Self.attributes { self[keyPath: path] = object[attribute: name]?.stringValue }
+        managerId = object[attribute: "manager"]?.objectValue?[attribute: "value"]?.stringValue
+    }
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        for (name, path) in Self.attributes { if let value = self[keyPath: path] { object[name] = .string(value) } }
+        if let managerId { object["manager"] = .object(["value": .string(managerId)]) }
+        return .object(object)
+    }
+}
+
+/// A member of a group, or a group of a user (RFC 7643 §4.2).
+public struct SCIMMember: Sendable, Hashable {
+    public var value: String
+    /// "User" or "Group", when the provider says.
+    public var type: String?
+    public var display: String?
+    public var ref: String?
+
+    public init(value: String, type: String? = nil, display: String? = nil, ref: String? = nil) {
+        self.value = value
+        self.type = type
+        self.display = display
+        self.ref = ref
+    }
+
+    init?(json: JSONValue) {
+        guard let object = json.objectValue, let value = object[attribute: "value"]?.stringValue else { return nil }
+        self.value = value
+        type = object[attribute: "type"]?.stringValue
+        display = object[attribute: "display"]?.stringValue
+        ref = object[attribute: "$ref"]?.stringValue
+    }
+
+    /// Only `value` (and `type`, when known) is sent: `display` and `$ref` are the provider's to fill.
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["value": .string(value)]
+        if let type { object["type"] = .string(type) }
+        return .object(object)
+    }
+}
+
+/// Reads the `schemas` list, also from the `schema` some servers send.
+private func schemas(in object: [String: JSONValue]) -> [String] {
+    let list = object[attribute: "schemas"] ?? object[attribute: "schema"]
+    if let single = list?.stringValue { return [single] }
+    return list?.arrayValue?.compactMap(\.stringValue) ?? []
+}
+
+/// A SCIM User as the provider holds it. Attributes scimctl does not model are kept in `extra`.
+public struct SCIMUser: Sendable, Hashable {
+    public var id: String?
+    public var externalId: String?
+    public var userName: String
+    public var name: SCIMName?
+    public var displayName: String?
+    public var nickName: String?
+    public var title: String?
+    public var userType: String?
+    public var preferredLanguage: String?
+    public var locale: String?
+    public var timezone: String?
+    public var active: Bool?
+    public var emails: [SCIMMultiValue]?
+    public var phoneNumbers: [SCIMMultiValue]?
+    public var enterprise: SCIMEnterpriseUser?
+    /// Read-only, and often absent: membership is read from Groups.
+    public var groups: [SCIMMember]?
+    public var meta: SCIMMeta?
+    /// Every other attribute the provider sent, by its name as sent.
+    public var extra: [String: JSONValue]
+
+    public init(userName: String) {
+        self.userName = userName
+        self.extra = [:]
+    }
+
+    static var strings: [(String, WritableKeyPath<SCIMUser, String?>)] {
+        [
+            ("id", \.id), ("externalId", \.externalId), ("displayName", \.displayName), ("nickName", \.nickName),
+            ("title", \.title), ("userType", \.userType), ("preferredLanguage", \.preferredLanguage),
+            ("locale", \.locale), ("timezone", \.timezone),
+        ]
+    }
+
+    private static let modelled: Set<String> = Set(
+        (strings.map(\.0) + [
+            "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta", "schemas", "schema",
+            SCIMSchema.enterpriseUser,
+        ]).map { $0.lowercased() })
+
+    public init(json: JSONValue) throws(SCIMDecodingError) {
+        guard let object = json.objectValue else {
+            throw SCIMDecodingError(message: "a User must be a JSON object")
+        }
+        guard let userName = object[attribute: "userName"]?.stringValue else {
+            throw SCIMDecodingError(message: "a User has no userName")
+        }
+        self.init(userName: userName)
+        for (name, path) in Self.strings { self[keyPath: path] = object[attribute: name]?.stringValue }
+        name = SCIMName(json: object[attribute: "name"])
+        active = object[attribute: "active"]?.boolValue
+        emails = object[attribute: "emails"]?.arrayValue?.compactMap(SCIMMultiValue.init(json:))
+        phoneNumbers = object[attribute: "phoneNumbers"]?.arrayValue?.compactMap(SCIMMultiValue.init(json:))
+        enterprise = SCIMEnterpriseUser(json: object[attribute: SCIMSchema.enterpriseUser])
+        groups = object[attribute: "groups"]?.arrayValue?.compactMap(SCIMMember.init(json:))
+        meta = object[attribute: "meta"].map { SCIMMeta(json: $0) }
+        extra = object.filter { !Dictionary.matches($0.key, Self.modelled) }
+        if id == nil, let number = object[attribute: "id"]?.intValue { id = String(number) }
+    }
+
+    /// The resource as sent on create or replace: read-only attributes (`groups`, `meta`) left out.
+    public var json: JSONValue {
+        var object = extra
+        var schemaList = [SCIMSchema.user]
+        object["userName"] = .string(userName)
+        for (name, path) in Self.strings { if let value = self[keyPath: path] { object[name] = .string(value) } }
+        if let name { object["name"] = name.json }
+        if let active { object["active"] = .bool(active) }
+        if let emails { object["emails"] = .array(emails.map(\.json)) }
+        if let phoneNumbers { object["phoneNumbers"] = .array(phoneNumbers.map(\.json)) }
+        if let enterprise {
+            object[SCIMSchema.enterpriseUser] = enterprise.json
+            schemaList.append(SCIMSchema.enterpriseUser)
+        }
+        // Extension schemas the provider listed for attributes kept in `extra` stay listed.
+        for key in extra.keys where key.hasPrefix("urn:") && !schemaList.contains(key) { schemaList.append(key) }
+        object["schemas"] = .array(schemaList.map(JSONValue.string))
+        return .object(object)
+    }
+}
+
+/// A SCIM Group as the provider holds it.
+public struct SCIMGroup: Sendable, Hashable {
+    public var id: String?
+    public var externalId: String?
+    public var displayName: String
+    /// nil when the provider did not send members (excluded, or never sent by this provider).
+    public var members: [SCIMMember]?
+    public var meta: SCIMMeta?
+    public var extra: [String: JSONValue]
+
+    public init(displayName: String, members: [SCIMMember]? = nil) {
+        self.displayName = displayName
+        self.members = members
+        self.extra = [:]
+    }
+
+    private static let modelled: Set<String> = [
+        "id", "externalid", "displayname", "members", "meta", "schemas", "schema",
+    ]
+
+    public init(json: JSONValue) throws(SCIMDecodingError) {
+        guard let object = json.objectValue else {
+            throw SCIMDecodingError(message: "a Group must be a JSON object")
+        }
+        guard let displayName = object[attribute: "displayName"]?.stringValue else {
+            throw SCIMDecodingError(message: "a Group has no displayName")
+        }
+        self.init(displayName: displayName)
+        id = object[attribute: "id"]?.stringValue ?? object[attribute: "id"]?.intValue.map(String.init)
+        externalId = object[attribute: "externalId"]?.stringValue
+        members = object[attribute: "members"]?.arrayValue?.compactMap(SCIMMember.init(json:))
+        meta = object[attribute: "meta"].map { SCIMMeta(json: $0) }
+        extra = object.filter { !Dictionary.matches($0.key, Self.modelled) }
+    }
+
+    public var json: JSONValue {
+        var object = extra
+        object["schemas"] = .array([.string(SCIMSchema.group)])
+        object["displayName"] = .string(displayName)
+        if let id { object["id"] = .string(id) }
+        if let externalId { object["externalId"] = .string(externalId) }
+        if let members { object["members"] = .array(members.map(\.json)) }
+        return .object(object)
+    }
+}
+
+/// A page of a list (RFC 7644 §3.4.2), with RFC 9865's `nextCursor`.
+public struct ListPage: Sendable {
+    public var totalResults: Int?
+    public var startIndex: Int?
+    public var itemsPerPage: Int?
+    public var nextCursor: String?
+    public var resources: [JSONValue]
+
+    public init(json: JSONValue) throws(SCIMDecodingError) {
+        guard let object = json.objectValue else {
+            throw SCIMDecodingError(message: "a ListResponse must be a JSON object")
+        }
+        totalResults = object[attribute: "totalResults"]?.intValue
+        startIndex = object[attribute: "startIndex"]?.intValue
+        itemsPerPage = object[attribute: "itemsPerPage"]?.intValue
+        nextCursor = object[attribute: "nextCursor"]?.stringValue
+        if let resources = object[attribute: "Resources"] {
+            guard let list = resources.arrayValue else {
+                throw SCIMDecodingError(message: "ListResponse.Resources is not a list")
+            }
+            self.resources = list
+        } else {
+            self.resources = []
+        }
+    }
+}
+
+/// One PATCH operation (RFC 7644 §3.5.2).
+public struct PatchOperation: Sendable, Hashable {
+    public enum Op: String, Sendable, Hashable {
+        case add, remove, replace
+    }
+
+    public var op: Op
+    public var path: String?
+    public var value: JSONValue?
+
+    public init(_ op: Op, path: String?, value: JSONValue? = nil) {
+        self.op = op
+        self.path = path
+        self.value = value
+    }
+
+    /// Adds members, by id.
+    public static func addMembers(_ ids: [String]) -> PatchOperation {
+        PatchOperation(.add, path: "members", value: .array(ids.map { .object(["value": .string($0)]) }))
+    }
+
+    /// Removes one member by a value filter: the form every provider accepts (scim2-server refuses a
+    /// value list on remove; Entra accepts only one member per remove).
+    public static func removeMember(_ id: String) -> PatchOperation {
+        PatchOperation(.remove, path: "members[value eq \(SCIMFilter.quote(id))]")
+    }
+}
+
+/// The body of a SCIM error response (RFC 7644 §3.12), read tolerantly: `status` as a string or a number.
+public struct SCIMErrorBody: Sendable, Hashable {
+    public var status: Int?
+    public var scimType: String?
+    public var detail: String?
+
+    public init?(data: Data) {
+        guard !data.isEmpty, let json = try? JSONValue.parse(data), let object = json.objectValue else { return nil }
+        status = object[attribute: "status"]?.intValue
+        scimType = object[attribute: "scimType"]?.stringValue
+        detail = object[attribute: "detail"]?.stringValue
+        if status == nil && scimType == nil && detail == nil { return nil }
+    }
+}

@@ -1,0 +1,524 @@
+public import Foundation
+
+/// The reads the planner makes. Fakes implement it in tests; `SCIMClient` against real providers.
+public protocol SCIMReader: Sendable {
+    var capabilities: ProviderCapabilities { get }
+    /// Every user, or an error: never a partial list.
+    func listUsers() async throws(SCIMError) -> [SCIMUser]
+    /// Every group with its members, or an error: never a partial list.
+    func listGroups() async throws(SCIMError) -> [SCIMGroup]
+    func getUser(id: String) async throws(SCIMError) -> SCIMUser
+    func getGroup(id: String) async throws(SCIMError) -> SCIMGroup
+    /// Users whose userName equals `userName`, ignoring case as the provider does.
+    func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser]
+    func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser]
+    func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup]
+}
+
+/// The writes the applier makes.
+public protocol SCIMWriter: Sendable {
+    var capabilities: ProviderCapabilities { get }
+    func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser
+    /// PUT: the whole resource; `version` is sent as If-Match when the provider has ETags.
+    func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser
+    /// PATCH; nil when the provider answered 204 with no body (re-read with `getUser` if needed).
+    func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMUser?
+    func deleteUser(id: String) async throws(SCIMError)
+    func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup
+    func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup
+    func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMGroup?
+    func deleteGroup(id: String) async throws(SCIMError)
+    /// Adds members by id, in PATCHes of at most the profile's limit.
+    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError)
+    /// Removes members by id, one operation each, in PATCHes of at most the profile's limit.
+    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError)
+}
+
+/// A SCIM 2.0 client for one provider: discovery once at connect, then reads and writes through one
+/// `SCIMConnection`.
+public struct SCIMClient: SCIMReader, SCIMWriter {
+    public let connection: SCIMConnection
+    public let capabilities: ProviderCapabilities
+    /// The most pages one listing may take before it is refused as runaway.
+    public var maxPages = 10_000
+
+    public init(connection: SCIMConnection, capabilities: ProviderCapabilities) {
+        self.connection = connection
+        self.capabilities = capabilities
+    }
+
+    /// Reads `/ServiceProviderConfig` and `/ResourceTypes` once and merges them with the profile.
+    /// A provider without `/ResourceTypes` (some are) is assumed to have Users and Groups at the usual
+    /// endpoints.
+    public static func connect(_ connection: SCIMConnection) async throws(SCIMError) -> SCIMClient {
+        let config = try await decode(
+            try await connection.send("GET", "/ServiceProviderConfig", retryable: true), method: "GET",
+            path: "/ServiceProviderConfig", connection: connection, ServiceProviderConfig.init(json:))
+        let resourceTypes = try await Self.resourceTypes(connection)
+        let capabilities = ProviderCapabilities(
+            profile: connection.profile, config: config, resourceTypes: resourceTypes)
+        return SCIMClient(connection: connection, capabilities: capabilities)
+    }
+
+    /// `/ResourceTypes`, as a ListResponse or a bare array; nil when the provider has no such endpoint.
+    private static func resourceTypes(_ connection: SCIMConnection) async throws(SCIMError) -> [ResourceType]? {
+        let url = connection.url("/ResourceTypes").absoluteString
+        let response: HTTPResponse
+        do {
+            response = try await connection.send("GET", "/ResourceTypes", retryable: true)
+        } catch {
+            if error.kind == .notFound { return nil }
+            throw error
+        }
+        let json = try parse(response, method: "GET", url: url)
+        let items = json.arrayValue ?? (try? ListPage(json: json))?.resources ?? []
+        var types: [ResourceType] = []
+        for item in items {
+            do {
+                types.append(try ResourceType(json: item))
+            } catch {
+                throw SCIMError(.invalidResponse, error.message, method: "GET", url: url)
+            }
+        }
+        return types
+    }
+
+    // MARK: Reading
+
+    public func listUsers() async throws(SCIMError) -> [SCIMUser] {
+        try await list(capabilities.usersEndpoint, query: []).map { json throws(SCIMError) in
+            try Self.resource(json, path: capabilities.usersEndpoint, connection: connection, SCIMUser.init(json:))
+        }
+    }
+
+    public func listGroups() async throws(SCIMError) -> [SCIMGroup] {
+        try requireGroups()
+        switch capabilities.membershipRead {
+        case .inGroupList:
+            return try await groups(query: [])
+        case .perGroup:
+            var groups = try await groups(query: [("excludedAttributes", "members")])
+            let ids = groups.map { $0.id ?? "" }
+            let members = try await concurrentMap(ids) { id throws(SCIMError) in
+                try await getGroup(id: id).members ?? []
+            }
+            for index in groups.indices { groups[index].members = members[index] }
+            return groups
+        case .byUserFilter:
+            var groups = try await groups(query: [("excludedAttributes", "members")])
+            let ids = groups.map { $0.id ?? "" }
+            let members = try await concurrentMap(ids) { id throws(SCIMError) in
+                try await list(
+                    capabilities.usersEndpoint,
+                    query: [("filter", SCIMFilter.equals("groups.value", id)), ("attributes", "id,userName")]
+                )
+                .compactMap { $0.objectValue?[attribute: "id"]?.stringValue }.map {
+                    SCIMMember(value: $0, type: "User")
+                }
+            }
+            for index in groups.indices { groups[index].members = members[index] }
+            return groups
+        }
+    }
+
+    private func groups(query: [(String, String)]) async throws(SCIMError) -> [SCIMGroup] {
+        try await list(capabilities.groupsEndpoint, query: query).map { json throws(SCIMError) in
+            try Self.resource(json, path: capabilities.groupsEndpoint, connection: connection, SCIMGroup.init(json:))
+        }
+    }
+
+    public func getUser(id: String) async throws(SCIMError) -> SCIMUser {
+        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
+        return try Self.decode(
+            try await connection.send("GET", path, retryable: true), method: "GET", path: path, connection: connection,
+            SCIMUser.init(json:))
+    }
+
+    public func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
+        try requireGroups()
+        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
+        return try Self.decode(
+            try await connection.send("GET", path, retryable: true), method: "GET", path: path, connection: connection,
+            SCIMGroup.init(json:))
+    }
+
+    public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
+        try await filtered(capabilities.usersEndpoint, SCIMFilter.equals("userName", userName), SCIMUser.init(json:))
+    }
+
+    public func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser] {
+        try await filtered(
+            capabilities.usersEndpoint, SCIMFilter.equals("externalId", externalId), SCIMUser.init(json:))
+    }
+
+    public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
+        try requireGroups()
+        return try await filtered(
+            capabilities.groupsEndpoint, SCIMFilter.equals("displayName", displayName), SCIMGroup.init(json:))
+    }
+
+    private func filtered<Resource>(
+        _ path: String, _ filter: String, _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) async throws(SCIMError) -> [Resource] {
+        try await list(path, query: [("filter", filter)]).map { json throws(SCIMError) in
+            try Self.resource(json, path: path, connection: connection, make)
+        }
+    }
+
+    private func requireGroups() throws(SCIMError) {
+        guard capabilities.groupsSupported else {
+            throw SCIMError(
+                .unsupported,
+                "the provider at \(connection.baseURL.absoluteString) has no Groups (its /ResourceTypes lists none); "
+                    + "remove the groups from the YAML, or check the provider's plan")
+        }
+    }
+
+    // MARK: Listing
+
+    /// Every resource at `path`, paged as the provider allows, checked for consistency; a listing that
+    /// does not add up throws instead of returning what it got.
+    func list(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
+        switch capabilities.paging {
+        case .cursor: try await listByCursor(path, query: query)
+        case .index: try await listByIndex(path, query: query)
+        }
+    }
+
+    private func page(_ path: String, _ query: [(String, String)]) async throws(SCIMError) -> ListPage {
+        let response = try await connection.send("GET", path, query: query, retryable: true)
+        let url = connection.url(path, query: query).absoluteString
+        do {
+            return try ListPage(json: try Self.parse(response, method: "GET", url: url))
+        } catch let error as SCIMError {
+            throw error
+        } catch {
+            throw SCIMError(.invalidResponse, "\(error)", method: "GET", url: url)
+        }
+    }
+
+    private func inconsistent(_ path: String, _ message: String) -> SCIMError {
+        SCIMError(
+            .inconsistentRead, "the listing does not add up: \(message); refusing to act on a partial read",
+            method: "GET", url: connection.url(path).absoluteString)
+    }
+
+    private func listByIndex(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
+        let size = capabilities.pageSize
+        let first = try await page(path, query + [("startIndex", "1"), ("count", String(size))])
+        var collected = Collected(path: path)
+        try collected.add(first.resources, client: self)
+        guard let total = first.totalResults else {
+            return try await continueSequentially(path, query: query, collected: collected, total: nil)
+        }
+        let step = first.resources.count
+        if collected.count >= total || step == 0 {
+            guard collected.count == total else {
+                throw inconsistent(
+                    path,
+                    "totalResults is \(total) but the first page holds \(collected.count) and the next would be empty")
+            }
+            return collected.resources
+        }
+        // The total is known: fetch the remaining pages concurrently, each at the offset the first page's
+        // size implies. A provider that returns short pages is then read sequentially from the gap.
+        let starts = Array(stride(from: 1 + step, through: total, by: step))
+        guard starts.count < maxPages else {
+            throw inconsistent(path, "\(total) resources at \(step) per page exceed \(maxPages) pages")
+        }
+        let pages = try await concurrentMap(starts) { start throws(SCIMError) in
+            try await page(path, query + [("startIndex", String(start)), ("count", String(step))])
+        }
+        for (index, page) in pages.enumerated() {
+            if let pageTotal = page.totalResults, pageTotal != total {
+                throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+            }
+            let expected = min(step, total - (starts[index] - 1))
+            guard page.resources.count == expected else {
+                // Short page: keep what is contiguous, then read the rest one page at a time.
+                if page.resources.count > expected {
+                    throw inconsistent(
+                        path,
+                        "a page at \(starts[index]) holds \(page.resources.count) resources, more than the \(expected) asked"
+                    )
+                }
+                try collected.add(page.resources, client: self)
+                return try await continueSequentially(path, query: query, collected: collected, total: total)
+            }
+            try collected.add(page.resources, client: self)
+        }
+        guard collected.count == total else {
+            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+
+    /// Reads page after page, advancing by what was received, until the total (or an empty page).
+    private func continueSequentially(
+        _ path: String, query: [(String, String)], collected: consuming Collected, total: Int?
+    ) async throws(SCIMError) -> [JSONValue] {
+        var collected = collected
+        var pages = 1
+        while total.map({ collected.count < $0 }) ?? true {
+            pages += 1
+            guard pages <= maxPages else { throw inconsistent(path, "more than \(maxPages) pages") }
+            let next = try await page(
+                path, query + [("startIndex", String(collected.count + 1)), ("count", String(capabilities.pageSize))])
+            if let total, let pageTotal = next.totalResults, pageTotal != total {
+                throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+            }
+            if next.resources.isEmpty { break }
+            try collected.add(next.resources, client: self)
+        }
+        if let total, collected.count != total {
+            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+
+    private func listByCursor(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
+        var collected = Collected(path: path)
+        var cursor = ""
+        var total: Int?
+        var pages = 0
+        var seenCursors: Set<String> = []
+        while true {
+            pages += 1
+            guard pages <= maxPages else { throw inconsistent(path, "more than \(maxPages) pages") }
+            let next = try await page(path, query + [("cursor", cursor), ("count", String(capabilities.pageSize))])
+            if let pageTotal = next.totalResults {
+                if let total, total != pageTotal {
+                    throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+                }
+                total = pageTotal
+            }
+            try collected.add(next.resources, client: self)
+            guard let nextCursor = next.nextCursor, !nextCursor.isEmpty else { break }
+            guard seenCursors.insert(nextCursor).inserted else { throw inconsistent(path, "the cursor repeats") }
+            cursor = nextCursor
+        }
+        if let total, collected.count != total {
+            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+
+    /// Resources read so far, de-duplicated by id; a page whose every resource was already read means
+    /// the provider's order shifted under the paging, and fails the read.
+    private struct Collected: ~Copyable {
+        let path: String
+        var resources: [JSONValue] = []
+        var ids: Set<String> = []
+
+        init(path: String) {
+            self.path = path
+        }
+
+        var count: Int { resources.count }
+
+        mutating func add(_ page: [JSONValue], client: SCIMClient) throws(SCIMError) {
+            var fresh = 0
+            for resource in page {
+                guard
+                    let id = resource.objectValue?[attribute: "id"]?.stringValue
+                        ?? resource.objectValue?[attribute: "id"]?.intValue.map(String.init)
+                else {
+                    throw client.inconsistent(path, "a resource has no id")
+                }
+                if ids.insert(id).inserted {
+                    resources.append(resource)
+                    fresh += 1
+                }
+            }
+            if !page.isEmpty && fresh < page.count {
+                throw client.inconsistent(path, "a page repeats \(page.count - fresh) resource(s) already read")
+            }
+        }
+    }
+
+    /// Runs `operation` for each element, at most `parallelism` at once (the limiter bounds requests
+    /// anyway; this bounds tasks), keeping the input order.
+    func concurrentMap<Element: Sendable, Result: Sendable>(
+        _ elements: [Element], _ operation: @escaping @Sendable (Element) async throws(SCIMError) -> Result
+    ) async throws(SCIMError) -> [Result] {
+        let width = max(1, await connection.limiter.parallelism)
+        do {
+            return try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+                var results = [Result?](repeating: nil, count: elements.count)
+                var next = 0
+                while next < min(width, elements.count) {
+                    let index = next
+                    group.addTask { (index, try await operation(elements[index])) }
+                    next += 1
+                }
+                while let (index, result) = try await group.next() {
+                    results[index] = result
+                    if next < elements.count {
+                        let index = next
+                        group.addTask { (index, try await operation(elements[index])) }
+                        next += 1
+                    }
+                }
+                return results.map { $0! }
+            }
+        } catch let error as SCIMError {
+            throw error
+        } catch {
+            throw SCIMError(.transport, "cancelled")
+        }
+    }
+
+    // MARK: Writing
+
+    public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
+        var body = user
+        body.id = nil
+        let path = capabilities.usersEndpoint
+        // Never retried blindly: a lost response may have created the user. The caller looks up first.
+        let response = try await connection.send("POST", path, body: body.json, retryable: false)
+        return try Self.decode(response, method: "POST", path: path, connection: connection, SCIMUser.init(json:))
+    }
+
+    public func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
+        var body = user
+        body.id = id
+        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
+        let response = try await connection.send(
+            "PUT", path, body: body.json, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
+        return try Self.decode(response, method: "PUT", path: path, connection: connection, SCIMUser.init(json:))
+    }
+
+    public func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
+        -> SCIMUser?
+    {
+        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
+        let response = try await patch(path, operations, version: version)
+        guard !response.body.isEmpty else { return nil }
+        return try Self.decode(response, method: "PATCH", path: path, connection: connection, SCIMUser.init(json:))
+    }
+
+    public func deleteUser(id: String) async throws(SCIMError) {
+        _ = try await connection.send(
+            "DELETE", "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))", retryable: true)
+    }
+
+    public func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
+        try requireGroups()
+        var body = group
+        body.id = nil
+        let path = capabilities.groupsEndpoint
+        let response = try await connection.send("POST", path, body: body.json, retryable: false)
+        return try Self.decode(response, method: "POST", path: path, connection: connection, SCIMGroup.init(json:))
+    }
+
+    public func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
+        try requireGroups()
+        var body = group
+        body.id = id
+        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
+        let response = try await connection.send(
+            "PUT", path, body: body.json, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
+        return try Self.decode(response, method: "PUT", path: path, connection: connection, SCIMGroup.init(json:))
+    }
+
+    public func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
+        -> SCIMGroup?
+    {
+        try requireGroups()
+        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
+        let response = try await patch(path, operations, version: version)
+        guard !response.body.isEmpty else { return nil }
+        return try Self.decode(response, method: "PATCH", path: path, connection: connection, SCIMGroup.init(json:))
+    }
+
+    public func deleteGroup(id: String) async throws(SCIMError) {
+        try requireGroups()
+        _ = try await connection.send(
+            "DELETE", "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))", retryable: true)
+    }
+
+    public func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+        for chunk in memberIds.chunked(by: capabilities.profile.maxMembersAddedPerPatch) {
+            _ = try await patchGroup(id: groupId, [.addMembers(chunk)], version: nil)
+        }
+    }
+
+    public func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+        for chunk in memberIds.chunked(by: capabilities.profile.maxMembersRemovedPerPatch) {
+            _ = try await patchGroup(id: groupId, chunk.map(PatchOperation.removeMember), version: nil)
+        }
+    }
+
+    private func patch(_ path: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
+        -> HTTPResponse
+    {
+        guard capabilities.patchSupported else {
+            throw SCIMError(
+                .unsupported, "the provider does not support PATCH", method: "PATCH",
+                url: connection.url(path).absoluteString)
+        }
+        let casing = capabilities.profile.opCasing
+        let body = JSONValue.object([
+            "schemas": .array([.string(SCIMSchema.patchOp)]),
+            "Operations": .array(
+                operations.map { operation in
+                    var object: [String: JSONValue] = [
+                        "op": .string(
+                            casing == .capitalized ? operation.op.rawValue.capitalized : operation.op.rawValue)
+                    ]
+                    if let path = operation.path { object["path"] = .string(path) }
+                    if let value = operation.value { object["value"] = value }
+                    return .object(object)
+                }),
+        ])
+        // Our PATCHes are safe to repeat: replace and add are idempotent, and the applier treats a
+        // remove that finds nothing (`noTarget`) as done.
+        return try await connection.send(
+            "PATCH", path, body: body, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
+    }
+
+    // MARK: Decoding
+
+    static func parse(_ response: HTTPResponse, method: String, url: String) throws(SCIMError) -> JSONValue {
+        do {
+            return try JSONValue.parse(response.body)
+        } catch {
+            let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
+            throw SCIMError(
+                .invalidResponse, "the response is not JSON: \(excerpt)", method: method, url: url,
+                status: response.status)
+        }
+    }
+
+    static func decode<Resource>(
+        _ response: HTTPResponse, method: String, path: String, connection: SCIMConnection,
+        _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) throws(SCIMError) -> Resource {
+        let url = connection.url(path).absoluteString
+        let json = try parse(response, method: method, url: url)
+        do {
+            return try make(json)
+        } catch {
+            throw SCIMError(.invalidResponse, error.message, method: method, url: url, status: response.status)
+        }
+    }
+
+    static func resource<Resource>(
+        _ json: JSONValue, path: String, connection: SCIMConnection,
+        _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) throws(SCIMError) -> Resource {
+        do {
+            return try make(json)
+        } catch {
+            throw SCIMError(.invalidResponse, error.message, method: "GET", url: connection.url(path).absoluteString)
+        }
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(by size: Int) -> [[Element]] {
+        let size = Swift.max(1, size)
+        return stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

@@ -1,0 +1,317 @@
+import Foundation
+import Logging
+import SCIM
+import ScimctlTestSupport
+import Testing
+
+@Suite("SCIM client with a scripted provider")
+struct ClientTests {
+    /// A provider of `total` users that serves `startIndex`/`count` pages, capping count at `cap`.
+    private static func indexPaging(total: Int, cap: Int, claimedTotal: Int? = nil)
+        -> @Sendable (HTTPRequest) -> HTTPResponse
+    {
+        { request in
+            let start = Int(request.query("startIndex") ?? "1") ?? 1
+            let count = min(Int(request.query("count") ?? "100") ?? 100, cap)
+            let items = (start..<max(start, min(start + count, total + 1))).map(userJSON)
+            return .json(200, listJSON(total: claimedTotal ?? total, start: start, items))
+        }
+    }
+
+    @Test("index paging reads 2,500 users in ceil(2500/1000) requests, pages fetched concurrently")
+    func indexPagingConcurrent() async throws {
+        let (client, transport) = try await scriptedClient(
+            delay: .milliseconds(20), Self.indexPaging(total: 2500, cap: 1000))
+        let users = try await client.listUsers()
+        #expect(users.count == 2500)
+        #expect(Set(users.map(\.id)).count == 2500)
+        let pages = work(transport)
+        #expect(pages.count == 3)
+        #expect(pages.map { $0.query("startIndex") } == ["1", "1001", "2001"])
+        #expect(pages.allSatisfy { $0.query("count") == "1000" })
+        #expect(transport.peakConcurrency == 2)
+    }
+
+    @Test("a provider that returns shorter pages than asked is read by what it returns")
+    func shortPages() async throws {
+        let (client, transport) = try await scriptedClient(Self.indexPaging(total: 950, cap: 200))
+        let users = try await client.listUsers()
+        #expect(users.count == 950)
+        #expect(work(transport).map { $0.query("startIndex") } == ["1", "201", "401", "601", "801"])
+    }
+
+    @Test("a totalResults larger than what the pages hold fails the read")
+    func wrongTotal() async throws {
+        let (client, _) = try await scriptedClient(Self.indexPaging(total: 150, cap: 100, claimedTotal: 300))
+        let error = await #expect(throws: SCIMError.self) { try await client.listUsers() }
+        #expect(error?.kind == .inconsistentRead)
+        #expect(error?.description.contains("refusing to act on a partial read") == true)
+    }
+
+    @Test("a page that repeats resources already read fails the read")
+    func repeatedPage() async throws {
+        let (client, _) = try await scriptedClient { _ in
+            // Paging ignored: every page is the first.
+            .json(200, listJSON(total: 4, start: 1, [userJSON(1), userJSON(2)]))
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.listUsers() }
+        #expect(error?.kind == .inconsistentRead)
+        #expect(error?.message.contains("repeats") == true)
+    }
+
+    @Test("without totalResults, pages are read until an empty one")
+    func noTotal() async throws {
+        let (client, transport) = try await scriptedClient { request in
+            let start = Int(request.query("startIndex") ?? "1") ?? 1
+            let items = (start..<min(start + 1000, 1_501)).map(userJSON)
+            return .json(200, listJSON(total: nil, start: start, items, key: "resources"))
+        }
+        #expect(try await client.listUsers().count == 1500)
+        #expect(work(transport).count == 3)
+    }
+
+    @Test("cursor paging follows nextCursor until it ends, and checks the total")
+    func cursorPaging() async throws {
+        let (client, transport) = try await scriptedClient(config: serviceProviderConfig(maxResults: 100, cursor: true))
+        { request in
+            let cursor = request.query("cursor") ?? ""
+            let page = cursor.isEmpty ? 0 : Int(cursor.dropFirst(1))!
+            let items = (page * 100 + 1...min(page * 100 + 100, 250)).map(userJSON)
+            return .json(200, listJSON(total: 250, start: 1, items, cursor: page < 2 ? "c\(page + 1)" : nil))
+        }
+        #expect(try await client.listUsers().count == 250)
+        #expect(work(transport).map { $0.query("cursor") } == ["", "c1", "c2"])
+        #expect(work(transport).allSatisfy { $0.query("startIndex") == nil })
+    }
+
+    @Test("a cursor that comes back again fails the read")
+    func cursorLoop() async throws {
+        let (client, _) = try await scriptedClient(config: serviceProviderConfig(cursor: true)) { request in
+            let start = request.query("cursor") == "" ? 1 : 3
+            return .json(200, listJSON(total: nil, start: 1, [userJSON(start), userJSON(start + 1)], cursor: "same"))
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.listUsers() }
+        #expect(error?.kind == .inconsistentRead)
+    }
+
+    @Test("lookups send an escaped eq filter")
+    func lookups() async throws {
+        let (client, transport) = try await scriptedClient { request in
+            request.url.path.hasSuffix("/Groups")
+                ? .json(200, listJSON(total: 1, start: 1, [#"{"id": "g1", "displayName": "QA Team"}"#]))
+                : .json(200, listJSON(total: 1, start: 1, [userJSON(1)]))
+        }
+        _ = try await client.findUsers(userName: #"o"brien@example.com"#)
+        _ = try await client.findUsers(externalId: "E1")
+        _ = try await client.findGroups(displayName: "QA Team")
+        #expect(
+            work(transport).map { $0.query("filter") } == [
+                #"userName eq "o\"brien@example.com""#, #"externalId eq "E1""#, #"displayName eq "QA Team""#,
+            ])
+    }
+
+    @Test("PATCH accepts 200 with the resource and 204 with no body")
+    func patchBodies() async throws {
+        let (client, transport) = try await scriptedClient { request in
+            request.url.path.hasSuffix("/u1") ? .json(200, userJSON(1)) : HTTPResponse(status: 204)
+        }
+        let operations = [PatchOperation(.replace, path: "title", value: .string("Lead"))]
+        #expect(try await client.patchUser(id: "u1", operations, version: #"W/"1""#)?.id == "u1")
+        #expect(try await client.patchUser(id: "u2", operations, version: nil) == nil)
+        let first = try #require(work(transport).first)
+        #expect(first.method == "PATCH")
+        #expect(first.headers["If-Match"] == #"W/"1""#)
+        #expect(first.headers["Content-Type"] == "application/scim+json")
+        #expect(first.bodyText.contains(#""op":"replace""#))
+        #expect(first.bodyText.contains(SCIMSchema.patchOp))
+    }
+
+    @Test("the qase profile spells ops capitalised and reads a 400 'not unique' as a conflict")
+    func qaseQuirks() async throws {
+        let (client, transport) = try await scriptedClient(profile: .qase) { request in
+            request.method == "POST"
+                ? .json(
+                    400,
+                    #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "invalidValue", "detail": "User with this email is not unique"}"#
+                )
+                : HTTPResponse(status: 204)
+        }
+        _ = try await client.patchUser(
+            id: "u1", [PatchOperation(.replace, path: "active", value: .bool(false))], version: nil)
+        #expect(work(transport)[0].bodyText.contains(#""op":"Replace""#))
+        let error = await #expect(throws: SCIMError.self) { try await client.createUser(SCIMUser(userName: "a@b.io")) }
+        #expect(error?.kind == .conflict)
+        #expect(error?.status == 400)
+        #expect(error?.detail == "User with this email is not unique")
+        #expect(
+            error?.description.hasPrefix("POST https://scim.example.com/v2/Users: the object already exists") == true)
+    }
+
+    @Test(
+        "429 waits as Retry-After says, in seconds or as an HTTP date",
+        arguments: ["7", "Sun, 29 Nov 2026 08:00:09 GMT"])
+    func rateLimited(retryAfter: String) async throws {
+        let recorder = SleepRecorder()
+        let now = try #require(RetryPolicyTestClock.date("Sun, 29 Nov 2026 08:00:02 GMT"))
+        let (client, transport) = try await scriptedClient(retry: recorder.policy(now: now)) { _, index in
+            index == 0
+                ? .json(429, #"{"status": "429", "detail": "slow down"}"#, headers: ["Retry-After": retryAfter])
+                : .json(200, userJSON(1))
+        }
+        #expect(try await client.getUser(id: "u1").id == "u1")
+        #expect(work(transport).count == 2)
+        #expect(recorder.sleeps == [.seconds(7)])
+    }
+
+    @Test("a Retry-After beyond the bound fails at once instead of stalling")
+    func retryAfterTooLong() async throws {
+        let recorder = SleepRecorder()
+        let (client, _) = try await scriptedClient(retry: recorder.policy()) { _ in
+            .json(429, #"{"status": 429}"#, headers: ["Retry-After": "3600"])
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.getUser(id: "u1") }
+        #expect(error?.kind == .rateLimited)
+        #expect(recorder.sleeps.isEmpty)
+    }
+
+    @Test("503 then success: a read is retried with backoff")
+    func unavailableThenSuccess() async throws {
+        let recorder = SleepRecorder()
+        let (client, transport) = try await scriptedClient(retry: recorder.policy()) { _, index in
+            index < 2 ? .json(503, #"{"status": "503"}"#) : .json(200, userJSON(1))
+        }
+        #expect(try await client.getUser(id: "u1").id == "u1")
+        #expect(work(transport).count == 3)
+        #expect(recorder.sleeps == [.milliseconds(125), .milliseconds(250)])
+    }
+
+    @Test("a create is never retried blindly: 503 and lost responses surface to the caller")
+    func createNotRetried() async throws {
+        let recorder = SleepRecorder()
+        let (client, transport) = try await scriptedClient(retry: recorder.policy()) { request throws(TransportError) in
+            if request.url.path.hasSuffix("/Groups") { throw TransportError("connection reset") }
+            return .json(503, #"{"status": "503"}"#)
+        }
+        let unavailable = await #expect(throws: SCIMError.self) {
+            try await client.createUser(SCIMUser(userName: "a@b.io"))
+        }
+        #expect(unavailable?.kind == .unavailable)
+        let lost = await #expect(throws: SCIMError.self) { try await client.createGroup(SCIMGroup(displayName: "qa")) }
+        #expect(lost?.kind == .transport)
+        #expect(work(transport).count == 2)
+        #expect(recorder.sleeps.isEmpty)
+    }
+
+    @Test("transport failures on reads are retried up to the bound, then reported with the attempt count")
+    func transportRetries() async throws {
+        let (client, transport) = try await scriptedClient(retry: SleepRecorder().policy(maxAttempts: 3)) {
+            _ throws(TransportError) in
+            throw TransportError("connection refused")
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.getUser(id: "u1") }
+        #expect(error?.kind == .transport)
+        #expect(error?.attempts == 3)
+        #expect(work(transport).count == 3)
+    }
+
+    @Test("a redirect to another host is refused and the token never goes there")
+    func redirectElsewhere() async throws {
+        let (client, transport) = try await scriptedClient { request in
+            request.url.host == "scim.example.com"
+                ? HTTPResponse(status: 302, headers: ["Location": "https://evil.example.net/v2/Users/u1"])
+                : .json(200, userJSON(1))
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.getUser(id: "u1") }
+        #expect(error?.kind == .refused)
+        #expect(error?.message.contains("https://evil.example.net") == true)
+        #expect(transport.requests.allSatisfy { $0.url.host == "scim.example.com" })
+    }
+
+    @Test("a same-host redirect of a read is followed")
+    func redirectSameHost() async throws {
+        let (client, transport) = try await scriptedClient { request in
+            request.url.path.hasSuffix("/u1")
+                ? HTTPResponse(status: 301, headers: ["Location": "/v2/Users/moved-u1"]) : .json(200, userJSON(1))
+        }
+        #expect(try await client.getUser(id: "u1").id == "u1")
+        #expect(work(transport).map(\.url.path) == ["/v2/Users/u1", "/v2/Users/moved-u1"])
+    }
+
+    @Test("the token is in the Authorization header and in no error, description or trace")
+    func tokenNeverLeaks() async throws {
+        let captured = CapturedLog()
+        let logger = Logger(label: "trace") { _ in captured }
+        let (client, transport) = try await scriptedClient(logger: logger) { request in
+            .json(401, #"{"status": "401", "detail": "bad token"}"#)
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.getUser(id: "u1") }
+        #expect(error?.kind == .unauthorized)
+        #expect(transport.requests.allSatisfy { $0.headers["Authorization"] == "Bearer \(secret)" })
+        let everything =
+            "\(String(describing: error)) \(String(reflecting: error)) \(client) \(client.connection) \(captured.text)"
+        #expect(!everything.contains(secret))
+        #expect(captured.text.contains("GET https://scim.example.com/v2/Users/u1 → 401"))
+    }
+
+    @Test("member changes go per member, chunked to the profile's limits")
+    func memberChunks() async throws {
+        let (client, transport) = try await scriptedClient { _ in HTTPResponse(status: 204) }
+        try await client.addMembers(groupId: "g1", memberIds: (1...250).map { "u\($0)" })
+        try await client.removeMembers(groupId: "g1", memberIds: ["u1", "u2"])
+        let patches = work(transport)
+        #expect(patches.count == 4)
+        #expect(patches[0].bodyText.components(separatedBy: #""value":"u"#).count - 1 == 100)
+        #expect(patches[2].bodyText.components(separatedBy: #""value":"u"#).count - 1 == 50)
+        #expect(patches[3].bodyText.contains(#"members[value eq \"u1\"]"#))
+        #expect(patches[3].bodyText.contains(#"members[value eq \"u2\"]"#))
+        #expect(!patches.contains { $0.bodyText.contains(#""op":"replace""#) })
+
+        let (entra, entraTransport) = try await scriptedClient(profile: .entra) { _ in HTTPResponse(status: 204) }
+        try await entra.removeMembers(groupId: "g1", memberIds: ["u1", "u2", "u3"])
+        #expect(work(entraTransport).count == 3)
+    }
+
+    @Test("a provider without Groups says so clearly")
+    func noGroups() async throws {
+        let usersOnly = #"{"totalResults": 1, "Resources": [{"name": "User", "endpoint": "/Users"}]}"#
+        let (client, _) = try await scriptedClient(resourceTypes: usersOnly) { _ in
+            .json(200, listJSON(total: 0, start: 1, []))
+        }
+        #expect(!client.capabilities.groupsSupported)
+        let error = await #expect(throws: SCIMError.self) { try await client.listGroups() }
+        #expect(error?.kind == .unsupported)
+        #expect(error?.message.contains("has no Groups") == true)
+    }
+
+    @Test("membership is read per group when the profile says groups come without members")
+    func membershipByUserFilter() async throws {
+        let (client, transport) = try await scriptedClient(profile: .aws, config: serviceProviderConfig(cursor: true)) {
+            request in
+            if request.url.path.hasSuffix("/Groups") {
+                return .json(200, listJSON(total: 1, start: 1, [#"{"id": "g1", "displayName": "qa"}"#]))
+            }
+            return .json(200, listJSON(total: 2, start: 1, [userJSON(1), userJSON(2)]))
+        }
+        let groups = try await client.listGroups()
+        #expect(groups.first?.members?.map(\.value) == ["u1", "u2"])
+        #expect(work(transport).contains { $0.query("filter") == #"groups.value eq "g1""# })
+        #expect(work(transport).first?.query("excludedAttributes") == "members")
+    }
+
+    @Test("the request budget bounds requests in flight")
+    func parallelismBound() async throws {
+        let (client, transport) = try await scriptedClient(
+            parallelism: 2, delay: .milliseconds(10), Self.indexPaging(total: 1000, cap: 100))
+        #expect(try await client.listUsers().count == 1000)
+        #expect(transport.peakConcurrency == 2)
+    }
+}
+
+enum RetryPolicyTestClock {
+    static func date(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import SCIM
+
+@Suite("Wire model")
+struct WireModelTests {
+    private func json(_ text: String) throws -> JSONValue {
+        try JSONValue.parse(Data(text.utf8))
+    }
+
+    @Test("a User decodes tolerantly: any attribute case, string booleans, unknown attributes kept")
+    func tolerantUser() throws {
+        let user = try SCIMUser(
+            json: json(
+                """
+                {"schema": "urn:ietf:params:scim:schemas:core:2.0:User", "ID": "42", "UserName": "Alice@Example.com",
+                 "name": {"GivenName": "Alice", "familyName": "Nguyen"}, "active": "false",
+                 "emails": [{"value": "alice@example.com", "type": "work", "primary": "true"}, {"type": "no value"}],
+                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "QA", "manager": {"value": "m1", "displayName": "Boss"}},
+                 "urn:example:custom:2.0:User": {"badge": 7}, "x-shoeSize": 43,
+                 "meta": {"version": "W/\\"3\\"", "resourceType": "User"}, "groups": [{"value": "g1", "display": "QA"}]}
+                """))
+        #expect(user.id == "42")
+        #expect(user.userName == "Alice@Example.com")
+        #expect(user.name?.givenName == "Alice")
+        #expect(user.active == false)
+        #expect(user.emails == [SCIMMultiValue(value: "alice@example.com", type: "work", primary: true)])
+        #expect(user.enterprise?.department == "QA")
+        #expect(user.enterprise?.managerId == "m1")
+        #expect(user.meta?.version == "W/\"3\"")
+        #expect(user.groups?.map(\.value) == ["g1"])
+        #expect(user.extra["x-shoeSize"] == .number(43))
+        #expect(user.extra["urn:example:custom:2.0:User"] != nil)
+        #expect(user.extra["ID"] == nil && user.extra["meta"] == nil)
+    }
+
+    @Test("a User encodes strictly: schemas listed, read-only attributes left out, unknown attributes sent back")
+    func strictEncoding() throws {
+        var user = SCIMUser(userName: "alice@example.com")
+        user.name = SCIMName(familyName: "Nguyen", givenName: "Alice")
+        user.enterprise = SCIMEnterpriseUser(department: "QA", managerId: "m1")
+        user.groups = [SCIMMember(value: "g1")]
+        user.extra = ["urn:example:custom:2.0:User": .object(["badge": .number(7)])]
+        let object = try #require(user.json.objectValue)
+        #expect(
+            object["schemas"]
+                == .array([
+                    .string(SCIMSchema.user), .string(SCIMSchema.enterpriseUser),
+                    .string("urn:example:custom:2.0:User"),
+                ]))
+        #expect(object["groups"] == nil)
+        #expect(object["meta"] == nil)
+        #expect(object[SCIMSchema.enterpriseUser]?.objectValue?["manager"] == .object(["value": .string("m1")]))
+        #expect(object["urn:example:custom:2.0:User"] != nil)
+        #expect(object["id"] == nil)
+        let roundTrip = try SCIMUser(json: user.json)
+        #expect(roundTrip.name == user.name)
+        #expect(roundTrip.enterprise == user.enterprise)
+    }
+
+    @Test("a ListResponse reads lowercase 'resources', a missing itemsPerPage and a string total")
+    func tolerantList() throws {
+        let page = try ListPage(
+            json: json(#"{"totalResults": "2", "startIndex": 1, "resources": [{"id": "1"}, {"id": "2"}]}"#))
+        #expect(page.totalResults == 2)
+        #expect(page.itemsPerPage == nil)
+        #expect(page.resources.count == 2)
+        let empty = try ListPage(
+            json: json(#"{"totalResults": 0, "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"]}"#))
+        #expect(empty.resources.isEmpty)
+    }
+
+    @Test("an error body reads status as a string or a number", arguments: [#""409""#, "409"])
+    func errorStatus(status: String) throws {
+        let body = try #require(
+            SCIMErrorBody(
+                data: Data(
+                    #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": \#(status), "scimType": "uniqueness", "detail": "taken"}"#
+                        .utf8)))
+        #expect(body.status == 409)
+        #expect(body.scimType == "uniqueness")
+        #expect(body.detail == "taken")
+        #expect(SCIMErrorBody(data: Data("<html>oops</html>".utf8)) == nil)
+    }
+
+    @Test("discovery reads features, RFC 9865 pagination, and resource types")
+    func discovery() throws {
+        let config = try ServiceProviderConfig(
+            json: json(
+                #"{"patch": {"supported": true}, "bulk": {"supported": true, "maxOperations": 1000}, "filter": {"supported": true, "maxResults": 200}, "etag": {"supported": false}, "pagination": {"cursor": true, "index": false, "maxPageSize": 100}}"#
+            ))
+        #expect(config.patchSupported == true)
+        #expect(config.bulkMaxOperations == 1000)
+        #expect(config.filterMaxResults == 200)
+        #expect(config.cursorPagination == true)
+        let capabilities = ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
+        #expect(capabilities.paging == .cursor)
+        #expect(capabilities.pageSize == 100)
+        #expect(capabilities.groupsSupported)
+        let noGroups = ProviderCapabilities(
+            profile: .generic, config: config, resourceTypes: [ResourceType(name: "User", endpoint: "/Users")])
+        #expect(!noGroups.groupsSupported)
+    }
+
+    @Test("profiles override discovery where providers misreport")
+    func profilesOverride() throws {
+        var config = ServiceProviderConfig()
+        config.filterMaxResults = 10_000
+        config.patchSupported = true
+        let aws = ProviderCapabilities(profile: .aws, config: config, resourceTypes: nil)
+        #expect(aws.pageSize == 100)
+        #expect(aws.paging == .cursor)
+        #expect(aws.membershipRead == .byUserFilter)
+        #expect(!aws.bulkSupported)
+        let generic = ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
+        #expect(generic.pageSize == ProviderCapabilities.maxPageSize)
+        #expect(ProviderProfile.named("qase")?.opCasing == .capitalized)
+        #expect(ProviderProfile.named("entra")?.maxMembersRemovedPerPatch == 1)
+        #expect(ProviderProfile.named("nope") == nil)
+        for name in ["generic", "qase", "aws", "entra", "github", "slack"] {
+            #expect(ProviderProfile.named(name)?.name == name)
+        }
+    }
+
+    @Test(
+        "filter literals are quoted and escaped",
+        arguments: [
+            ("alice@example.com", #"userName eq "alice@example.com""#),
+            (#"o"brien@example.com"#, #"userName eq "o\"brien@example.com""#),
+            (#"back\slash"#, #"userName eq "back\\slash""#),
+            ("tab\there", #"userName eq "tab\there""#),
+            ("\u{01}", #"userName eq "\u0001""#),
+        ])
+    func filterQuoting(value: String, expected: String) {
+        #expect(SCIMFilter.equals("userName", value) == expected)
+    }
+
+    @Test("query values are percent-encoded whole, so '&', '+' and quotes stay inside the filter")
+    func queryEncoding() throws {
+        let connection = try SCIMConnection(baseURL: URL(string: "https://h.example/scim/v2/")!, token: nil)
+        let url = connection.url("/Users", query: [("filter", SCIMFilter.equals("userName", "a&b+c@x.io"))])
+        #expect(url.absoluteString == "https://h.example/scim/v2/Users?filter=userName%20eq%20%22a%26b%2Bc%40x.io%22")
+    }
+
+    @Test(
+        "plain http is refused except to loopback",
+        arguments: [
+            ("http://scim.example.com/v2", false), ("http://127.0.0.1:8080/v2", true), ("http://localhost/v2", true),
+            ("http://[::1]:9/v2", true), ("https://scim.example.com/v2", true), ("ftp://scim.example.com", false),
+        ])
+    func insecureRefused(url: String, allowed: Bool) {
+        let result = Result { () throws(SCIMError) in try SCIMConnection(baseURL: URL(string: url)!, token: nil) }
+        if allowed {
+            #expect((try? result.get()) != nil)
+        } else {
+            #expect(throws: SCIMError.self) { try result.get() }
+        }
+    }
+
+    @Test("a bearer token never prints", arguments: [0, 1, 2, 3])
+    func tokenRedacted(form: Int) throws {
+        let token = try #require(BearerToken("  \(secret)\n"))
+        let rendered = [
+            String(describing: token), String(reflecting: token), "\(token)",
+            "\(Mirror(reflecting: token).children.map { "\($0)" })",
+        ][form]
+        #expect(!rendered.contains(secret))
+    }
+
+    @Test("the token comes from --token-file, then the named variable, then SCIM_TOKEN")
+    func tokenSources() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID())")
+        try "from-file\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(
+            try BearerToken.resolve(tokenFile: file.path, tokenEnv: "X", environment: ["X": "env"]).secret
+                == "from-file")
+        #expect(
+            try BearerToken.resolve(tokenFile: nil, tokenEnv: "X", environment: ["X": "env", "SCIM_TOKEN": "d"]).secret
+                == "env")
+        #expect(try BearerToken.resolve(tokenFile: nil, tokenEnv: "X", environment: ["SCIM_TOKEN": "d"]).secret == "d")
+        let missing = #expect(throws: BearerToken.Missing.self) {
+            try BearerToken.resolve(tokenFile: nil, tokenEnv: "QASE_SCIM_TOKEN", environment: [:])
+        }
+        #expect(missing?.description == "no SCIM token: none of these is set (looked in $QASE_SCIM_TOKEN, $SCIM_TOKEN)")
+    }
+}
