@@ -2,6 +2,10 @@ public import Foundation
 import SCIM
 public import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// scim2-server (the reference SCIM server from PyPI, in `.venv-peers`), started on a free loopback port
 /// for a suite's tests and stopped by its pid afterwards. Each test takes its own tenant
 /// (`--dynamic-tenants`), so tests share the process but never data.
@@ -9,14 +13,17 @@ public final class SCIM2Server: Sendable {
     public let port: Int
     public let token: String
     private let process: Process
+    /// Where the server's request log goes; removed when the server stops.
+    private let log: URL
 
     /// The server of the suite running now (see the `scim2Server` trait).
     @TaskLocal public static var current: SCIM2Server?
 
-    private init(port: Int, token: String, process: Process) {
+    private init(port: Int, token: String, process: Process, log: URL) {
         self.port = port
         self.token = token
         self.process = process
+        self.log = log
     }
 
     /// A fresh tenant's base URL: its own empty store.
@@ -39,14 +46,19 @@ public final class SCIM2Server: Sendable {
             process.arguments = [
                 "--hostname", "127.0.0.1", "--port", String(port), "--bearer-token", token, "--dynamic-tenants",
             ]
-            let log = Pipe()
-            process.standardOutput = FileHandle.nullDevice
+            // The server logs every request: to a file, never a pipe that nobody drains (it would block).
+            let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("scim2-server-\(UUID()).log")
+            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            let log = try FileHandle(forWritingTo: logURL)
+            defer { try? log.close() }
+            process.standardOutput = log
             process.standardError = log
+            process.standardInput = FileHandle.nullDevice
             try process.run()
-            let server = SCIM2Server(port: port, token: token, process: process)
+            let server = SCIM2Server(port: port, token: token, process: process, log: logURL)
             if try await server.waitUntilReady() { return server }
             server.stop()
-            lastError = String(decoding: log.fileHandleForReading.availableData, as: UTF8.self)
+            lastError = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
         }
         throw StartError("scim2-server did not start: \(lastError)")
     }
@@ -65,8 +77,9 @@ public final class SCIM2Server: Sendable {
 
     /// Stops the server by its pid and waits for it to exit.
     public func stop() {
+        defer { try? FileManager.default.removeItem(at: log) }
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
