@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -33,14 +34,21 @@ let package = Package(
         .target(
             name: "SCIM", dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
-        .target(name: "Planner", dependencies: ["DesiredState", "SCIM"], swiftSettings: swiftSettings),
+        // Live snapshot + desired state → a Plan value; renderings of it.
+        .target(
+            name: "Planner",
+            dependencies: ["DesiredState", "SCIM", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(name: "Applier", dependencies: ["Planner"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "scimctl",
             dependencies: [
                 "DesiredState",
+                "SCIM",
+                "Planner",
                 "Applier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -56,6 +64,9 @@ let package = Package(
             dependencies: ["DesiredState", "YAML", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "PlannerTests", dependencies: ["Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",
             dependencies: ["scimctl", "ScimctlTestSupport"],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 /// The scimctl command line: SCIM users and groups managed as code.
 @main
@@ -11,6 +12,22 @@ struct Scimctl: AsyncParsableCommand {
             Exit codes: 0 success, 1 invalid input or error, 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, PlanCommand.self, DriftCommand.self]
     )
+
+    /// Logging is set up once, here: diagnostics, progress and the --verbose trace go to stderr, so
+    /// stdout carries only the report.
+    static func main() async {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

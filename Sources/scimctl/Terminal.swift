@@ -17,6 +17,11 @@ enum Terminal {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// Colour on stdout only on a terminal, and never when NO_COLOR is set.
+    static var stdoutWantsColour: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+    }
+
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     static var stderrWantsColour: Bool {
         isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true

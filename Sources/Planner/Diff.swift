@@ -1,0 +1,563 @@
+public import DesiredState
+import SCIM
+
+/// Why no plan could be made: the declared org and the live state contradict each other in a way no
+/// sequence of actions resolves safely (two declared users matching one live user, a rename onto a
+/// name another live user holds, …).
+public struct PlanningError: Error, Sendable, CustomStringConvertible {
+    public var problems: [String]
+
+    public var description: String { problems.joined(separator: "\n") }
+}
+
+/// Computes the plan: `diff(desired, live, now)`. Pure: no I/O, deterministic order.
+public struct Planner: Sendable {
+    public var desired: DesiredState
+    public var live: LiveSnapshot
+    public var today: CalendarDay
+    public var target: Plan.TargetInfo
+    /// `sha256:` of the YAML the desired state came from.
+    public var desiredDigest: String
+    /// Digests approved beyond `safety.approve` (`apply --allow-destructive`).
+    public var extraApprovals: [String]
+
+    public init(
+        desired: DesiredState, live: LiveSnapshot, today: CalendarDay, target: Plan.TargetInfo,
+        desiredDigest: String, extraApprovals: [String] = []
+    ) {
+        self.desired = desired
+        self.live = live
+        self.today = today
+        self.target = target
+        self.desiredDigest = desiredDigest
+        self.extraApprovals = extraApprovals
+    }
+
+    /// Whether the org manages groups at all (so whether the live groups must be read).
+    public static func managesGroups(_ desired: DesiredState) -> Bool {
+        !desired.groups.isEmpty || desired.policy.unmanagedGroups == .delete
+            || desired.users.contains { !$0.groups.isEmpty }
+    }
+
+    public func plan() throws(PlanningError) -> Plan {
+        var work = DiffWork(planner: self)
+        work.matchUsers()
+        work.planUsers()
+        work.planUnmanagedUsers()
+        if live.groupsRead {
+            work.matchGroups()
+            work.planGroups()
+        }
+        if !work.problems.isEmpty { throw PlanningError(problems: work.problems) }
+        return work.finish()
+    }
+}
+
+/// The state of one diff computation.
+private struct DiffWork {
+    let planner: Planner
+    var problems: [String] = []
+    var actions: [PlannedAction] = []
+    var protected: [ProtectedObject] = []
+    var unmanagedUsers: [String] = []
+    var unmanagedGroups: [String] = []
+
+    /// Desired user index → live user index.
+    var userMatch: [Int: Int] = [:]
+    /// Live user index → desired user index.
+    var liveUserClaimed: [Int: Int] = [:]
+    var groupMatch: [Int: Int] = [:]
+    var liveGroupClaimed: [Int: Int] = [:]
+    /// Desired users this plan creates, by folded userName; and those it deletes, by live id.
+    var createdUsers: Set<String> = []
+    var deletedUserIds: Set<String> = []
+    var createdGroups: Set<String> = []
+    /// Live ids of users that are protected (never touched, not even their memberships).
+    var protectedUserIds: Set<String> = []
+
+    private var desiredUserByKey: [String: Int] = [:]
+    private var desiredGroupByKey: [String: Int] = [:]
+
+    init(planner: Planner) {
+        self.planner = planner
+        for (index, user) in planner.desired.users.enumerated() {
+            desiredUserByKey[user.userName.value.caseFolded] = index
+        }
+        for (index, group) in planner.desired.groups.enumerated() {
+            desiredGroupByKey[group.displayName.value.caseFolded] = index
+        }
+    }
+
+    var desired: DesiredState { planner.desired }
+    var live: LiveSnapshot { planner.live }
+
+    // MARK: Users
+
+    /// Matches declared users to live ones: by externalId, then userName ignoring case, then `previously`.
+    mutating func matchUsers() {
+        var byExternalId: [String: [Int]] = [:]
+        var byUserName: [String: [Int]] = [:]
+        for (index, user) in live.users.enumerated() {
+            if let externalId = user.externalId { byExternalId[externalId, default: []].append(index) }
+            byUserName[user.userName.caseFolded, default: []].append(index)
+        }
+        for (index, user) in desired.users.enumerated() {
+            var candidates: [(Int, String)] = []
+            if case .set(let externalId, _) = user.externalId {
+                candidates += (byExternalId[externalId] ?? []).map { ($0, "externalId \(externalId)") }
+            }
+            candidates += (byUserName[user.userName.value.caseFolded] ?? []).map { ($0, "userName") }
+            for old in user.previously {
+                candidates += (byUserName[old.value.caseFolded] ?? []).map { ($0, "previous userName \(old.value)") }
+            }
+            guard let (liveIndex, how) = candidates.first else { continue }
+            if let other = liveUserClaimed[liveIndex] {
+                problems.append(
+                    "\(user.userName.location): '\(user.userName.value)' and '\(desired.users[other].userName.value)' "
+                        + "both match the live user '\(live.users[liveIndex].userName)' (by \(how))")
+                continue
+            }
+            let distinct = Set(candidates.map(\.0))
+            if distinct.count > 1, how != "userName" || (byUserName[user.userName.value.caseFolded]?.count ?? 0) > 1 {
+                // Matched by externalId or an old name, while the new name belongs to another live user:
+                // the rename would collide with it.
+                let names = distinct.filter { $0 != liveIndex }.map { "'\(live.users[$0].userName)'" }.sorted()
+                problems.append(
+                    "\(user.userName.location): '\(user.userName.value)' matches the live user "
+                        + "'\(live.users[liveIndex].userName)' (by \(how)), but also \(names.joined(separator: ", ")); "
+                        + "rename or remove one of them on the provider, or fix externalId/previously")
+                continue
+            }
+            userMatch[index] = liveIndex
+            liveUserClaimed[liveIndex] = index
+        }
+    }
+
+    private func protection(_ names: String...) -> Located<GlobPattern>? {
+        for name in names { if let pattern = desired.policy.protectingPattern(for: name) { return pattern } }
+        return nil
+    }
+
+    mutating func planUsers() {
+        for (index, user) in desired.users.enumerated() {
+            let deleteDue = user.deleteAfter.map { planner.today > $0.value } ?? false
+            let expired = user.expires.map { planner.today >= $0.value } ?? false
+            let wantsInactive = user.active.value == false || expired
+            guard let liveIndex = userMatch[index] else {
+                guard !deleteDue && !wantsInactive else { continue }  // nothing to create for someone leaving
+                createdUsers.insert(user.userName.value.caseFolded)
+                actions.append(PlannedAction(.create, .user, key: user.userName.value, changes: creation(of: user)))
+                continue
+            }
+            let liveUser = live.users[liveIndex]
+            let id = liveUser.id
+            let version = LiveSnapshot.version(of: liveUser)
+            let changes = self.changes(from: liveUser, to: user)
+            var action: PlannedAction?
+            if deleteDue {
+                action = PlannedAction(
+                    .delete, .user, key: user.userName.value, id: id, version: version,
+                    reason: "deleteAfter \(user.deleteAfter!.value) has passed")
+            } else if wantsInactive {
+                let reason =
+                    expired && user.active.value != false ? "expired on \(user.expires!.value)" : "active: false"
+                if liveUser.active != false {
+                    action = PlannedAction(
+                        .deactivate, .user, key: user.userName.value, id: id, version: version, changes: changes,
+                        reason: reason)
+                } else if !changes.isEmpty {
+                    action = PlannedAction(
+                        .update, .user, key: user.userName.value, id: id, version: version, changes: changes)
+                }
+            } else if liveUser.active == false {
+                action = PlannedAction(
+                    .reactivate, .user, key: user.userName.value, id: id, version: version, changes: changes)
+            } else if !changes.isEmpty {
+                let links = changes.contains { $0.attribute == "externalId" && $0.old == nil }
+                action = PlannedAction(
+                    links ? .adopt : .update, .user, key: user.userName.value, id: id, version: version,
+                    changes: changes)
+            }
+            if let pattern = protection(liveUser.userName, user.userName.value) {
+                if let id { protectedUserIds.insert(id) }
+                protected.append(
+                    ProtectedObject(
+                        key: liveUser.userName, pattern: pattern.value.text, wouldHave: action.map(describe)))
+                continue
+            }
+            if let action {
+                if action.action == .delete, let id { deletedUserIds.insert(id) }
+                actions.append(action)
+            }
+        }
+    }
+
+    mutating func planUnmanagedUsers() {
+        for (index, user) in live.users.enumerated() where liveUserClaimed[index] == nil {
+            let version = LiveSnapshot.version(of: user)
+            let reason = "not declared (policy unmanaged: \(desired.policy.unmanaged.rawValue))"
+            var action: PlannedAction?
+            switch desired.policy.unmanaged {
+            case .ignore: break
+            case .deactivate where user.active != false:
+                action = PlannedAction(
+                    .deactivate, .user, key: user.userName, id: user.id, version: version, reason: reason,
+                    managed: false)
+            case .deactivate: break
+            case .delete:
+                action = PlannedAction(
+                    .delete, .user, key: user.userName, id: user.id, version: version, reason: reason, managed: false)
+            }
+            if let pattern = protection(user.userName) {
+                if let id = user.id { protectedUserIds.insert(id) }
+                protected.append(
+                    ProtectedObject(key: user.userName, pattern: pattern.value.text, wouldHave: action.map(describe)))
+                continue
+            }
+            guard let action else {
+                unmanagedUsers.append(user.userName)
+                continue
+            }
+            if action.action == .delete, let id = user.id { deletedUserIds.insert(id) }
+            actions.append(action)
+        }
+    }
+
+    private func describe(_ action: PlannedAction) -> String {
+        action.action.rawValue + (action.reason.map { " (\($0))" } ?? "")
+    }
+
+    // MARK: User attributes
+
+    /// Every attribute a create sends: what the YAML states.
+    private func creation(of user: DesiredUser) -> [AttributeChange] {
+        var changes = [AttributeChange("userName", old: nil, new: .string(user.userName.value))]
+        changes += self.changes(from: nil, to: user).filter {
+            $0.attribute != "userName" && $0.new != nil && $0.new != .null
+        }
+        return changes
+    }
+
+    /// The changes that make `live` what `user` declares; only declared attributes are compared.
+    private func changes(from live: SCIMUser?, to user: DesiredUser) -> [AttributeChange] {
+        var changes: [AttributeChange] = []
+        if let live, live.userName.caseFolded != user.userName.value.caseFolded {
+            changes.append(AttributeChange("userName", old: .string(live.userName), new: .string(user.userName.value)))
+        }
+        compare("externalId", user.externalId, live?.externalId, &changes)
+        switch user.name {
+        case .omitted: break
+        case .cleared:
+            if let name = live?.name, name != SCIMName() {
+                changes.append(AttributeChange("name", old: nameJSON(name), new: .null))
+            }
+        case .set(let name, _):
+            let current = live?.name
+            compare("name.givenName", name.givenName, current?.givenName, &changes)
+            compare("name.familyName", name.familyName, current?.familyName, &changes)
+            compare("name.middleName", name.middleName, current?.middleName, &changes)
+            compare("name.honorificPrefix", name.honorificPrefix, current?.honorificPrefix, &changes)
+            compare("name.honorificSuffix", name.honorificSuffix, current?.honorificSuffix, &changes)
+            compare("name.formatted", name.formatted, current?.formatted, &changes)
+        }
+        compare("displayName", user.displayName, live?.displayName, &changes)
+        compare("nickName", user.nickName, live?.nickName, &changes)
+        compare("title", user.title, live?.title, &changes)
+        compare("userType", user.userType, live?.userType, &changes)
+        compare("preferredLanguage", user.preferredLanguage, live?.preferredLanguage, &changes)
+        compare("locale", user.locale, live?.locale, &changes)
+        compare("timezone", user.timezone, live?.timezone, &changes)
+        compareContacts("emails", user.emails, live?.emails, foldCase: true, &changes)
+        compareContacts("phoneNumbers", user.phoneNumbers, live?.phoneNumbers, foldCase: false, &changes)
+        switch user.enterprise {
+        case .omitted: break
+        case .cleared:
+            if let enterprise = live?.enterprise, enterprise != SCIMEnterpriseUser() {
+                changes.append(AttributeChange("enterprise", old: enterpriseJSON(enterprise), new: .null))
+            }
+        case .set(let enterprise, _):
+            let current = live?.enterprise
+            compare("enterprise.employeeNumber", enterprise.employeeNumber, current?.employeeNumber, &changes)
+            compare("enterprise.costCenter", enterprise.costCenter, current?.costCenter, &changes)
+            compare("enterprise.organization", enterprise.organization, current?.organization, &changes)
+            compare("enterprise.division", enterprise.division, current?.division, &changes)
+            compare("enterprise.department", enterprise.department, current?.department, &changes)
+            compareManager(enterprise.manager, current?.managerId, &changes)
+        }
+        return changes
+    }
+
+    private func compare(
+        _ path: String, _ declared: Declared<String>, _ current: String?, _ changes: inout [AttributeChange]
+    ) {
+        switch declared {
+        case .omitted: return
+        case .cleared:
+            if let current { changes.append(AttributeChange(path, old: .string(current), new: .null)) }
+        case .set(let value, _):
+            if value != current {
+                changes.append(AttributeChange(path, old: current.map(JSONValue.string), new: .string(value)))
+            }
+        }
+    }
+
+    /// Emails and phone numbers compare as sets of (value, type), with the primary one respected.
+    private func compareContacts(
+        _ path: String, _ declared: Declared<[ContactValue]>, _ current: [SCIMMultiValue]?, foldCase: Bool,
+        _ changes: inout [AttributeChange]
+    ) {
+        let currentList = current ?? []
+        func currentJSON() -> JSONValue {
+            .array(
+                currentList.map { .object(contactObject(value: $0.value, type: $0.type, primary: $0.primary ?? false)) }
+            )
+        }
+        switch declared {
+        case .omitted: return
+        case .cleared:
+            if !currentList.isEmpty { changes.append(AttributeChange(path, old: currentJSON(), new: .null)) }
+        case .set(let values, _):
+            func key(_ value: String, _ type: String?) -> String {
+                (foldCase ? value.caseFolded : value) + "\u{0}" + (type ?? "")
+            }
+            let wanted = Set(values.map { key($0.value, $0.type) })
+            let have = Set(currentList.map { key($0.value, $0.type) })
+            let wantedPrimary = values.first { $0.primary }.map { key($0.value, $0.type) }
+            let havePrimary = currentList.first { $0.primary == true }.map { key($0.value, $0.type) }
+            if wanted != have || wantedPrimary != havePrimary {
+                let new = JSONValue.array(
+                    values.map { .object(contactObject(value: $0.value, type: $0.type, primary: $0.primary)) })
+                changes.append(AttributeChange(path, old: currentList.isEmpty ? nil : currentJSON(), new: new))
+            }
+        }
+    }
+
+    private func contactObject(value: String, type: String?, primary: Bool) -> [String: JSONValue] {
+        var object: [String: JSONValue] = ["value": .string(value)]
+        if let type { object["type"] = .string(type) }
+        if primary { object["primary"] = .bool(true) }
+        return object
+    }
+
+    /// The manager is declared by userName and held live by id: compare through the live users.
+    private func compareManager(_ declared: Declared<String>, _ currentId: String?, _ changes: inout [AttributeChange])
+    {
+        let currentKey = currentId.map { id in live.users.first { $0.id == id }.map { managerKey(of: $0) } ?? id }
+        switch declared {
+        case .omitted: return
+        case .cleared:
+            if let currentKey {
+                changes.append(AttributeChange("enterprise.manager", old: .string(currentKey), new: .null))
+            }
+        case .set(let manager, _):
+            let wanted = desiredUserByKey[manager.caseFolded].map { desired.users[$0].userName.value } ?? manager
+            if currentKey?.caseFolded != wanted.caseFolded {
+                changes.append(
+                    AttributeChange("enterprise.manager", old: currentKey.map(JSONValue.string), new: .string(wanted)))
+            }
+        }
+    }
+
+    /// A live user's key: the declared userName it matches, else its live userName.
+    private func managerKey(of user: SCIMUser) -> String {
+        if let index = live.users.firstIndex(where: { $0.id == user.id }), let declared = liveUserClaimed[index] {
+            return desired.users[declared].userName.value
+        }
+        return user.userName
+    }
+
+    private func nameJSON(_ name: SCIMName) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let value = name.givenName { object["givenName"] = .string(value) }
+        if let value = name.familyName { object["familyName"] = .string(value) }
+        if let value = name.middleName { object["middleName"] = .string(value) }
+        if let value = name.formatted { object["formatted"] = .string(value) }
+        return .object(object)
+    }
+
+    private func enterpriseJSON(_ enterprise: SCIMEnterpriseUser) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let value = enterprise.employeeNumber { object["employeeNumber"] = .string(value) }
+        if let value = enterprise.department { object["department"] = .string(value) }
+        if let value = enterprise.organization { object["organization"] = .string(value) }
+        if let value = enterprise.managerId { object["manager"] = .string(value) }
+        return .object(object)
+    }
+
+    // MARK: Groups
+
+    mutating func matchGroups() {
+        var byExternalId: [String: [Int]] = [:]
+        var byName: [String: [Int]] = [:]
+        for (index, group) in live.groups.enumerated() {
+            if let externalId = group.externalId { byExternalId[externalId, default: []].append(index) }
+            byName[group.displayName.caseFolded, default: []].append(index)
+        }
+        for (index, group) in desired.groups.enumerated() {
+            var candidates: [(Int, String)] = []
+            if case .set(let externalId, _) = group.externalId {
+                candidates += (byExternalId[externalId] ?? []).map { ($0, "externalId \(externalId)") }
+            }
+            if candidates.isEmpty {
+                let named = byName[group.displayName.value.caseFolded] ?? []
+                if named.count > 1 {
+                    problems.append(
+                        "\(group.displayName.location): \(named.count) live groups are named '\(group.displayName.value)'; "
+                            + "give the group an externalId, or rename the duplicates on the provider")
+                    continue
+                }
+                candidates += named.map { ($0, "displayName") }
+            }
+            if candidates.isEmpty {
+                for old in group.previously {
+                    candidates += (byName[old.value.caseFolded] ?? []).map { ($0, "previous displayName \(old.value)") }
+                }
+            }
+            guard let (liveIndex, how) = candidates.first else { continue }
+            if let other = liveGroupClaimed[liveIndex] {
+                problems.append(
+                    "\(group.displayName.location): '\(group.displayName.value)' and "
+                        + "'\(desired.groups[other].displayName.value)' both match the live group "
+                        + "'\(live.groups[liveIndex].displayName)' (by \(how))")
+                continue
+            }
+            groupMatch[index] = liveIndex
+            liveGroupClaimed[liveIndex] = index
+        }
+    }
+
+    mutating func planGroups() {
+        for (index, group) in desired.groups.enumerated() where groupMatch[index] == nil {
+            createdGroups.insert(group.displayName.value.caseFolded)
+        }
+        // Members each declared group should have: its own list, and the users that name it.
+        var declaredMembers: [Int: [String]] = [:]
+        for (index, group) in desired.groups.enumerated() { declaredMembers[index] = group.members.map(\.value) }
+        for user in desired.users {
+            for name in user.groups {
+                if let index = desiredGroupByKey[name.value.caseFolded] {
+                    declaredMembers[index, default: []].append(user.userName.value)
+                }
+            }
+        }
+        for (index, group) in desired.groups.enumerated() {
+            let wanted = resolveMembers(declaredMembers[index] ?? [])
+            guard let liveIndex = groupMatch[index] else {
+                actions.append(
+                    PlannedAction(
+                        .create, .group, key: group.displayName.value,
+                        changes: groupCreation(group), members: wanted.isEmpty ? nil : MembershipChange(add: wanted)))
+                continue
+            }
+            let liveGroup = live.groups[liveIndex]
+            var changes: [AttributeChange] = []
+            if liveGroup.displayName.caseFolded != group.displayName.value.caseFolded {
+                changes.append(
+                    AttributeChange(
+                        "displayName", old: .string(liveGroup.displayName), new: .string(group.displayName.value)))
+            }
+            compare("externalId", group.externalId, liveGroup.externalId, &changes)
+            let currentIds = Set(liveGroup.members?.map(\.value) ?? [])
+            let add = wanted.filter { $0.id.map { !currentIds.contains($0) } ?? true }
+            let wantedIds = Set(wanted.compactMap(\.id))
+            let remove = (liveGroup.members ?? []).filter { member in
+                !wantedIds.contains(member.value) && !protectedUserIds.contains(member.value)
+                    && !deletedUserIds.contains(member.value)
+            }.map(liveReference).sorted()
+            let members = MembershipChange(add: add, remove: remove)
+            guard !changes.isEmpty || !members.isEmpty else { continue }
+            let links = changes.contains { $0.attribute == "externalId" && $0.old == nil }
+            actions.append(
+                PlannedAction(
+                    links ? .adopt : .update, .group, key: group.displayName.value, id: liveGroup.id,
+                    version: LiveSnapshot.version(of: liveGroup), changes: changes,
+                    members: members.isEmpty ? nil : members))
+        }
+        for (index, group) in live.groups.enumerated() where liveGroupClaimed[index] == nil {
+            switch desired.policy.unmanagedGroups {
+            case .ignore:
+                unmanagedGroups.append(group.displayName)
+            case .delete:
+                actions.append(
+                    PlannedAction(
+                        .delete, .group, key: group.displayName, id: group.id, version: LiveSnapshot.version(of: group),
+                        reason: "not declared (policy unmanagedGroups: delete)", managed: false))
+            }
+        }
+    }
+
+    private func groupCreation(_ group: DesiredGroup) -> [AttributeChange] {
+        var changes = [AttributeChange("displayName", old: nil, new: .string(group.displayName.value))]
+        if case .set(let externalId, _) = group.externalId {
+            changes.append(AttributeChange("externalId", old: nil, new: .string(externalId)))
+        }
+        return changes
+    }
+
+    /// Declared member names → references: a live id where the member exists (or is matched), none where
+    /// this plan creates it. Members that will not exist (an offboarded user never created) are left out.
+    private func resolveMembers(_ names: [String]) -> [MemberReference] {
+        var seen: Set<String> = []
+        var references: [MemberReference] = []
+        for name in names {
+            let key = name.caseFolded
+            guard seen.insert(key).inserted else { continue }
+            if let userIndex = desiredUserByKey[key] {
+                let user = desired.users[userIndex]
+                if let liveIndex = userMatch[userIndex] {
+                    guard let id = live.users[liveIndex].id, !deletedUserIds.contains(id) else { continue }
+                    references.append(MemberReference(.user, key: user.userName.value, id: id))
+                } else if createdUsers.contains(key) {
+                    references.append(MemberReference(.user, key: user.userName.value, id: nil))
+                }
+            } else if let groupIndex = desiredGroupByKey[key] {
+                let group = desired.groups[groupIndex]
+                if let liveIndex = groupMatch[groupIndex] {
+                    references.append(
+                        MemberReference(.group, key: group.displayName.value, id: live.groups[liveIndex].id))
+                } else {
+                    references.append(MemberReference(.group, key: group.displayName.value, id: nil))
+                }
+            }
+        }
+        return references.sorted()
+    }
+
+    /// A live member as a reference, keyed by its declared name where it has one.
+    private func liveReference(_ member: SCIMMember) -> MemberReference {
+        if let index = live.users.firstIndex(where: { $0.id == member.value }) {
+            let key = liveUserClaimed[index].map { desired.users[$0].userName.value } ?? live.users[index].userName
+            return MemberReference(.user, key: key, id: member.value)
+        }
+        if let index = live.groups.firstIndex(where: { $0.id == member.value }) {
+            let key =
+                liveGroupClaimed[index].map { desired.groups[$0].displayName.value } ?? live.groups[index].displayName
+            return MemberReference(.group, key: key, id: member.value)
+        }
+        // A member id that names nothing live (a provider that keeps members of deleted users).
+        return MemberReference(
+            member.type == "Group" ? .group : .user, key: member.display ?? member.value, id: member.value)
+    }
+
+    // MARK: Result
+
+    func finish() -> Plan {
+        let ordered = actions.sorted { lhs, rhs in
+            (lhs.phase, lhs.type.rawValue, lhs.key.caseFolded) < (rhs.phase, rhs.type.rawValue, rhs.key.caseFolded)
+        }
+        let lines = ordered.flatMap(\.destructiveLines).sorted()
+        let digest = ContentDigest.sha256(lines.joined(separator: "\n"))
+        let managedLive = live.users.count - protected.count - unmanagedUsers.count
+        let percentCap = Int((Double(max(0, managedLive)) * desired.safety.maxDestructivePercent / 100).rounded(.down))
+        let approvals = Set(desired.safety.approve.map(\.value) + planner.extraApprovals)
+        let budget = DestructiveBudget(
+            count: ordered.reduce(0) { $0 + $1.destructiveCount },
+            cap: min(desired.safety.maxDestructive, percentCap), digest: digest,
+            approved: !lines.isEmpty && approvals.contains(digest))
+        return Plan(
+            target: planner.target, actions: ordered,
+            protected: protected.sorted { $0.key.caseFolded < $1.key.caseFolded },
+            unmanagedUsers: unmanagedUsers.sorted(), unmanagedGroups: unmanagedGroups.sorted(), budget: budget,
+            desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description)
+    }
+}

@@ -1,0 +1,187 @@
+import DesiredState
+public import SCIM
+
+/// What an action does. Its symbol is also how it is displayed (Terraform's convention).
+public enum ActionKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case create, update, adopt, reactivate, deactivate, delete
+
+    public var symbol: String {
+        switch self {
+        case .create: "+"
+        case .update: "~"
+        case .adopt: "="
+        case .reactivate: ">"
+        case .deactivate: "!"
+        case .delete: "-"
+        }
+    }
+}
+
+public enum ResourceKind: String, Sendable, Hashable, Codable {
+    case user = "User"
+    case group = "Group"
+}
+
+/// One attribute's change, `old → new`. Paths are dotted (`name.givenName`, `enterprise.manager`);
+/// `enterprise.manager` holds the manager's userName (apply resolves it to an id).
+public struct AttributeChange: Sendable, Hashable, Codable {
+    public var attribute: String
+    public var old: JSONValue?
+    public var new: JSONValue?
+
+    public init(_ attribute: String, old: JSONValue?, new: JSONValue?) {
+        self.attribute = attribute
+        self.old = old
+        self.new = new
+    }
+}
+
+/// A member of a group, by key; `id` is nil for an object this plan creates (apply learns it then).
+public struct MemberReference: Sendable, Hashable, Codable, Comparable {
+    public var type: ResourceKind
+    public var key: String
+    public var id: String?
+
+    public init(_ type: ResourceKind, key: String, id: String?) {
+        self.type = type
+        self.key = key
+        self.id = id
+    }
+
+    public static func < (lhs: MemberReference, rhs: MemberReference) -> Bool {
+        (lhs.key.caseFolded, lhs.type.rawValue) < (rhs.key.caseFolded, rhs.type.rawValue)
+    }
+}
+
+public struct MembershipChange: Sendable, Hashable, Codable {
+    public var add: [MemberReference]
+    public var remove: [MemberReference]
+
+    public init(add: [MemberReference] = [], remove: [MemberReference] = []) {
+        self.add = add
+        self.remove = remove
+    }
+
+    public var isEmpty: Bool { add.isEmpty && remove.isEmpty }
+}
+
+/// One change to one object.
+public struct PlannedAction: Sendable, Hashable, Codable {
+    public var action: ActionKind
+    public var type: ResourceKind
+    /// The userName or displayName as declared (the live one for unmanaged objects).
+    public var key: String
+    /// The live id; nil for a create.
+    public var id: String?
+    /// The live version the plan was computed from (ETag, or a content hash).
+    public var version: String?
+    public var changes: [AttributeChange]
+    public var members: MembershipChange?
+    /// Why, when it is not plain: "not declared (policy: deactivate)", "expired on 2027-03-31", …
+    public var reason: String?
+    /// Whether the object is declared in the YAML (false: an unmanaged object the policy acts on).
+    public var managed: Bool
+
+    public init(
+        _ action: ActionKind, _ type: ResourceKind, key: String, id: String? = nil, version: String? = nil,
+        changes: [AttributeChange] = [], members: MembershipChange? = nil, reason: String? = nil, managed: Bool = true
+    ) {
+        self.managed = managed
+        self.action = action
+        self.type = type
+        self.key = key
+        self.id = id
+        self.version = version
+        self.changes = changes
+        self.members = members
+        self.reason = reason
+    }
+
+    /// Destructive steps in this action: a deactivation or deletion counts one, each member removed one.
+    public var destructiveCount: Int {
+        (action == .deactivate || action == .delete ? 1 : 0) + (members?.remove.count ?? 0)
+    }
+
+    /// The lines this action adds to the destructive digest: stable, and naming exactly what is removed.
+    var destructiveLines: [String] {
+        var lines: [String] = []
+        if action == .deactivate || action == .delete {
+            lines.append("\(action.rawValue) \(type.rawValue) \(key.caseFolded) \(id ?? "")")
+        }
+        for member in members?.remove ?? [] {
+            lines.append(
+                "remove-member \(type.rawValue) \(key.caseFolded) \(member.type.rawValue) \(member.key.caseFolded) \(member.id ?? "")"
+            )
+        }
+        return lines
+    }
+
+    /// The execution phase (design.md: create/reactivate users → create groups → updates (member adds
+    /// first) → deactivate → delete users → delete groups).
+    var phase: Int {
+        switch (action, type) {
+        case (.create, .user), (.reactivate, .user): 0
+        case (.create, .group): 1
+        case (.update, _), (.adopt, _), (.reactivate, .group): 2
+        case (.deactivate, _): 3
+        case (.delete, .user): 4
+        case (.delete, .group): 5
+        case (.create, _): 1
+        }
+    }
+}
+
+/// A live object the plan leaves alone because a `protect` pattern matches it.
+public struct ProtectedObject: Sendable, Hashable, Codable {
+    public var key: String
+    public var pattern: String
+    /// What the plan would otherwise have done.
+    public var wouldHave: String?
+}
+
+/// The destructive budget of the plan and whether it blocks.
+public struct DestructiveBudget: Sendable, Hashable, Codable {
+    /// Destructive steps planned.
+    public var count: Int
+    /// The cap in force: the lower of `maxDestructive` and `maxDestructivePercent` of live managed users.
+    public var cap: Int
+    /// `sha256:` of the sorted destructive steps; approving it lets exactly this set exceed the cap.
+    public var digest: String
+    /// Whether the digest is listed in `safety.approve` (or given with `--allow-destructive`).
+    public var approved: Bool
+
+    public var blocked: Bool { count > cap && !approved }
+}
+
+/// The plan: a value that `apply` consumes unchanged.
+public struct Plan: Sendable, Hashable, Codable {
+    public struct TargetInfo: Sendable, Hashable, Codable {
+        public var url: String
+        public var provider: String
+
+        public init(url: String, provider: String) {
+            self.url = url
+            self.provider = provider
+        }
+    }
+
+    public var target: TargetInfo
+    /// In execution order.
+    public var actions: [PlannedAction]
+    public var protected: [ProtectedObject]
+    /// Live users no file declares and the policy leaves alone (`unmanaged: ignore`).
+    public var unmanagedUsers: [String]
+    /// Live groups no file declares and the policy leaves alone.
+    public var unmanagedGroups: [String]
+    public var budget: DestructiveBudget
+    /// `sha256:` of the desired state the plan was made from.
+    public var desiredDigest: String
+    /// The version of every live object the plan read, by id: apply refuses a stale plan.
+    public var liveVersions: [String: String]
+    /// The day the plan was made for (expiries are evaluated on it).
+    public var day: String
+
+    public var hasChanges: Bool { !actions.isEmpty }
+
+    public func count(_ kind: ActionKind) -> Int { actions.count { $0.action == kind } }
+}

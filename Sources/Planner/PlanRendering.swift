@@ -1,0 +1,194 @@
+import SCIM
+
+/// Renders a plan for people: Terraform-style text for terminals and logs, Markdown for a pull-request
+/// comment or `$GITHUB_STEP_SUMMARY`.
+public struct PlanRenderer: Sendable {
+    public var colour: Bool
+    /// GitHub refuses comments over 65,536 characters; this leaves room for a wrapper.
+    public static let markdownLimit = 65_000
+
+    public init(colour: Bool = false) {
+        self.colour = colour
+    }
+
+    // MARK: Text
+
+    public func text(_ plan: Plan) -> String {
+        var output = "scimctl plan for \(plan.target.url) (provider \(plan.target.provider)), day \(plan.day)\n\n"
+        for action in plan.actions {
+            output += actionLines(action, indent: "  ").joined(separator: "\n") + "\n"
+        }
+        if !plan.actions.isEmpty { output += "\n" }
+        if !plan.protected.isEmpty {
+            output += "Protected, never touched:\n"
+            for object in plan.protected {
+                let would = object.wouldHave.map { "; would otherwise \($0)" } ?? ""
+                output += "  \(object.key) (protect: \(object.pattern)\(would))\n"
+            }
+            output += "\n"
+        }
+        if !plan.unmanagedUsers.isEmpty || !plan.unmanagedGroups.isEmpty {
+            output +=
+                "Not declared and left alone by the policy: \(plural(plan.unmanagedUsers.count, "user")), "
+                + "\(plural(plan.unmanagedGroups.count, "group"))\n\n"
+        }
+        output += summaryLine(plan) + "\n"
+        if plan.budget.blocked { output += "\n" + blockedExplanation(plan) + "\n" }
+        return output
+    }
+
+    /// Just the action lines of `actions`.
+    public func actionsText(_ actions: [PlannedAction]) -> String {
+        actions.map { actionLines($0, indent: "  ").joined(separator: "\n") + "\n" }.joined()
+    }
+
+    /// `Plan: 3 to create, 1 to update, 1 to deactivate, 0 to delete. Destructive 2 of 10.`
+    public func summaryLine(_ plan: Plan) -> String {
+        guard plan.hasChanges else {
+            return "No changes. The provider matches the YAML."
+        }
+        var parts = [
+            "\(plan.count(.create)) to create", "\(plan.count(.update)) to update",
+            "\(plan.count(.deactivate)) to deactivate", "\(plan.count(.delete)) to delete",
+        ]
+        if plan.count(.reactivate) > 0 { parts.append("\(plan.count(.reactivate)) to reactivate") }
+        if plan.count(.adopt) > 0 { parts.append("\(plan.count(.adopt)) to adopt") }
+        return "Plan: \(parts.joined(separator: ", ")). Destructive \(plan.budget.count) of \(plan.budget.cap)."
+            + (plan.budget.approved && plan.budget.count > plan.budget.cap ? " Over the cap, approved by digest." : "")
+    }
+
+    public func blockedExplanation(_ plan: Plan) -> String {
+        """
+        BLOCKED: \(plan.budget.count) destructive changes exceed the cap of \(plan.budget.cap).
+        Destructive digest: \(plan.budget.digest)
+        To allow exactly this set of changes, add the digest to safety.approve in the YAML (reviewed in the pull
+        request), or run: scimctl apply --allow-destructive=\(plan.budget.digest)
+        """
+    }
+
+    private func actionLines(_ action: PlannedAction, indent: String) -> [String] {
+        var head = "\(paint(action.action.symbol, action.action)) \(action.type.rawValue) \(action.key)"
+        if let reason = action.reason { head += "  (\(reason))" }
+        var lines = [indent + head]
+        let width = action.changes.map(\.attribute.count).max() ?? 0
+        for change in action.changes {
+            let name = change.attribute + ":" + String(repeating: " ", count: width - change.attribute.count)
+            let old = change.old.map(display) ?? ""
+            let arrow = old.isEmpty ? "→ " : "\(old) → "
+            lines.append("\(indent)    \(name) \(arrow)\(display(change.new ?? .null))")
+        }
+        if let members = action.members, !members.isEmpty {
+            let added = members.add.map { "+\($0.key)" }
+            let removed = members.remove.map { "−\($0.key)" }
+            lines.append("\(indent)    members: \((added + removed).joined(separator: " "))")
+        }
+        return lines
+    }
+
+    /// A value as compact JSON: strings quoted, lists and objects inline.
+    func display(_ value: JSONValue) -> String {
+        String(decoding: value.serialized(), as: UTF8.self)
+    }
+
+    private func paint(_ symbol: String, _ kind: ActionKind) -> String {
+        guard colour else { return symbol }
+        let code =
+            switch kind {
+            case .create: "32"
+            case .update: "33"
+            case .adopt: "34"
+            case .reactivate: "36"
+            case .deactivate, .delete: "31"
+            }
+        return "\u{1B}[\(code)m\(symbol)\u{1B}[0m"
+    }
+
+    private func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    // MARK: Markdown
+
+    /// A pull-request comment: summary table, destructive actions first, details folded, never over
+    /// `markdownLimit` characters however large the plan (what is cut is said).
+    public func markdown(_ plan: Plan, limit: Int = markdownLimit) -> String {
+        var head = "### scimctl plan — `\(plan.target.url)` (\(plan.target.provider))\n\n"
+        if !plan.hasChanges {
+            head += "**No changes.** The provider matches the YAML.\n"
+            return head
+        }
+        head += "| create | update | adopt | reactivate | deactivate | delete | destructive / cap |\n"
+        head += "|---:|---:|---:|---:|---:|---:|---:|\n"
+        head +=
+            "| \(plan.count(.create)) | \(plan.count(.update)) | \(plan.count(.adopt)) | \(plan.count(.reactivate)) "
+        head +=
+            "| \(plan.count(.deactivate)) | \(plan.count(.delete)) | \(plan.budget.count) / \(plan.budget.cap) |\n\n"
+        if plan.budget.blocked {
+            head +=
+                "> [!CAUTION]\n> **Blocked:** \(plan.budget.count) destructive changes exceed the cap of \(plan.budget.cap). "
+            head +=
+                "To allow exactly this set, add `\(plan.budget.digest)` to `safety.approve` in this pull request.\n\n"
+        } else if plan.budget.count > 0 {
+            head += "Destructive digest: `\(plan.budget.digest)`\(plan.budget.approved ? " (approved)" : "")\n\n"
+        }
+        let footer = "\n_Plan for \(plan.day). The full plan: `scimctl plan --format json`._\n"
+        var body = ""
+        var budget = limit - head.count - footer.count - 200
+        let destructive = plan.actions.filter { $0.destructiveCount > 0 }
+        if !destructive.isEmpty {
+            var section = "#### Destructive (\(destructive.count))\n\n"
+            var shown = 0
+            for action in destructive {
+                var line = "- `\(action.action.symbol)` \(action.type.rawValue) **\(escape(action.key))**"
+                if action.action == .deactivate || action.action == .delete { line += " — \(action.action.rawValue)" }
+                if let reason = action.reason { line += " (\(escape(reason)))" }
+                if let removed = action.members?.remove, !removed.isEmpty {
+                    line += " — remove members: \(removed.map { escape($0.key) }.joined(separator: ", "))"
+                }
+                line += "\n"
+                guard section.count + line.count < budget / 2 else { break }
+                section += line
+                shown += 1
+            }
+            if shown < destructive.count {
+                section += "- … and \(destructive.count - shown) more destructive actions\n"
+            }
+            body += section + "\n"
+            budget -= section.count
+        }
+        var details = "<details><summary>All changes (\(plan.actions.count))</summary>\n\n```diff\n"
+        let closing = "```\n\n</details>\n"
+        var shown = 0
+        for action in plan.actions {
+            let block =
+                actionLines(action, indent: "").map { diffLine($0, action.action) }.joined(separator: "\n") + "\n"
+            guard details.count + block.count + closing.count + 80 < budget else { break }
+            details += block
+            shown += 1
+        }
+        if shown < plan.actions.count {
+            details += "# … \(plan.actions.count - shown) more actions not shown (comment size limit)\n"
+        }
+        body += details + closing
+        return head + body + footer
+    }
+
+    /// A line in a ```diff block: the first character colours it on GitHub.
+    private func diffLine(_ line: String, _ kind: ActionKind) -> String {
+        guard !line.hasPrefix(" ") else { return line }
+        switch kind {
+        case .create, .reactivate: return "+" + line.dropFirst()
+        case .deactivate, .delete: return "-" + line.dropFirst()
+        case .update, .adopt: return "!" + line.dropFirst()
+        }
+    }
+
+    private func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if "\\`*_{}[]<>()#+-.!|".contains(character) { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

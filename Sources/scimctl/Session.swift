@@ -1,0 +1,152 @@
+import ArgumentParser
+import DesiredState
+import Foundation
+import Logging
+import Planner
+import SCIM
+
+/// Options shared by every command that talks to a provider.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "The SCIM base URL; overrides SCIM_URL and target.url.")
+    var url: String?
+
+    @Option(help: "Read the bearer token from this file instead of the environment.")
+    var tokenFile: String?
+
+    @Option(help: "Requests in flight at most.")
+    var parallelism: Int = 4
+
+    @Option(help: "Requests started per second at most (e.g. 10).")
+    var rateLimit: Double?
+
+    @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be above 0") }
+    }
+}
+
+/// Options of the commands that compute a plan.
+struct PlanningOptions: ParsableArguments {
+    @Argument(help: "Files, or directories searched for *.yaml and *.yml.")
+    var paths: [String] = ["."]
+
+    @Option(help: "The day to plan for (YYYY-MM-DD, UTC): expiries and deleteAfter are evaluated on it.")
+    var now: String?
+
+    func validate() throws {
+        if let now, CalendarDay(now) == nil { throw ValidationError("--now must be a date written YYYY-MM-DD") }
+    }
+
+    var today: CalendarDay {
+        if let now, let day = CalendarDay(now) { return day }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        let text = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        return CalendarDay(text)!
+    }
+}
+
+/// A failure already explained on stderr: the command exits 1 without more words.
+struct Reported: Error {}
+
+/// Loading the YAML, connecting to the provider and computing the plan: the steps `plan`, `drift` and
+/// `apply` share.
+struct Session {
+    let planning: PlanningOptions
+    let connection: ConnectionOptions
+
+    /// Loads and validates the desired state; on errors prints them and throws.
+    func loadDesired() throws -> (DesiredState, digest: String) {
+        let loaded = DesiredStateLoader().load(paths: planning.paths)
+        if !loaded.diagnostics.isEmpty {
+            var formatter = DiagnosticFormatter(sources: loaded.sources, colour: Terminal.stderrWantsColour)
+            Terminal.standardError(formatter.text(loaded.diagnostics))
+        }
+        guard let state = loaded.state else {
+            Terminal.standardError("scimctl: the desired state is invalid; nothing was read from the provider\n")
+            throw Reported()
+        }
+        // The digest covers every file's path and bytes, in order.
+        var content = Data()
+        for file in loaded.sources.files {
+            content.append(Data(file.utf8))
+            content.append(0)
+            content.append(contentsOf: loaded.sources.bytes(of: file) ?? [])
+            content.append(0)
+        }
+        return (state, ContentDigest.sha256(content))
+    }
+
+    /// Connects to the target: URL from --url, SCIM_URL or target.url; token from --token-file or the
+    /// environment; the provider profile from target.provider.
+    func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
+        let environment = ProcessInfo.processInfo.environment
+        guard
+            let urlText = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 })
+                ?? desired.target?.url?.value
+        else {
+            fail("no target: set target.url in the YAML, SCIM_URL, or --url")
+        }
+        let providerName = desired.target?.providerKind.rawValue ?? "generic"
+        let info = Plan.TargetInfo(url: urlText, provider: providerName)
+        if urlText.hasPrefix("sandbox:") {
+            fail("\(urlText): the embedded sandbox provider is not built yet; point --url at a SCIM server")
+        }
+        guard let url = URL(string: urlText) else { fail("\(urlText) is not a URL") }
+        let token: BearerToken
+        do {
+            token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: desired.target?.tokenEnv?.value)
+        } catch {
+            fail("\(error)")
+        }
+        let profile = ProviderProfile.named(providerName) ?? .generic
+        var logger = Logger(label: "scimctl")
+        logger.logLevel = connection.verbose ? .debug : .warning
+        do {
+            let scim = try SCIMConnection(
+                baseURL: url, token: token, transport: URLSessionTransport(), profile: profile,
+                limiter: RequestLimiter(parallelism: connection.parallelism, ratePerSecond: connection.rateLimit),
+                logger: logger)
+            return (try await SCIMClient.connect(scim), info)
+        } catch {
+            fail("cannot reach the provider: \(error)")
+        }
+    }
+
+    /// Reads the live state and computes the plan.
+    func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
+        let (desired, digest) = try loadDesired()
+        let (client, info) = try await connect(desired)
+        let groups = Planner.managesGroups(desired)
+        if groups && !client.capabilities.groupsSupported {
+            fail(
+                "the YAML declares groups, but the provider at \(info.url) has no Groups "
+                    + "(its /ResourceTypes lists none); remove the groups, or check the provider's plan")
+        }
+        let snapshot: LiveSnapshot
+        do {
+            snapshot = try await LiveSnapshot.read(
+                from: client, includeGroups: groups && client.capabilities.groupsSupported)
+        } catch {
+            fail("reading the live state failed, so nothing was planned: \(error)")
+        }
+        do {
+            let plan = try Planner(
+                desired: desired, live: snapshot, today: planning.today, target: info, desiredDigest: digest,
+                extraApprovals: extraApprovals
+            ).plan()
+            return (plan, desired, client)
+        } catch {
+            fail("no plan can be made:\n\(error)")
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        Terminal.standardError("scimctl: error: \(message)\n")
+        Foundation.exit(1)
+    }
+}
