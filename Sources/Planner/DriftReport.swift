@@ -64,7 +64,11 @@ public struct DriftReport: Sendable {
             var policy: String
         }
         struct Report: Encodable {
-            var format_version = Plan.formatVersion
+            enum CodingKeys: String, CodingKey {
+                case formatVersion = "format_version", drift, target, day, changed, unmanaged
+            }
+
+            var formatVersion = Plan.formatVersion
             var drift: Bool
             var target: Plan.TargetInfo
             var day: String
