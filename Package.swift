@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",
-            dependencies: ["scimctl", "ScimctlTestSupport"],
+            dependencies: ["scimctl", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -186,7 +186,8 @@ public struct PlanRenderer: Sendable {
     private func escape(_ text: String) -> String {
         var escaped = ""
         for character in text {
-            if "\\`*_{}[]<>()#+-.!|".contains(character) { escaped.append("\\") }
+            // Only what Markdown reads as markup inside a list item's text.
+            if "\\`*_[]<>|~".contains(character) { escaped.append("\\") }
             escaped.append(character)
         }
         return escaped
