@@ -12,7 +12,9 @@ let package = Package(
     name: "scimctl",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "scimctl", targets: ["scimctl"])
+        .executable(name: "scimctl", targets: ["scimctl"]),
+        // scripts/bench-plan: times the diff of a 100,000-user org (not shipped to users).
+        .executable(name: "PlanBenchmark", targets: ["PlanBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "PlanBenchmark", dependencies: ["Planner", "DesiredState", "SCIM"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: fixture paths, running the built binary.
         .target(name: "ScimctlTestSupport", dependencies: ["SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),

@@ -63,11 +63,11 @@ private struct DiffWork {
     var unmanagedGroups: [String] = []
 
     /// Desired user index → live user index.
-    var userMatch: [Int: Int] = [:]
+    var userMatch: [Int?]
     /// Live user index → desired user index.
-    var liveUserClaimed: [Int: Int] = [:]
-    var groupMatch: [Int: Int] = [:]
-    var liveGroupClaimed: [Int: Int] = [:]
+    var liveUserClaimed: [Int?]
+    var groupMatch: [Int?]
+    var liveGroupClaimed: [Int?]
     /// Desired users this plan creates, by folded userName; and those it deletes, by live id.
     var createdUsers: Set<String> = []
     var deletedUserIds: Set<String> = []
@@ -77,9 +77,24 @@ private struct DiffWork {
 
     private var desiredUserByKey: [String: Int] = [:]
     private var desiredGroupByKey: [String: Int] = [:]
+    /// Live objects by id: members and managers are held by id.
+    private var liveUserById: [String: Int] = [:]
+    private var liveGroupById: [String: Int] = [:]
+
+    /// Declared userNames, case-folded once.
+    private var desiredUserKeys: [String] = []
 
     init(planner: Planner) {
         self.planner = planner
+        userMatch = Array(repeating: nil, count: planner.desired.users.count)
+        liveUserClaimed = Array(repeating: nil, count: planner.live.users.count)
+        groupMatch = Array(repeating: nil, count: planner.desired.groups.count)
+        liveGroupClaimed = Array(repeating: nil, count: planner.live.groups.count)
+        desiredUserKeys = planner.desired.users.map { $0.userName.value.caseFolded }
+        desiredUserByKey.reserveCapacity(desiredUserKeys.count)
+        liveUserById.reserveCapacity(planner.live.users.count)
+        for (index, user) in planner.live.users.enumerated() { if let id = user.id { liveUserById[id] = index } }
+        for (index, group) in planner.live.groups.enumerated() { if let id = group.id { liveGroupById[id] = index } }
         for (index, user) in planner.desired.users.enumerated() {
             desiredUserByKey[user.userName.value.caseFolded] = index
         }
@@ -95,33 +110,34 @@ private struct DiffWork {
 
     /// Matches declared users to live ones: by externalId, then userName ignoring case, then `previously`.
     mutating func matchUsers() {
-        var byExternalId: [String: [Int]] = [:]
-        var byUserName: [String: [Int]] = [:]
+        var byExternalId = NameIndex(capacity: live.users.count)
+        var byUserName = NameIndex(capacity: live.users.count)
         for (index, user) in live.users.enumerated() {
-            if let externalId = user.externalId { byExternalId[externalId, default: []].append(index) }
-            byUserName[user.userName.caseFolded, default: []].append(index)
+            if let externalId = user.externalId { byExternalId.insert(externalId, index) }
+            byUserName.insert(user.userName.caseFolded, index)
         }
-        for (index, user) in desired.users.enumerated() {
-            var candidates: [(Int, String)] = []
+        for index in desired.users.indices {
+            let user = desired.users[index]
+            let userName = desiredUserKeys[index]
+            var match = Candidates()
             if case .set(let externalId, _) = user.externalId {
-                candidates += (byExternalId[externalId] ?? []).map { ($0, "externalId \(externalId)") }
+                byExternalId.forEach(externalId) { match.consider($0, .externalId(externalId)) }
             }
-            candidates += (byUserName[user.userName.value.caseFolded] ?? []).map { ($0, "userName") }
+            byUserName.forEach(userName) { match.consider($0, .userName) }
             for old in user.previously {
-                candidates += (byUserName[old.value.caseFolded] ?? []).map { ($0, "previous userName \(old.value)") }
+                byUserName.forEach(old.value.caseFolded) { match.consider($0, .previousName(old.value)) }
             }
-            guard let (liveIndex, how) = candidates.first else { continue }
+            guard let (liveIndex, how) = match.chosen else { continue }
             if let other = liveUserClaimed[liveIndex] {
                 problems.append(
                     "\(user.userName.location): '\(user.userName.value)' and '\(desired.users[other].userName.value)' "
                         + "both match the live user '\(live.users[liveIndex].userName)' (by \(how))")
                 continue
             }
-            let distinct = Set(candidates.map(\.0))
-            if distinct.count > 1, how != "userName" || (byUserName[user.userName.value.caseFolded]?.count ?? 0) > 1 {
+            if !match.others.isEmpty, how != .userName || byUserName.count(userName) > 1 {
                 // Matched by externalId or an old name, while the new name belongs to another live user:
                 // the rename would collide with it.
-                let names = distinct.filter { $0 != liveIndex }.map { "'\(live.users[$0].userName)'" }.sorted()
+                let names = match.others.map { "'\(live.users[$0].userName)'" }.sorted()
                 problems.append(
                     "\(user.userName.location): '\(user.userName.value)' matches the live user "
                         + "'\(live.users[liveIndex].userName)' (by \(how)), but also \(names.joined(separator: ", ")); "
@@ -151,7 +167,7 @@ private struct DiffWork {
             }
             let liveUser = live.users[liveIndex]
             let id = liveUser.id
-            let version = LiveSnapshot.version(of: liveUser)
+            let version = live.userVersions[liveIndex]
             let changes = self.changes(from: liveUser, to: user)
             var action: PlannedAction?
             if deleteDue {
@@ -194,7 +210,7 @@ private struct DiffWork {
 
     mutating func planUnmanagedUsers() {
         for (index, user) in live.users.enumerated() where liveUserClaimed[index] == nil {
-            let version = LiveSnapshot.version(of: user)
+            let version = live.userVersions[index]
             let reason = "not declared (policy unmanaged: \(desired.policy.unmanaged.rawValue))"
             var action: PlannedAction?
             switch desired.policy.unmanaged {
@@ -342,7 +358,7 @@ private struct DiffWork {
     /// The manager is declared by userName and held live by id: compare through the live users.
     private func compareManager(_ declared: Declared<String>, _ currentId: String?, _ changes: inout [AttributeChange])
     {
-        let currentKey = currentId.map { id in live.users.first { $0.id == id }.map { managerKey(of: $0) } ?? id }
+        let currentKey = currentId.map { id in liveUserById[id].map(declaredKey) ?? id }
         switch declared {
         case .omitted: return
         case .cleared:
@@ -359,11 +375,8 @@ private struct DiffWork {
     }
 
     /// A live user's key: the declared userName it matches, else its live userName.
-    private func managerKey(of user: SCIMUser) -> String {
-        if let index = live.users.firstIndex(where: { $0.id == user.id }), let declared = liveUserClaimed[index] {
-            return desired.users[declared].userName.value
-        }
-        return user.userName
+    private func declaredKey(_ liveIndex: Int) -> String {
+        liveUserClaimed[liveIndex].map { desired.users[$0].userName.value } ?? live.users[liveIndex].userName
     }
 
     private func nameJSON(_ name: SCIMName) -> JSONValue {
@@ -431,17 +444,16 @@ private struct DiffWork {
             createdGroups.insert(group.displayName.value.caseFolded)
         }
         // Members each declared group should have: its own list, and the users that name it.
-        var declaredMembers: [Int: [String]] = [:]
-        for (index, group) in desired.groups.enumerated() { declaredMembers[index] = group.members.map(\.value) }
-        for user in desired.users {
-            for name in user.groups {
-                if let index = desiredGroupByKey[name.value.caseFolded] {
-                    declaredMembers[index, default: []].append(user.userName.value)
+        var declaredMembers: [[String]] = desired.groups.map { $0.members.map(\.value) }
+        for index in desired.users.indices where !desired.users[index].groups.isEmpty {
+            for name in desired.users[index].groups {
+                if let group = desiredGroupByKey[name.value.caseFolded] {
+                    declaredMembers[group].append(desired.users[index].userName.value)
                 }
             }
         }
         for (index, group) in desired.groups.enumerated() {
-            let wanted = resolveMembers(declaredMembers[index] ?? [])
+            let wanted = resolveMembers(declaredMembers[index])
             guard let liveIndex = groupMatch[index] else {
                 actions.append(
                     PlannedAction(
@@ -470,7 +482,7 @@ private struct DiffWork {
             actions.append(
                 PlannedAction(
                     links ? .adopt : .update, .group, key: group.displayName.value, id: liveGroup.id,
-                    version: LiveSnapshot.version(of: liveGroup), changes: changes,
+                    version: live.groupVersions[liveIndex], changes: changes,
                     members: members.isEmpty ? nil : members))
         }
         for (index, group) in live.groups.enumerated() where liveGroupClaimed[index] == nil {
@@ -480,7 +492,7 @@ private struct DiffWork {
             case .delete:
                 actions.append(
                     PlannedAction(
-                        .delete, .group, key: group.displayName, id: group.id, version: LiveSnapshot.version(of: group),
+                        .delete, .group, key: group.displayName, id: group.id, version: live.groupVersions[index],
                         reason: "not declared (policy unmanagedGroups: delete)", managed: false))
             }
         }
@@ -525,11 +537,10 @@ private struct DiffWork {
 
     /// A live member as a reference, keyed by its declared name where it has one.
     private func liveReference(_ member: SCIMMember) -> MemberReference {
-        if let index = live.users.firstIndex(where: { $0.id == member.value }) {
-            let key = liveUserClaimed[index].map { desired.users[$0].userName.value } ?? live.users[index].userName
-            return MemberReference(.user, key: key, id: member.value)
+        if let index = liveUserById[member.value] {
+            return MemberReference(.user, key: declaredKey(index), id: member.value)
         }
-        if let index = live.groups.firstIndex(where: { $0.id == member.value }) {
+        if let index = liveGroupById[member.value] {
             let key =
                 liveGroupClaimed[index].map { desired.groups[$0].displayName.value } ?? live.groups[index].displayName
             return MemberReference(.group, key: key, id: member.value)
@@ -559,5 +570,63 @@ private struct DiffWork {
             protected: protected.sorted { $0.key.caseFolded < $1.key.caseFolded },
             unmanagedUsers: unmanagedUsers.sorted(), unmanagedGroups: unmanagedGroups.sorted(), budget: budget,
             desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description)
+    }
+}
+
+/// Live objects by a name, where a name usually belongs to one object: no array per entry.
+private struct NameIndex {
+    private var first: [String: Int]
+    private var more: [String: [Int]] = [:]
+
+    init(capacity: Int) {
+        first = Dictionary(minimumCapacity: capacity)
+    }
+
+    mutating func insert(_ key: String, _ index: Int) {
+        if first[key] == nil {
+            first[key] = index
+        } else {
+            more[key, default: []].append(index)
+        }
+    }
+
+    func count(_ key: String) -> Int {
+        first[key] == nil ? 0 : 1 + (more[key]?.count ?? 0)
+    }
+
+    func forEach(_ key: String, _ body: (Int) -> Void) {
+        guard let index = first[key] else { return }
+        body(index)
+        more[key]?.forEach(body)
+    }
+}
+
+/// How a declared object matched a live one.
+private enum MatchReason: Equatable, CustomStringConvertible {
+    case externalId(String)
+    case userName
+    case previousName(String)
+
+    var description: String {
+        switch self {
+        case .externalId(let id): "externalId \(id)"
+        case .userName: "userName"
+        case .previousName(let name): "previous userName \(name)"
+        }
+    }
+}
+
+/// The live objects a declared one could match, in order of preference.
+private struct Candidates {
+    private(set) var chosen: (Int, MatchReason)?
+    /// Other live objects it also matches (a collision unless it is empty).
+    private(set) var others: [Int] = []
+
+    mutating func consider(_ index: Int, _ reason: @autoclosure () -> MatchReason) {
+        guard let current = chosen else {
+            chosen = (index, reason())
+            return
+        }
+        if index != current.0 && !others.contains(index) { others.append(index) }
     }
 }

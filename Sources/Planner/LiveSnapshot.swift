@@ -5,15 +5,20 @@ public import SCIM
 /// The provider's users and groups as read at one moment: complete, or not at all (the reader refuses
 /// partial listings), with each object's version for stale-plan checks.
 public struct LiveSnapshot: Sendable {
-    public var users: [SCIMUser]
-    public var groups: [SCIMGroup]
+    public let users: [SCIMUser]
+    public let groups: [SCIMGroup]
     /// Whether groups were read (they are not when the org manages none).
-    public var groupsRead: Bool
+    public let groupsRead: Bool
+    /// Each user's and group's version, by position: computed once, as reading them may mean hashing.
+    public let userVersions: [String]
+    public let groupVersions: [String]
 
     public init(users: [SCIMUser], groups: [SCIMGroup], groupsRead: Bool = true) {
         self.users = users
         self.groups = groups
         self.groupsRead = groupsRead
+        userVersions = users.map(Self.version(of:))
+        groupVersions = groups.map(Self.version(of:))
     }
 
     /// Reads every user and, when `includeGroups`, every group with its members.
@@ -45,8 +50,11 @@ public struct LiveSnapshot: Sendable {
     /// Every object's version by id.
     public var versions: [String: String] {
         var versions: [String: String] = [:]
-        for user in users { if let id = user.id { versions["User/\(id)"] = Self.version(of: user) } }
-        for group in groups { if let id = group.id { versions["Group/\(id)"] = Self.version(of: group) } }
+        versions.reserveCapacity(users.count + groups.count)
+        for (user, version) in zip(users, userVersions) { if let id = user.id { versions["User/" + id] = version } }
+        for (group, version) in zip(groups, groupVersions) {
+            if let id = group.id { versions["Group/" + id] = version }
+        }
         return versions
     }
 }
