@@ -198,29 +198,25 @@ struct DocumentDecoder {
     }
 
     private mutating func personName(_ node: Node) -> Declared<PersonName> {
-        if reader.isNull(node) { return .cleared(at: reader.location(node)) }
-        guard let fields = reader.fields(node, as: .name) else { return .omitted }
-        var name = PersonName()
-        name.givenName = reader.declaredString(fields["givenName"], "name.givenName")
-        name.familyName = reader.declaredString(fields["familyName"], "name.familyName")
-        name.middleName = reader.declaredString(fields["middleName"], "name.middleName")
-        name.honorificPrefix = reader.declaredString(fields["honorificPrefix"], "name.honorificPrefix")
-        name.honorificSuffix = reader.declaredString(fields["honorificSuffix"], "name.honorificSuffix")
-        name.formatted = reader.declaredString(fields["formatted"], "name.formatted")
-        return .set(name, at: fields.location)
+        structure(node, as: .name, prefix: "name", PersonName(), strings: PersonName.attributes)
     }
 
     private mutating func enterprise(_ node: Node) -> Declared<EnterpriseAttributes> {
+        structure(
+            node, as: .enterprise, prefix: "enterprise", EnterpriseAttributes(),
+            strings: EnterpriseAttributes.attributes)
+    }
+
+    /// A mapping of string attributes (`name`, `enterprise`): `null` clears it as a whole.
+    private mutating func structure<Value>(
+        _ node: Node, as keys: MappingKeys, prefix: String, _ empty: Value,
+        strings: [(String, WritableKeyPath<Value, Declared<String>>)]
+    ) -> Declared<Value> {
         if reader.isNull(node) { return .cleared(at: reader.location(node)) }
-        guard let fields = reader.fields(node, as: .enterprise) else { return .omitted }
-        var enterprise = EnterpriseAttributes()
-        enterprise.employeeNumber = reader.declaredString(fields["employeeNumber"], "enterprise.employeeNumber")
-        enterprise.costCenter = reader.declaredString(fields["costCenter"], "enterprise.costCenter")
-        enterprise.organization = reader.declaredString(fields["organization"], "enterprise.organization")
-        enterprise.division = reader.declaredString(fields["division"], "enterprise.division")
-        enterprise.department = reader.declaredString(fields["department"], "enterprise.department")
-        enterprise.manager = reader.declaredString(fields["manager"], "enterprise.manager")
-        return .set(enterprise, at: fields.location)
+        guard let fields = reader.fields(node, as: keys) else { return .omitted }
+        var value = empty
+        for (key, path) in strings { value[keyPath: path] = reader.declaredString(fields[key], "\(prefix).\(key)") }
+        return .set(value, at: fields.location)
     }
 
     /// A multi-valued attribute (emails, phoneNumbers): entries with value, type and primary; at most

@@ -154,6 +154,14 @@ public struct PersonName: Sendable, Hashable {
     public var formatted: Declared<String> = .omitted
 
     public init() {}
+
+    /// Every part, by its YAML key.
+    static var attributes: [(String, WritableKeyPath<PersonName, Declared<String>>)] {
+        [
+            ("givenName", \.givenName), ("familyName", \.familyName), ("middleName", \.middleName),
+            ("honorificPrefix", \.honorificPrefix), ("honorificSuffix", \.honorificSuffix), ("formatted", \.formatted),
+        ]
+    }
 }
 
 /// One entry of a multi-valued attribute: an email address or a phone number.
@@ -182,6 +190,14 @@ public struct EnterpriseAttributes: Sendable, Hashable {
     public var manager: Declared<String> = .omitted
 
     public init() {}
+
+    /// Every attribute, by its YAML key.
+    static var attributes: [(String, WritableKeyPath<EnterpriseAttributes, Declared<String>>)] {
+        [
+            ("employeeNumber", \.employeeNumber), ("costCenter", \.costCenter), ("organization", \.organization),
+            ("division", \.division), ("department", \.department), ("manager", \.manager),
+        ]
+    }
 }
 
 /// A user as declared.

@@ -128,7 +128,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     }
 
     public func getUser(id: String) async throws(SCIMError) -> SCIMUser {
-        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
+        let path = resourcePath(capabilities.usersEndpoint, id)
         return try Self.decode(
             try await connection.send("GET", path, retryable: true), method: "GET", path: path, connection: connection,
             SCIMUser.init(json:))
@@ -136,7 +136,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
 
     public func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
         try requireGroups()
-        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
+        let path = resourcePath(capabilities.groupsEndpoint, id)
         return try Self.decode(
             try await connection.send("GET", path, retryable: true), method: "GET", path: path, connection: connection,
             SCIMGroup.init(json:))
@@ -373,68 +373,85 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
         var body = user
         body.id = nil
-        let path = capabilities.usersEndpoint
-        // Never retried blindly: a lost response may have created the user. The caller looks up first.
-        let response = try await connection.send("POST", path, body: body.json, retryable: false)
-        return try Self.decode(response, method: "POST", path: path, connection: connection, SCIMUser.init(json:))
+        return try await create(capabilities.usersEndpoint, body.json, SCIMUser.init(json:))
     }
 
     public func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
         var body = user
         body.id = id
-        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
-        let response = try await connection.send(
-            "PUT", path, body: body.json, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
-        return try Self.decode(response, method: "PUT", path: path, connection: connection, SCIMUser.init(json:))
+        return try await replace(capabilities.usersEndpoint, id: id, body.json, version: version, SCIMUser.init(json:))
     }
 
     public func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
         -> SCIMUser?
     {
-        let path = "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))"
-        let response = try await patch(path, operations, version: version)
-        guard !response.body.isEmpty else { return nil }
-        return try Self.decode(response, method: "PATCH", path: path, connection: connection, SCIMUser.init(json:))
+        try await patch(capabilities.usersEndpoint, id: id, operations, version: version, SCIMUser.init(json:))
     }
 
     public func deleteUser(id: String) async throws(SCIMError) {
-        _ = try await connection.send(
-            "DELETE", "\(capabilities.usersEndpoint)/\(SCIMConnection.encode(id))", retryable: true)
+        _ = try await connection.send("DELETE", resourcePath(capabilities.usersEndpoint, id), retryable: true)
     }
 
     public func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
         try requireGroups()
         var body = group
         body.id = nil
-        let path = capabilities.groupsEndpoint
-        let response = try await connection.send("POST", path, body: body.json, retryable: false)
-        return try Self.decode(response, method: "POST", path: path, connection: connection, SCIMGroup.init(json:))
+        return try await create(capabilities.groupsEndpoint, body.json, SCIMGroup.init(json:))
     }
 
     public func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
         try requireGroups()
         var body = group
         body.id = id
-        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
-        let response = try await connection.send(
-            "PUT", path, body: body.json, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
-        return try Self.decode(response, method: "PUT", path: path, connection: connection, SCIMGroup.init(json:))
+        return try await replace(
+            capabilities.groupsEndpoint, id: id, body.json, version: version, SCIMGroup.init(json:))
     }
 
     public func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
         -> SCIMGroup?
     {
         try requireGroups()
-        let path = "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))"
-        let response = try await patch(path, operations, version: version)
-        guard !response.body.isEmpty else { return nil }
-        return try Self.decode(response, method: "PATCH", path: path, connection: connection, SCIMGroup.init(json:))
+        return try await patch(capabilities.groupsEndpoint, id: id, operations, version: version, SCIMGroup.init(json:))
     }
 
     public func deleteGroup(id: String) async throws(SCIMError) {
         try requireGroups()
-        _ = try await connection.send(
-            "DELETE", "\(capabilities.groupsEndpoint)/\(SCIMConnection.encode(id))", retryable: true)
+        _ = try await connection.send("DELETE", resourcePath(capabilities.groupsEndpoint, id), retryable: true)
+    }
+
+    private func resourcePath(_ endpoint: String, _ id: String) -> String {
+        "\(endpoint)/\(SCIMConnection.encode(id))"
+    }
+
+    /// POST; never retried blindly: a lost response may have created the object, so the caller looks
+    /// it up before trying again.
+    private func create<Resource>(
+        _ endpoint: String, _ body: JSONValue, _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) async throws(SCIMError) -> Resource {
+        let response = try await connection.send("POST", endpoint, body: body, retryable: false)
+        return try Self.decode(response, method: "POST", path: endpoint, connection: connection, make)
+    }
+
+    /// PUT of the whole resource, with If-Match where the provider has ETags.
+    private func replace<Resource>(
+        _ endpoint: String, id: String, _ body: JSONValue, version: String?,
+        _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) async throws(SCIMError) -> Resource {
+        let path = resourcePath(endpoint, id)
+        let response = try await connection.send(
+            "PUT", path, body: body, ifMatch: capabilities.etagSupported ? version : nil, retryable: true)
+        return try Self.decode(response, method: "PUT", path: path, connection: connection, make)
+    }
+
+    /// PATCH; nil for a 204 with no body.
+    private func patch<Resource>(
+        _ endpoint: String, id: String, _ operations: [PatchOperation], version: String?,
+        _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
+    ) async throws(SCIMError) -> Resource? {
+        let path = resourcePath(endpoint, id)
+        let response = try await patch(path, operations, version: version)
+        guard !response.body.isEmpty else { return nil }
+        return try Self.decode(response, method: "PATCH", path: path, connection: connection, make)
     }
 
     public func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
