@@ -41,7 +41,8 @@ let package = Package(
             name: "Planner",
             dependencies: ["DesiredState", "SCIM", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
-        .target(name: "Applier", dependencies: ["Planner"], swiftSettings: swiftSettings),
+        // Executes a Plan through a SCIMWriter: phases, bounded concurrency, faults, ledger.
+        .target(name: "Applier", dependencies: ["Planner", "SCIM", "DesiredState"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "scimctl",
             dependencies: [

@@ -569,7 +569,8 @@ private struct DiffWork {
             target: planner.target, actions: ordered,
             protected: protected.sorted { $0.key.caseFolded < $1.key.caseFolded },
             unmanagedUsers: unmanagedUsers.sorted(), unmanagedGroups: unmanagedGroups.sorted(), budget: budget,
-            desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description)
+            desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description,
+            protectPatterns: desired.policy.protect.map(\.value.text))
     }
 }
 

@@ -158,10 +158,13 @@ public struct Plan: Sendable, Hashable, Codable {
     public struct TargetInfo: Sendable, Hashable, Codable {
         public var url: String
         public var provider: String
+        /// The name of the variable that holds the token (never the token), for `apply --plan`.
+        public var tokenEnv: String?
 
-        public init(url: String, provider: String) {
+        public init(url: String, provider: String, tokenEnv: String? = nil) {
             self.url = url
             self.provider = provider
+            self.tokenEnv = tokenEnv
         }
     }
 
@@ -180,6 +183,9 @@ public struct Plan: Sendable, Hashable, Codable {
     public var liveVersions: [String: String]
     /// The day the plan was made for (expiries are evaluated on it).
     public var day: String
+    /// The `protect` patterns in force: apply refuses any action on a matching userName, whatever the plan
+    /// file says.
+    public var protectPatterns: [String] = []
 
     public var hasChanges: Bool { !actions.isEmpty }
 

@@ -9,7 +9,7 @@ extension Plan {
 
     private enum Keys: String, CodingKey {
         case formatVersion = "format_version", target, day, summary, actions, protected, unmanaged
-        case desiredDigest = "desired_digest", liveVersions = "live_versions"
+        case desiredDigest = "desired_digest", liveVersions = "live_versions", protect
     }
 
     private enum SummaryKeys: String, CodingKey {
@@ -44,6 +44,7 @@ extension Plan {
         try unmanaged.encode(unmanagedGroups, forKey: .groups)
         try container.encode(desiredDigest, forKey: .desiredDigest)
         try container.encode(liveVersions, forKey: .liveVersions)
+        try container.encode(protectPatterns, forKey: .protect)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,7 +71,8 @@ extension Plan {
                 approved: try summary.decode(Bool.self, forKey: .approved)),
             desiredDigest: try container.decode(String.self, forKey: .desiredDigest),
             liveVersions: try container.decode([String: String].self, forKey: .liveVersions),
-            day: try container.decode(String.self, forKey: .day))
+            day: try container.decode(String.self, forKey: .day),
+            protectPatterns: try container.decodeIfPresent([String].self, forKey: .protect) ?? [])
     }
 
     /// The plan as one JSON document (sorted keys, so equal plans give equal bytes).

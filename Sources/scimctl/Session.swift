@@ -85,33 +85,38 @@ struct Session {
     /// environment; the provider profile from target.provider.
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
         let environment = ProcessInfo.processInfo.environment
-        guard
-            let urlText = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 })
-                ?? desired.target?.url?.value
+        let declared = desired.target?.url?.value
+        guard let urlText = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? declared
         else {
             fail("no target: set target.url in the YAML, SCIM_URL, or --url")
         }
-        let providerName = desired.target?.providerKind.rawValue ?? "generic"
-        let info = Plan.TargetInfo(url: urlText, provider: providerName)
-        if urlText.hasPrefix("sandbox:") {
-            fail("\(urlText): the embedded sandbox provider is not built yet; point --url at a SCIM server")
+        let info = Plan.TargetInfo(
+            url: urlText, provider: desired.target?.providerKind.rawValue ?? "generic",
+            tokenEnv: desired.target?.tokenEnv?.value)
+        return (try await connect(info), info)
+    }
+
+    /// Connects to a target described by a plan.
+    func connect(_ info: Plan.TargetInfo) async throws -> SCIMClient {
+        if info.url.hasPrefix("sandbox:") {
+            fail("\(info.url): the embedded sandbox provider is not built yet; point --url at a SCIM server")
         }
-        guard let url = URL(string: urlText) else { fail("\(urlText) is not a URL") }
+        guard let url = URL(string: info.url) else { fail("\(info.url) is not a URL") }
         let token: BearerToken
         do {
-            token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: desired.target?.tokenEnv?.value)
+            token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
         } catch {
             fail("\(error)")
         }
-        let profile = ProviderProfile.named(providerName) ?? .generic
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .warning
         do {
             let scim = try SCIMConnection(
-                baseURL: url, token: token, transport: URLSessionTransport(), profile: profile,
+                baseURL: url, token: token, transport: URLSessionTransport(),
+                profile: ProviderProfile.named(info.provider) ?? .generic,
                 limiter: RequestLimiter(parallelism: connection.parallelism, ratePerSecond: connection.rateLimit),
                 logger: logger)
-            return (try await SCIMClient.connect(scim), info)
+            return try await SCIMClient.connect(scim)
         } catch {
             fail("cannot reach the provider: \(error)")
         }
@@ -145,7 +150,7 @@ struct Session {
         }
     }
 
-    private func fail(_ message: String) -> Never {
+    func fail(_ message: String) -> Never {
         Terminal.standardError("scimctl: error: \(message)\n")
         Foundation.exit(1)
     }

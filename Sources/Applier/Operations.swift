@@ -1,0 +1,315 @@
+import DesiredState
+import Planner
+import SCIM
+
+/// The requests behind each kind of action.
+extension Applier {
+    /// Creates a user. A create is never blindly repeated: after a lost response or a 5xx the user is
+    /// looked up first, and created again only if it is not there; a conflict adopts the existing user.
+    func createUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        let user = try await Self.user(from: action.changes, managerId: nil)
+        var lastError: SCIMError?
+        for _ in 0..<3 {
+            switch await attempt({ () throws(SCIMError) in try await client.createUser(user) }) {
+            case .success(let created):
+                counter.sent(201)
+                try await adoptId(created.id, action, state: state)
+                return
+            case .failure(let error):
+                counter.requests += 1
+                counter.status = error.status
+                switch error.kind {
+                case .conflict:
+                    // The user exists: link it, and make it what the YAML says.
+                    guard let found = try await lookUp(user.userName, counter: &counter) else { throw error }
+                    try await adoptId(found.id, action, state: state)
+                    counter.note = "already existed; adopted"
+                    let operations = try await patchOperations(
+                        action.changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" },
+                        state: state)
+                    if let id = found.id {
+                        let activate = PatchOperation(.replace, path: "active", value: .bool(true))
+                        _ = try await client.patchUser(id: id, operations + [activate], version: nil)
+                        counter.requests += 1
+                    }
+                    return
+                case .transport, .unavailable:
+                    // The response may be lost after the provider created it: look before trying again.
+                    lastError = error
+                    if let found = try await lookUp(user.userName, counter: &counter) {
+                        try await adoptId(found.id, action, state: state)
+                        counter.note = "created (the first response was lost)"
+                        return
+                    }
+                default:
+                    throw error
+                }
+            }
+        }
+        throw lastError ?? SCIMError(.transport, "the user could not be created")
+    }
+
+    /// The live user with this userName (ignoring case), if there is one.
+    private func lookUp(_ userName: String, counter: inout Counter) async throws -> SCIMUser? {
+        let found = try await client.findUsers(userName: userName)
+        counter.requests += 1
+        return found.first { $0.userName.caseFolded == userName.caseFolded }
+    }
+
+    /// A request's outcome as a value, so that typed errors can be examined next to untyped ones.
+    func attempt<Value>(_ body: () async throws(SCIMError) -> Value) async -> Result<Value, SCIMError> {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func adoptId(_ id: String?, _ action: PlannedAction, state: ApplyState) async throws {
+        guard let id else { throw SCIMError(.invalidResponse, "the provider returned no id for '\(action.key)'") }
+        await state.learn(action.type, key: action.key, id: id)
+    }
+
+    /// A manager can be set only once both users exist: after the creates, by PATCH.
+    func setManager(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        guard let change = action.changes.first(where: { $0.attribute == "enterprise.manager" }),
+            let id = await state.id(.user, action.key)
+        else { return }
+        let operations = try await patchOperations([change], state: state)
+        _ = try await client.patchUser(id: id, operations, version: nil)
+        counter.requests += 1
+    }
+
+    func createGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        var group = SCIMGroup(
+            displayName: action.changes.first { $0.attribute == "displayName" }?.new?.stringValue ?? action.key)
+        group.externalId = action.changes.first { $0.attribute == "externalId" }?.new?.stringValue
+        switch await attempt({ () throws(SCIMError) in try await client.createGroup(group) }) {
+        case .success(let created):
+            counter.sent(201)
+            try await adoptId(created.id, action, state: state)
+        case .failure(let error):
+            counter.requests += 1
+            guard [.conflict, .transport, .unavailable].contains(error.kind) else { throw error }
+            // It may exist (a conflict, or a create whose response was lost): link it if exactly one does.
+            let existing = try await client.findGroups(displayName: group.displayName)
+            counter.requests += 1
+            guard existing.count == 1, let found = existing.first else { throw error }
+            try await adoptId(found.id, action, state: state)
+            counter.note =
+                error.kind == .conflict ? "already existed; adopted" : "created (the first response was lost)"
+        }
+    }
+
+    /// Update, adopt, reactivate, deactivate: PATCH with the changed paths only, or GET + PUT with
+    /// If-Match where the provider has no PATCH.
+    func updateUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        guard let id = action.id else { throw Skip(reason: "no live id") }
+        var changes = action.changes
+        switch action.action {
+        case .deactivate: changes.append(AttributeChange("active", old: .bool(true), new: .bool(false)))
+        case .reactivate: changes.append(AttributeChange("active", old: .bool(false), new: .bool(true)))
+        default: break
+        }
+        guard !changes.isEmpty else { return }
+        let result: Result<Void, SCIMError>
+        if client.capabilities.patchSupported {
+            let operations = try await patchOperations(changes, state: state)
+            result = await attempt { () throws(SCIMError) in
+                _ = try await client.patchUser(id: id, operations, version: action.version)
+            }
+        } else {
+            let current = try await client.getUser(id: id)
+            counter.requests += 1
+            let updated = try await Self.apply(changes, to: current, state: state)
+            result = await attempt { () throws(SCIMError) in
+                _ = try await client.replaceUser(id: id, with: updated, version: current.meta?.version)
+            }
+        }
+        switch result {
+        case .success:
+            counter.sent(200)
+        case .failure(let error) where error.kind == .notFound && action.action == .deactivate:
+            counter.sent(404)
+            counter.note = "already gone"
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    func updateGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        guard let id = action.id else { throw Skip(reason: "no live id") }
+        var operations: [PatchOperation] = []
+        for change in action.changes {
+            operations.append(
+                PatchOperation(
+                    change.new == .null ? .remove : .replace, path: change.attribute,
+                    value: change.new == .null ? nil : change.new))
+        }
+        if !operations.isEmpty {
+            _ = try await client.patchGroup(id: id, operations, version: nil)
+            counter.sent(200)
+        }
+        try await addMembers(action, state: state, counter: &counter)
+    }
+
+    func addMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        guard let add = action.members?.add, !add.isEmpty else { return }
+        guard let groupId = await state.id(.group, action.key) ?? action.id else {
+            throw Skip(reason: "the group was not created")
+        }
+        var ids: [String] = []
+        var missing: [String] = []
+        for member in add {
+            if let id = member.id {
+                ids.append(id)
+            } else if let id = await state.id(member.type, member.key) {
+                ids.append(id)
+            } else {
+                missing.append(member.key)
+            }
+        }
+        if !ids.isEmpty {
+            try await client.addMembers(groupId: groupId, memberIds: ids)
+            counter.sent(200)
+        }
+        if !missing.isEmpty {
+            throw Skip(reason: "added \(ids.count); skipped \(missing.joined(separator: ", ")): not created")
+        }
+    }
+
+    func removeMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
+        guard let remove = action.members?.remove, !remove.isEmpty, let groupId = action.id else { return }
+        for member in remove {
+            guard let id = member.id else { continue }
+            switch await attempt({ () throws(SCIMError) in
+                try await client.removeMembers(groupId: groupId, memberIds: [id])
+            }) {
+            case .success: counter.sent(200)
+            case .failure(let error) where error.status == 400 && error.scimType == "noTarget": counter.sent(400)  // not a member
+            case .failure(let error): throw error
+            }
+        }
+    }
+
+    func delete(
+        _ action: PlannedAction, counter: inout Counter, _ request: (String) async throws(SCIMError) -> Void
+    ) async throws {
+        guard let id = action.id else { throw Skip(reason: "no live id") }
+        switch await attempt({ () throws(SCIMError) in try await request(id) }) {
+        case .success:
+            counter.sent(204)
+        case .failure(let error) where error.kind == .notFound:
+            counter.sent(404)
+            counter.note = "already gone"
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    // MARK: Changes → requests
+
+    /// The SCIM path of a plan attribute: core attributes as they are, enterprise ones under their URN.
+    static func scimPath(_ attribute: String) -> String {
+        if attribute == "enterprise" { return SCIMSchema.enterpriseUser }
+        if attribute.hasPrefix("enterprise.") {
+            return SCIMSchema.enterpriseUser + ":" + attribute.dropFirst("enterprise.".count)
+        }
+        return attribute
+    }
+
+    /// One PATCH operation per changed path: `replace` for a value, `remove` for a cleared one.
+    func patchOperations(_ changes: [AttributeChange], state: ApplyState) async throws -> [PatchOperation] {
+        var operations: [PatchOperation] = []
+        for change in changes {
+            let path = Self.scimPath(change.attribute)
+            guard let new = change.new, new != .null else {
+                operations.append(PatchOperation(.remove, path: path))
+                continue
+            }
+            if change.attribute == "enterprise.manager", let key = new.stringValue {
+                guard let id = await state.id(.user, key) else {
+                    throw Skip(reason: "its manager '\(key)' was not created")
+                }
+                operations.append(PatchOperation(.replace, path: path, value: .object(["value": .string(id)])))
+            } else {
+                operations.append(PatchOperation(.replace, path: path, value: new))
+            }
+        }
+        return operations
+    }
+
+    /// The user a create sends: every declared attribute but the manager (set once both exist).
+    static func user(from changes: [AttributeChange], managerId: String?) async throws -> SCIMUser {
+        guard let userName = changes.first(where: { $0.attribute == "userName" })?.new?.stringValue else {
+            throw Skip(reason: "the plan's create has no userName")
+        }
+        var user = SCIMUser(userName: userName)
+        user.active = true
+        return try await apply(
+            changes.filter { $0.attribute != "enterprise.manager" && $0.attribute != "userName" }, to: user, state: nil)
+    }
+
+    /// `changes` applied to a user value (for creates, and GET + PUT where PATCH is missing).
+    static func apply(_ changes: [AttributeChange], to user: SCIMUser, state: ApplyState?) async throws -> SCIMUser {
+        var user = user
+        for change in changes {
+            let value = change.new == .null ? nil : change.new
+            let text = value?.stringValue
+            switch change.attribute {
+            case "userName": if let text { user.userName = text }
+            case "externalId": user.externalId = text
+            case "displayName": user.displayName = text
+            case "nickName": user.nickName = text
+            case "title": user.title = text
+            case "userType": user.userType = text
+            case "preferredLanguage": user.preferredLanguage = text
+            case "locale": user.locale = text
+            case "timezone": user.timezone = text
+            case "active": user.active = value?.boolValue
+            case "name": user.name = nil
+            case "enterprise": user.enterprise = nil
+            case "emails": user.emails = value?.arrayValue?.compactMap(Self.multiValue)
+            case "phoneNumbers": user.phoneNumbers = value?.arrayValue?.compactMap(Self.multiValue)
+            case let path where path.hasPrefix("name."):
+                var name = user.name ?? SCIMName()
+                switch path {
+                case "name.givenName": name.givenName = text
+                case "name.familyName": name.familyName = text
+                case "name.middleName": name.middleName = text
+                case "name.honorificPrefix": name.honorificPrefix = text
+                case "name.honorificSuffix": name.honorificSuffix = text
+                default: name.formatted = text
+                }
+                user.name = name
+            case let path where path.hasPrefix("enterprise."):
+                var enterprise = user.enterprise ?? SCIMEnterpriseUser()
+                switch path {
+                case "enterprise.employeeNumber": enterprise.employeeNumber = text
+                case "enterprise.costCenter": enterprise.costCenter = text
+                case "enterprise.organization": enterprise.organization = text
+                case "enterprise.division": enterprise.division = text
+                case "enterprise.department": enterprise.department = text
+                default:
+                    if let text, let state {
+                        guard let id = await state.id(.user, text) else {
+                            throw Skip(reason: "its manager '\(text)' was not created")
+                        }
+                        enterprise.managerId = id
+                    } else {
+                        enterprise.managerId = nil
+                    }
+                }
+                user.enterprise = enterprise
+            default:
+                throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
+            }
+        }
+        return user
+    }
+
+    private static func multiValue(_ json: JSONValue) -> SCIMMultiValue? {
+        guard let object = json.objectValue, let value = object["value"]?.stringValue else { return nil }
+        return SCIMMultiValue(value: value, type: object["type"]?.stringValue, primary: object["primary"]?.boolValue)
+    }
+}

@@ -1,0 +1,197 @@
+import Applier
+import ArgumentParser
+import Foundation
+import Planner
+import SCIM
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `scimctl apply`: execute a plan, within the safety cap, and leave a ledger (and a journal).
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Make the provider match the YAML (or execute a saved plan).",
+        discussion: """
+            Without --auto-approve, asks on a terminal and refuses when stdin is not one.
+            Exit codes: 0 all done, 1 an action failed / stale plan / error, 3 blocked by the destructive cap.
+            """
+    )
+
+    @OptionGroup var planning: PlanningOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customLong("plan"), help: "Execute this saved plan (scimctl plan --out); refused if stale.")
+    var planFile: String?
+
+    @Flag(help: "Apply without asking.")
+    var autoApprove = false
+
+    @Option(help: "Let exactly this destructive set (its digest) exceed the cap, for emergencies.")
+    var allowDestructive: String?
+
+    @Option(help: "Append one JSON line per action to this file (an audit trail, with no secrets).")
+    var journal: String?
+
+    func run() async throws {
+        let session = Session(planning: planning, connection: connection)
+        var (plan, client) = try await loadPlan(session)
+        if let allowDestructive, plan.budget.digest == allowDestructive { plan.budget.approved = true }
+        let renderer = PlanRenderer(colour: Terminal.stdoutWantsColour)
+        Terminal.standardOutput(renderer.text(plan))
+        do {
+            try Applier.check(plan)
+        } catch {
+            Terminal.standardError("scimctl: \(error.description); nothing was changed\n")
+            throw ExitCode(error.exitCode)
+        }
+        guard plan.hasChanges else { return }
+        try confirm()
+        let journalFile = try journal.map(openJournal)
+        let interrupt = Interruption()
+        let progress = Progress(total: Applier.stepCount(of: plan))
+        let applier = Applier(
+            client: client, parallelism: connection.parallelism,
+            record: { entry in
+                if let journalFile { Self.write(entry, to: journalFile) }
+                progress.advance(entry)
+            },
+            isInterrupted: { interrupt.requested })
+        let result = await applier.apply(plan)
+        try? journalFile?.close()
+        Terminal.standardOutput(ledger(result))
+        if result.failed > 0 || result.skipped > 0 || result.interrupted { throw ExitCode(1) }
+    }
+
+    /// The plan to execute: a saved one, checked against the live state; or a fresh one from the YAML.
+    private func loadPlan(_ session: Session) async throws -> (Plan, SCIMClient) {
+        guard let planFile else {
+            let (plan, _, client) = try await session.plan(extraApprovals: allowDestructive.map { [$0] } ?? [])
+            return (plan, client)
+        }
+        let plan: Plan
+        do {
+            plan = try Plan.decode(try Data(contentsOf: URL(fileURLWithPath: planFile)))
+        } catch {
+            session.fail("cannot read the plan \(planFile): \(error)")
+        }
+        var target = plan.target
+        if let url = connection.url { target.url = url }
+        let client = try await session.connect(target)
+        let readsGroups =
+            plan.liveVersions.keys.contains { $0.hasPrefix("Group/") } || plan.actions.contains { $0.type == .group }
+        let live: LiveSnapshot
+        do {
+            live = try await LiveSnapshot.read(
+                from: client, includeGroups: readsGroups && client.capabilities.groupsSupported)
+        } catch {
+            session.fail("reading the live state failed, so nothing was changed: \(error)")
+        }
+        let now = live.versions
+        if now != plan.liveVersions {
+            let changed = Set(now.keys).symmetricDifference(plan.liveVersions.keys)
+                .union(now.keys.filter { plan.liveVersions[$0] != nil && plan.liveVersions[$0] != now[$0] })
+            let sample = changed.sorted().prefix(10).joined(separator: ", ")
+            session.fail(
+                "the plan is stale: \(changed.count) live object(s) changed since it was made (\(sample)); "
+                    + "nothing was changed. Run scimctl plan again")
+        }
+        return (plan, client)
+    }
+
+    private func confirm() throws {
+        guard !autoApprove else { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            Terminal.standardError(
+                "scimctl: refusing to apply without --auto-approve: stdin is not a terminal; nothing was changed\n")
+            throw ExitCode(1)
+        }
+        Terminal.standardError("Apply these changes? Only 'yes' is accepted: ")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            Terminal.standardError("Cancelled; nothing was changed.\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private func openJournal(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            Terminal.standardError("scimctl: error: cannot open the journal \(path)\n")
+            throw ExitCode(1)
+        }
+        handle.seekToEndOfFile()
+        return handle
+    }
+
+    private static func write(_ entry: LedgerEntry, to file: FileHandle) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard var line = try? encoder.encode(entry) else { return }
+        line.append(UInt8(ascii: "\n"))
+        file.write(line)
+    }
+
+    private func ledger(_ result: ApplyResult) -> String {
+        var output = "\n"
+        for entry in result.entries {
+            let mark =
+                switch entry.outcome {
+                case .done: "done   "
+                case .failed: "FAILED "
+                case .skipped: "skipped"
+                }
+            output += "\(mark) \(entry.action.symbol) \(entry.type.rawValue) \(entry.key)"
+            if let detail = entry.detail { output += ": \(detail)" }
+            output += "\n"
+        }
+        output += "\nApply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."
+        if result.interrupted { output += " Interrupted: run apply again to finish." }
+        return output + "\n"
+    }
+}
+
+/// Ctrl-C: stop issuing new requests, let the ones in flight finish, print the ledger.
+///
+/// `@unchecked Sendable`: `flag` is atomic, and `source` is set once in `init` and only kept alive.
+final class Interruption: @unchecked Sendable {
+    private let flag = Atomic<Bool>(false)
+    private let source: any DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT)
+        source.setEventHandler { [weak self] in
+            self?.flag.store(true, ordering: .relaxed)
+            Terminal.standardError("\nInterrupted: finishing the requests in flight, starting no more.\n")
+        }
+        source.resume()
+    }
+
+    var requested: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Progress on stderr: a line that updates in place on a terminal, a line every few seconds otherwise.
+final class Progress: Sendable {
+    private let state = Mutex<(done: Int, last: ContinuousClock.Instant)>((0, .now))
+    private let total: Int
+    private let live = isatty(STDERR_FILENO) == 1
+
+    init(total: Int) {
+        self.total = total
+    }
+
+    func advance(_ entry: LedgerEntry) {
+        let line: String? = state.withLock { state in
+            state.done += 1
+            let now = ContinuousClock.now
+            if live { return "\r\(state.done)/\(total) actions" + (state.done == total ? "\n" : "") }
+            guard now - state.last >= .seconds(3) || state.done == total else { return nil }
+            state.last = now
+            return "\(state.done)/\(total) actions applied\n"
+        }
+        if let line { Terminal.standardError(line) }
+    }
+}
