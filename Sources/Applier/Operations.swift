@@ -186,7 +186,8 @@ extension Applier {
                 try await client.removeMembers(groupId: groupId, memberIds: [id])
             }) {
             case .success: counter.sent(200)
-            case .failure(let error) where error.status == 400 && error.scimType == "noTarget": counter.sent(400)  // not a member
+            case .failure(let error) where error.status == 400 && error.scimType == "noTarget":
+                counter.sent(400)  // already not a member
             case .failure(let error): throw error
             }
         }

@@ -116,7 +116,9 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     private func openJournal(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             Terminal.standardError("scimctl: error: cannot open the journal \(path)\n")
             throw ExitCode(1)
