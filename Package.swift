@@ -73,6 +73,9 @@ let package = Package(
             name: "PlannerTests", dependencies: ["Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "ApplierTests", dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ScimctlTests",
             dependencies: ["scimctl", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings

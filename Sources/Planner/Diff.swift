@@ -474,7 +474,6 @@ private struct DiffWork {
             let wantedIds = Set(wanted.compactMap(\.id))
             let remove = (liveGroup.members ?? []).filter { member in
                 !wantedIds.contains(member.value) && !protectedUserIds.contains(member.value)
-                    && !deletedUserIds.contains(member.value)
             }.map(liveReference).sorted()
             let members = MembershipChange(add: add, remove: remove)
             guard !changes.isEmpty || !members.isEmpty else { continue }
@@ -538,7 +537,9 @@ private struct DiffWork {
     /// A live member as a reference, keyed by its declared name where it has one.
     private func liveReference(_ member: SCIMMember) -> MemberReference {
         if let index = liveUserById[member.value] {
-            return MemberReference(.user, key: declaredKey(index), id: member.value)
+            // Removing a member this plan deletes anyway is housekeeping, not another destructive step.
+            let deleted = deletedUserIds.contains(member.value) ? true : nil
+            return MemberReference(.user, key: declaredKey(index), id: member.value, implied: deleted)
         }
         if let index = liveGroupById[member.value] {
             let key =
@@ -547,7 +548,8 @@ private struct DiffWork {
         }
         // A member id that names nothing live (a provider that keeps members of deleted users).
         return MemberReference(
-            member.type == "Group" ? .group : .user, key: member.display ?? member.value, id: member.value)
+            member.type == "Group" ? .group : .user, key: member.display ?? member.value, id: member.value,
+            implied: true)
     }
 
     // MARK: Result

@@ -41,11 +41,15 @@ public struct MemberReference: Sendable, Hashable, Codable, Comparable {
     public var type: ResourceKind
     public var key: String
     public var id: String?
+    /// A removal that only tidies up after something already counted or gone: the member is deleted by
+    /// this plan, or is an id that names nothing live. It does not count against the budget.
+    public var implied: Bool?
 
-    public init(_ type: ResourceKind, key: String, id: String?) {
+    public init(_ type: ResourceKind, key: String, id: String?, implied: Bool? = nil) {
         self.type = type
         self.key = key
         self.id = id
+        self.implied = implied
     }
 
     public static func < (lhs: MemberReference, rhs: MemberReference) -> Bool {
@@ -99,7 +103,7 @@ public struct PlannedAction: Sendable, Hashable, Codable {
 
     /// Destructive steps in this action: a deactivation or deletion counts one, each member removed one.
     public var destructiveCount: Int {
-        (action == .deactivate || action == .delete ? 1 : 0) + (members?.remove.count ?? 0)
+        (action == .deactivate || action == .delete ? 1 : 0) + (members?.remove.count { $0.implied != true } ?? 0)
     }
 
     /// The lines this action adds to the destructive digest: stable, and naming exactly what is removed.
@@ -108,7 +112,7 @@ public struct PlannedAction: Sendable, Hashable, Codable {
         if action == .deactivate || action == .delete {
             lines.append("\(action.rawValue) \(type.rawValue) \(key.caseFolded) \(id ?? "")")
         }
-        for member in members?.remove ?? [] {
+        for member in members?.remove ?? [] where member.implied != true {
             lines.append(
                 "remove-member \(type.rawValue) \(key.caseFolded) \(member.type.rawValue) \(member.key.caseFolded) \(member.id ?? "")"
             )

@@ -1,0 +1,182 @@
+import Applier
+import DesiredState
+import Foundation
+import Planner
+import SCIM
+import Synchronization
+import Testing
+
+private func user(_ id: String, _ name: String, active: Bool = true) -> SCIMUser {
+    var user = SCIMUser(userName: name)
+    user.id = id
+    user.active = active
+    return user
+}
+
+private func group(_ id: String, _ name: String, members: [String] = []) -> SCIMGroup {
+    var group = SCIMGroup(displayName: name, members: members.map { SCIMMember(value: $0) })
+    group.id = id
+    return group
+}
+
+/// Plans `yaml` against what the fake provider holds.
+private func plan(_ yaml: String, on provider: FakeProvider) async throws -> Plan {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-apply-\(UUID()).yaml")
+    try ("version: 1\n" + yaml).write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let loaded = DesiredStateLoader().load(paths: [file.path])
+    let desired = try #require(loaded.state, "\(loaded.diagnostics)")
+    let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
+    return try Planner(
+        desired: desired, live: live, today: CalendarDay("2026-11-29")!,
+        target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
+    ).plan()
+}
+
+private let org = """
+    policy: {unmanaged: delete}
+    safety: {maxDestructivePercent: 100}
+    users:
+      - {userName: boss@x.io}
+      - {userName: new@x.io, enterprise: {manager: boss@x.io}, groups: [qa]}
+      - {userName: keep@x.io, title: Lead}
+      - {userName: off@x.io, active: false}
+    groups:
+      - {displayName: qa, members: [keep@x.io]}
+      - {displayName: eng}
+    """
+
+@Suite("Applier")
+struct ApplierTests {
+    private func seeded() async -> FakeProvider {
+        let provider = FakeProvider()
+        await provider.store.seed(user("1", "keep@x.io"))
+        await provider.store.seed(user("2", "off@x.io"))
+        await provider.store.seed(user("3", "gone@x.io"))
+        await provider.store.seed(group("g1", "eng", members: ["3"]))
+        return provider
+    }
+
+    @Test("phases run in order, and ids of objects created in the run reach later steps")
+    func orderAndIds() async throws {
+        let provider = await seeded()
+        let result = await Applier(client: provider, parallelism: 1).apply(try await plan(org, on: provider))
+        #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
+        let calls = await provider.store.calls
+        let boss = try #require(await provider.store.users.values.first { $0.userName == "boss@x.io" }?.id)
+        let new = try #require(await provider.store.users.values.first { $0.userName == "new@x.io" }?.id)
+        let qa = try #require(await provider.store.groups.values.first { $0.displayName == "qa" }?.id)
+        #expect(
+            calls == [
+                "createUser boss@x.io", "createUser new@x.io", "createGroup qa",
+                "addMembers \(qa) \([new, "1"].sorted().joined(separator: ","))",
+                "patchUser \(new) replace:\(SCIMSchema.enterpriseUser):manager", "patchUser 1 replace:title",
+                "removeMembers g1 3", "patchUser 2 replace:active", "deleteUser 3",
+            ])
+        #expect(await provider.store.users[new]?.enterprise?.managerId == boss)
+        // Converged: planning again finds nothing to do.
+        let again = try await plan(org, on: provider).actions.map { "\($0.action) \($0.key)" }
+        #expect(again == [])
+    }
+
+    @Test("a create whose response was lost is found by lookup, not created twice")
+    func lostCreate() async throws {
+        let provider = await seeded()
+        await provider.store.loseResponse("createUser new@x.io")
+        let result = await Applier(client: provider).apply(try await plan(org, on: provider))
+        #expect(result.failed == 0, "\(result.entries)")
+        #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
+        #expect(
+            result.entries.first { $0.key == "new@x.io" && $0.action == .create }?.detail
+                == "created (the first response was lost)")
+        #expect(await provider.store.calls.contains("findUsers new@x.io"))
+    }
+
+    @Test("a create that conflicts adopts the existing user and continues with its id")
+    func conflictAdopts() async throws {
+        let provider = await seeded()
+        let yaml = "users:\n  - {userName: dup@x.io, title: T, groups: [qa]}\ngroups:\n  - {displayName: qa}\n"
+        let planned = try await plan(yaml, on: provider)
+        await provider.store.seed(user("9", "DUP@x.io"))  // appears between plan and apply
+        let result = await Applier(client: provider).apply(planned)
+        #expect(result.failed == 0, "\(result.entries)")
+        #expect(result.entries.first { $0.key == "dup@x.io" }?.detail == "already existed; adopted")
+        #expect(await provider.store.groups.values.first { $0.displayName == "qa" }?.members?.map(\.value) == ["9"])
+    }
+
+    @Test("a delete or deactivate of a user that vanished counts as done")
+    func vanished() async throws {
+        let provider = await seeded()
+        let planned = try await plan(org, on: provider)
+        _ = await provider.store.removeUser("3")
+        _ = await provider.store.removeUser("2")
+        let result = await Applier(client: provider).apply(planned)
+        #expect(result.failed == 0, "\(result.entries)")
+        #expect(result.entries.filter { $0.detail == "already gone" }.map(\.key).sorted() == ["gone@x.io", "off@x.io"])
+    }
+
+    @Test("a failed action does not stop independent ones; what depends on it is skipped with the reason")
+    func failureIsolation() async throws {
+        let provider = await seeded()
+        await provider.store.fail(
+            "createUser boss@x.io", with: SCIMError(.clientError, "refused", status: 400, detail: "bad"))
+        let result = await Applier(client: provider).apply(try await plan(org, on: provider))
+        #expect(result.failed == 1)
+        let manager = try #require(
+            result.entries.first { $0.key == "new@x.io" && $0.detail?.hasPrefix("manager set") == true })
+        #expect(manager.outcome == .skipped)
+        #expect(manager.detail?.contains("its manager 'boss@x.io' was not created") == true)
+        #expect(result.entries.first { $0.key == "gone@x.io" }?.outcome == .done)
+        #expect(result.entries.first { $0.key == "keep@x.io" }?.outcome == .done)
+        let failure = try #require(result.entries.first { $0.outcome == .failed })
+        #expect(failure.status == 400)
+        #expect(failure.detail?.contains("bad") == true)
+        // A re-run applies what is left, and nothing twice.
+        let rerun = await Applier(client: provider).apply(try await plan(org, on: provider))
+        #expect(rerun.failed == 0, "\(rerun.entries)")
+        #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
+        #expect(try await plan(org, on: provider).actions.isEmpty)
+    }
+
+    @Test("an interruption stops new actions; those not started are skipped")
+    func interrupted() async throws {
+        let provider = await seeded()
+        let result = await Applier(client: provider, isInterrupted: { true }).apply(try await plan(org, on: provider))
+        #expect(result.interrupted)
+        #expect(
+            result.entries.allSatisfy {
+                $0.outcome == .skipped && $0.detail?.hasSuffix("interrupted before it started") == true
+            })
+        #expect(await provider.store.calls.isEmpty)
+    }
+
+    @Test("a blocked plan and a plan touching a protected user are refused before any write")
+    func refusals() async throws {
+        let provider = await seeded()
+        var blocked = try await plan(org, on: provider)
+        blocked.budget.cap = 0
+        let refusal = #expect(throws: ApplyRefusal.self) { try Applier.check(blocked) }
+        #expect(refusal?.exitCode == 3)
+        var tampered = try await plan(org, on: provider)
+        tampered.protectPatterns = ["gone@x.io"]
+        #expect(throws: ApplyRefusal.self) { try Applier.check(tampered) }
+        #expect(await provider.store.calls.isEmpty)
+    }
+
+    @Test("the journal entries carry time, action, type, key, id, outcome, status and attempts")
+    func journalShape() async throws {
+        let provider = await seeded()
+        let entries = Mutex<[LedgerEntry]>([])
+        let applier = Applier(client: provider, record: { entry in entries.withLock { $0.append(entry) } })
+        let result = await applier.apply(try await plan(org, on: provider))
+        #expect(entries.withLock { $0.count } == result.entries.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let line = String(decoding: try encoder.encode(result.entries[0]), as: UTF8.self)
+        for key in [
+            "\"action\"", "\"attempts\"", "\"id\"", "\"key\"", "\"outcome\"", "\"status\"", "\"time\"", "\"type\"",
+        ] {
+            #expect(line.contains(key), "\(line)")
+        }
+    }
+}

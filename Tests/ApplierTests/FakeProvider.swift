@@ -1,0 +1,178 @@
+import Foundation
+import SCIM
+
+/// An in-memory provider for applier unit tests: it records every call in order and fails on demand.
+actor FakeStore {
+    var users: [String: SCIMUser] = [:]
+    var groups: [String: SCIMGroup] = [:]
+    var calls: [String] = []
+    /// Failures to inject, by call ("createUser alice@x.io", "deleteUser 3", …): each is used once.
+    var failures: [String: SCIMError] = [:]
+    /// Calls whose effect happens but whose response is lost.
+    var lostResponses: Set<String> = []
+    private var nextId = 100
+
+    func fail(_ call: String, with error: SCIMError) { failures[call] = error }
+    func loseResponse(_ call: String) { lostResponses.insert(call) }
+
+    func seed(_ user: SCIMUser) { users[user.id!] = user }
+    func seed(_ group: SCIMGroup) { groups[group.id!] = group }
+
+    /// Records the call and throws an injected failure for it, if any.
+    func enter(_ call: String) throws(SCIMError) {
+        calls.append(call)
+        if let error = failures.removeValue(forKey: call) { throw error }
+    }
+
+    func leave(_ call: String) throws(SCIMError) {
+        if lostResponses.remove(call) != nil { throw SCIMError(.transport, "connection reset after the request") }
+    }
+
+    func newId() -> String {
+        nextId += 1
+        return String(nextId)
+    }
+
+    func store(_ user: SCIMUser) { users[user.id!] = user }
+    func store(_ group: SCIMGroup) { groups[group.id!] = group }
+    func removeUser(_ id: String) -> Bool { users.removeValue(forKey: id) != nil }
+    func removeGroup(_ id: String) -> Bool { groups.removeValue(forKey: id) != nil }
+}
+
+struct FakeProvider: SCIMReader, SCIMWriter {
+    let store = FakeStore()
+    let capabilities: ProviderCapabilities = {
+        var config = ServiceProviderConfig()
+        config.patchSupported = true
+        return ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
+    }()
+
+    private func run<Value>(_ call: String, _ body: () async throws(SCIMError) -> Value) async throws(SCIMError)
+        -> Value
+    {
+        try await store.enter(call)
+        let value = try await body()
+        try await store.leave(call)
+        return value
+    }
+
+    private static let notFound = SCIMError(.notFound, "not found", status: 404)
+
+    func listUsers() async throws(SCIMError) -> [SCIMUser] { await Array(store.users.values) }
+    func listGroups() async throws(SCIMError) -> [SCIMGroup] { await Array(store.groups.values) }
+
+    func getUser(id: String) async throws(SCIMError) -> SCIMUser {
+        guard let user = await store.users[id] else { throw Self.notFound }
+        return user
+    }
+
+    func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
+        guard let group = await store.groups[id] else { throw Self.notFound }
+        return group
+    }
+
+    func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
+        try await run("findUsers \(userName)") { () async throws(SCIMError) in
+            await store.users.values.filter { $0.userName.lowercased() == userName.lowercased() }
+        }
+    }
+
+    func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser] {
+        await store.users.values.filter { $0.externalId == externalId }
+    }
+
+    func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
+        await store.groups.values.filter { $0.displayName.lowercased() == displayName.lowercased() }
+    }
+
+    func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
+        try await run("createUser \(user.userName)") { () async throws(SCIMError) in
+            if await store.users.values.contains(where: { $0.userName.lowercased() == user.userName.lowercased() }) {
+                throw SCIMError(.conflict, "exists", status: 409, scimType: "uniqueness")
+            }
+            var created = user
+            created.id = await store.newId()
+            await store.store(created)
+            return created
+        }
+    }
+
+    func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
+        try await run("replaceUser \(id)") { () async throws(SCIMError) in
+            await store.store(user)
+            return user
+        }
+    }
+
+    func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMUser? {
+        try await run(
+            "patchUser \(id) \(operations.map { "\($0.op.rawValue):\($0.path ?? "")" }.joined(separator: ","))"
+        ) {
+            () async throws(SCIMError) in
+            guard var user = await store.users[id] else { throw Self.notFound }
+            for operation in operations {
+                switch operation.path {
+                case "active": user.active = operation.value?.boolValue
+                case "title": user.title = operation.value?.stringValue
+                case "userName": user.userName = operation.value?.stringValue ?? user.userName
+                case SCIMSchema.enterpriseUser + ":manager":
+                    user.enterprise = SCIMEnterpriseUser(managerId: operation.value?.objectValue?["value"]?.stringValue)
+                default: break
+                }
+            }
+            await store.store(user)
+            return nil
+        }
+    }
+
+    func deleteUser(id: String) async throws(SCIMError) {
+        try await run("deleteUser \(id)") { () async throws(SCIMError) in
+            guard await store.removeUser(id) else { throw Self.notFound }
+        }
+    }
+
+    func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
+        try await run("createGroup \(group.displayName)") { () async throws(SCIMError) in
+            var created = group
+            created.id = await store.newId()
+            await store.store(created)
+            return created
+        }
+    }
+
+    func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
+        try await run("replaceGroup \(id)") { () async throws(SCIMError) in
+            await store.store(group)
+            return group
+        }
+    }
+
+    func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMGroup?
+    {
+        try await run("patchGroup \(id)") { () async throws(SCIMError) in nil }
+    }
+
+    func deleteGroup(id: String) async throws(SCIMError) {
+        try await run("deleteGroup \(id)") { () async throws(SCIMError) in
+            guard await store.removeGroup(id) else { throw Self.notFound }
+        }
+    }
+
+    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+        try await run("addMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
+            () async throws(SCIMError) in
+            guard var group = await store.groups[groupId] else { throw Self.notFound }
+            group.members = (group.members ?? []) + memberIds.map { SCIMMember(value: $0) }
+            await store.store(group)
+        }
+    }
+
+    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+        try await run("removeMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
+            () async throws(SCIMError) in
+            guard var group = await store.groups[groupId] else { throw Self.notFound }
+            group.members = group.members?.filter { !memberIds.contains($0.value) }
+            await store.store(group)
+        }
+    }
+}
