@@ -50,9 +50,6 @@ struct PlanningOptions: ParsableArguments {
     }
 }
 
-/// A failure already explained on stderr: the command exits 1 without more words.
-struct Reported: Error {}
-
 /// Loading the YAML, connecting to the provider and computing the plan: the steps `plan`, `drift` and
 /// `apply` share.
 struct Session {
@@ -68,7 +65,7 @@ struct Session {
         }
         guard let state = loaded.state else {
             Terminal.standardError("scimctl: the desired state is invalid; nothing was read from the provider\n")
-            throw Reported()
+            throw ExitCode(1)
         }
         // The digest covers every file's path and bytes, in order.
         var content = Data()
