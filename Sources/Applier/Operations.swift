@@ -273,34 +273,27 @@ extension Applier {
             case "emails": user.emails = value?.arrayValue?.compactMap(Self.multiValue)
             case "phoneNumbers": user.phoneNumbers = value?.arrayValue?.compactMap(Self.multiValue)
             case let path where path.hasPrefix("name."):
+                guard let part = SCIMName.attributes.first(where: { "name." + $0.0 == path })?.1 else { fallthrough }
                 var name = user.name ?? SCIMName()
-                switch path {
-                case "name.givenName": name.givenName = text
-                case "name.familyName": name.familyName = text
-                case "name.middleName": name.middleName = text
-                case "name.honorificPrefix": name.honorificPrefix = text
-                case "name.honorificSuffix": name.honorificSuffix = text
-                default: name.formatted = text
-                }
+                name[keyPath: part] = text
                 user.name = name
-            case let path where path.hasPrefix("enterprise."):
+            case "enterprise.manager":
                 var enterprise = user.enterprise ?? SCIMEnterpriseUser()
-                switch path {
-                case "enterprise.employeeNumber": enterprise.employeeNumber = text
-                case "enterprise.costCenter": enterprise.costCenter = text
-                case "enterprise.organization": enterprise.organization = text
-                case "enterprise.division": enterprise.division = text
-                case "enterprise.department": enterprise.department = text
-                default:
-                    if let text, let state {
-                        guard let id = await state.id(.user, text) else {
-                            throw Skip(reason: "its manager '\(text)' was not created")
-                        }
-                        enterprise.managerId = id
-                    } else {
-                        enterprise.managerId = nil
+                if let text, let state {
+                    guard let id = await state.id(.user, text) else {
+                        throw Skip(reason: "its manager '\(text)' was not created")
                     }
+                    enterprise.managerId = id
+                } else {
+                    enterprise.managerId = nil
                 }
+                user.enterprise = enterprise
+            case let path where path.hasPrefix("enterprise."):
+                guard let part = SCIMEnterpriseUser.attributes.first(where: { "enterprise." + $0.0 == path })?.1 else {
+                    fallthrough
+                }
+                var enterprise = user.enterprise ?? SCIMEnterpriseUser()
+                enterprise[keyPath: part] = text
                 user.enterprise = enterprise
             default:
                 throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")

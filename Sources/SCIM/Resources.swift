@@ -88,7 +88,8 @@ public struct SCIMName: Sendable, Hashable {
         self.honorificSuffix = honorificSuffix
     }
 
-    static var attributes: [(String, WritableKeyPath<SCIMName, String?>)] {
+    /// Every sub-attribute, by its SCIM name.
+    public static var attributes: [(String, WritableKeyPath<SCIMName, String?>)] {
         [
             ("formatted", \.formatted), ("familyName", \.familyName), ("givenName", \.givenName),
             ("middleName", \.middleName), ("honorificPrefix", \.honorificPrefix),
@@ -130,7 +131,8 @@ public struct SCIMEnterpriseUser: Sendable, Hashable {
         self.managerId = managerId
     }
 
-    static var attributes: [(String, WritableKeyPath<SCIMEnterpriseUser, String?>)] {
+    /// Every string attribute (the manager aside), by its SCIM name.
+    public static var attributes: [(String, WritableKeyPath<SCIMEnterpriseUser, String?>)] {
         [
             ("employeeNumber", \.employeeNumber), ("costCenter", \.costCenter), ("organization", \.organization),
             ("division", \.division), ("department", \.department),

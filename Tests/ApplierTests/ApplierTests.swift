@@ -3,6 +3,7 @@ import DesiredState
 import Foundation
 import Planner
 import SCIM
+import ScimctlTestSupport
 import Synchronization
 import Testing
 
@@ -178,5 +179,31 @@ struct ApplierTests {
         ] {
             #expect(line.contains(key), "\(line)")
         }
+    }
+}
+
+@Suite("Applier writes every attribute")
+struct EveryAttributeTests {
+    @Test("an org using every attribute of the format is created as declared: planning again finds nothing")
+    func everyAttribute() async throws {
+        let provider = FakeProvider()
+        let text = try String(
+            contentsOf: ScimctlTestSupport.PackagePaths.fixtures.appendingPathComponent("valid/every-attribute.yaml"),
+            encoding: .utf8)
+        let yaml = text.replacingOccurrences(of: "version: 1\n", with: "").replacingOccurrences(
+            of: "unmanaged: delete", with: "unmanaged: ignore")
+        let first = try await plan(yaml, on: provider)
+        #expect(first.count(.create) == 4)
+        let result = await Applier(client: provider).apply(first)
+        #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
+        let again = try await plan(yaml, on: provider).actions.map {
+            "\($0.action) \($0.key) \($0.changes.map(\.attribute))"
+        }
+        #expect(again == [])
+        let alice = try #require(await provider.store.users.values.first { $0.userName == "alice@example.com" })
+        #expect(alice.name?.honorificSuffix == "PhD")
+        #expect(alice.enterprise?.costCenter == "CC-42")
+        #expect(alice.phoneNumbers?.first?.value == "+44 20 7946 0958")
+        #expect(alice.timezone == "Europe/London")
     }
 }

@@ -116,7 +116,9 @@ struct FakeProvider: SCIMReader, SCIMWriter {
                 case "title": user.title = operation.value?.stringValue
                 case "userName": user.userName = operation.value?.stringValue ?? user.userName
                 case SCIMSchema.enterpriseUser + ":manager":
-                    user.enterprise = SCIMEnterpriseUser(managerId: operation.value?.objectValue?["value"]?.stringValue)
+                    var enterprise = user.enterprise ?? SCIMEnterpriseUser()
+                    enterprise.managerId = operation.value?.objectValue?["value"]?.stringValue
+                    user.enterprise = enterprise
                 default: break
                 }
             }

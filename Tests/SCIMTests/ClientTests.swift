@@ -315,3 +315,35 @@ enum RetryPolicyTestClock {
         return formatter.date(from: text)
     }
 }
+
+@Suite("Request budget")
+struct RequestLimiterTests {
+    @Test("--rate-limit spaces request starts: 6 starts at 50/s cannot take less than 5 intervals")
+    func rateLimit() async {
+        let limiter = RequestLimiter(parallelism: 8, ratePerSecond: 50)
+        let started = ContinuousClock.now
+        for _ in 0..<6 {
+            await limiter.acquire()
+            await limiter.release()
+        }
+        // A lower bound only: a slow machine can take longer, never shorter.
+        #expect(ContinuousClock.now - started >= .milliseconds(100))
+    }
+
+    @Test("a released slot goes to the next waiter, and parallelism is never exceeded")
+    func slots() async {
+        let limiter = RequestLimiter(parallelism: 2)
+        let transport = ScriptedTransport(delay: .milliseconds(5)) { _, _ in HTTPResponse(status: 200) }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    await limiter.acquire()
+                    _ = try? await transport.send(HTTPRequest(method: "GET", url: URL(string: "https://x.example")!))
+                    await limiter.release()
+                }
+            }
+        }
+        #expect(transport.requests.count == 10)
+        #expect(transport.peakConcurrency == 2)
+    }
+}
