@@ -101,9 +101,27 @@ struct PlanCommandTests {
         #expect(
             detailed.stdout.contains(
                 "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 2 of 4."))
+        let actionLines = detailed.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
+        #expect(
+            actionLines == [
+                "  + User alice@x.io", "      userName:        → \"alice@x.io\"", "      name.givenName:  → \"Alice\"",
+                "      name.familyName: → \"Nguyen\"", "  > User dave@x.io", "  + Group qa-leads",
+                "      displayName: → \"qa-leads\"", "      members: +carol@x.io", "  ~ Group qaseUsers",
+                "      members: +alice@x.io −mallory@x.io", "  ~ User bob@x.io",
+                "      title: \"Intern\" → \"Engineer\"",
+                "  ~ User carol@x.io", "      userName: \"carol.old@x.io\" → \"carol@x.io\"",
+                "  ! User mallory@x.io  (not declared (policy unmanaged: deactivate))",
+                "  owner@x.io (protect: owner@x.io; would otherwise deactivate (not declared (policy unmanaged: deactivate)))",
+            ])
         let markdown = try await run(["plan", "--format", "markdown"], tenant, folder: folder)
         #expect(markdown.status == 0)
-        #expect(markdown.stdout.hasPrefix("### scimctl plan"))
+        #expect(markdown.stdout.hasPrefix("### scimctl plan — `\(tenant.url.absoluteString)` (generic)"))
+        #expect(markdown.stdout.contains("| 2 | 3 | 0 | 1 | 1 | 0 | 2 / 4 |"))
+        #expect(markdown.stdout.contains("- `~` Group **qaseUsers** — remove members: mallory@x.io\n"))
+        #expect(
+            markdown.stdout.contains(
+                "- `!` User **mallory@x.io** — deactivate (not declared (policy unmanaged: deactivate))\n"))
+        #expect(markdown.stdout.contains("<details><summary>All changes (7)</summary>"))
 
         let drift = try await run(["drift"], tenant, folder: folder)
         #expect(drift.status == 2)
