@@ -113,6 +113,11 @@ struct SCIM2ServerTests {
         _ = try await client.patchGroup(
             id: groupId, [PatchOperation(.replace, path: "displayName", value: .string("qa-team"))], version: nil)
         #expect(try await client.findGroups(displayName: "qa-team").map(\.id) == [groupId])
+        var whole = try await client.getGroup(id: groupId)
+        whole.externalId = "G-7"
+        let replaced = try await client.replaceGroup(id: groupId, with: whole, version: whole.meta?.version)
+        #expect(replaced.externalId == "G-7")
+        #expect(Set(replaced.members?.map(\.value) ?? []) == [ids[0], ids[2]])
         try await client.deleteGroup(id: groupId)
         #expect(try await client.listGroups().isEmpty)
     }
