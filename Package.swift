@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -36,6 +37,10 @@ let package = Package(
         .target(
             name: "SCIM", dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        // The embedded SCIM provider (sandbox:PATH), persisted in SQLite.
+        .target(
+            name: "Sandbox", dependencies: ["SCIM", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         // Live snapshot + desired state → a Plan value; renderings of it.
         .target(
             name: "Planner",
@@ -50,6 +55,7 @@ let package = Package(
                 "SCIM",
                 "Planner",
                 "Applier",
+                "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,6 +77,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PlannerTests", dependencies: ["Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SandboxTests", dependencies: ["Sandbox", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplierTests", dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],

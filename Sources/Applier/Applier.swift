@@ -78,7 +78,8 @@ public struct Applier: Sendable {
                 exitCode: 3)
         }
         let patterns = plan.protectPatterns.compactMap { try? GlobPattern($0) }
-        for action in plan.actions {
+        // A create touches nothing that exists: a protected user declared but not live is created.
+        for action in plan.actions where action.action != .create {
             let names =
                 [action.key] + action.changes.filter { $0.attribute == "userName" }.compactMap { $0.old?.stringValue }
             let touched =

@@ -17,6 +17,12 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// A header's value, the name matched ignoring case.
+    public func header(_ name: String) -> String? {
+        let folded = name.lowercased()
+        return headers.first { $0.key.lowercased() == folded }?.value
+    }
 }
 
 /// An HTTP response. Header names are matched case-insensitively through `header(_:)`.

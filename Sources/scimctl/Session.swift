@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Planner
 import SCIM
+import Sandbox
 
 /// Options shared by every command that talks to a provider.
 struct ConnectionOptions: ParsableArguments {
@@ -95,21 +96,32 @@ struct Session {
 
     /// Connects to a target described by a plan.
     func connect(_ info: Plan.TargetInfo) async throws -> SCIMClient {
-        if info.url.hasPrefix("sandbox:") {
-            fail("\(info.url): the embedded sandbox provider is not built yet; point --url at a SCIM server")
-        }
-        guard let url = URL(string: info.url) else { fail("\(info.url) is not a URL") }
-        let token: BearerToken
-        do {
-            token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
-        } catch {
-            fail("\(error)")
-        }
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .warning
+        let url: URL
+        let token: BearerToken?
+        let transport: any HTTPTransport
+        if info.url.hasPrefix("sandbox:") {
+            // The embedded provider, in this process: no socket, no token.
+            let path = String(info.url.dropFirst("sandbox:".count))
+            do {
+                let provider = try SandboxProvider(path: path)
+                (url, token, transport) = (URL(string: provider.baseURL)!, nil, SandboxTransport(provider))
+            } catch {
+                fail("cannot open the sandbox at \(path): \(error)")
+            }
+        } else {
+            guard let parsed = URL(string: info.url) else { fail("\(info.url) is not a URL") }
+            do {
+                token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
+            } catch {
+                fail("\(error)")
+            }
+            (url, transport) = (parsed, URLSessionTransport())
+        }
         do {
             let scim = try SCIMConnection(
-                baseURL: url, token: token, transport: URLSessionTransport(),
+                baseURL: url, token: token, transport: transport,
                 profile: ProviderProfile.named(info.provider) ?? .generic,
                 limiter: RequestLimiter(parallelism: connection.parallelism, ratePerSecond: connection.rateLimit),
                 logger: logger)

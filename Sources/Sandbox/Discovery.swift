@@ -1,0 +1,55 @@
+import SCIM
+
+/// What the sandbox says about itself: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
+enum Discovery {
+    /// The largest page the sandbox serves.
+    static let maxResults = 1000
+
+    static let serviceProviderConfig = JSONValue.object([
+        "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")]),
+        "patch": .object(["supported": .bool(true)]),
+        "bulk": .object(["supported": .bool(false), "maxOperations": .number(0), "maxPayloadSize": .number(0)]),
+        "filter": .object(["supported": .bool(true), "maxResults": .number(Double(maxResults))]),
+        "changePassword": .object(["supported": .bool(false)]),
+        "sort": .object(["supported": .bool(true)]),
+        "etag": .object(["supported": .bool(true)]),
+        "authenticationSchemes": .array([
+            .object([
+                "type": .string("oauthbearertoken"), "name": .string("OAuth Bearer Token"),
+                "description": .string("Authentication with a bearer token"),
+            ])
+        ]),
+    ])
+
+    static func resourceTypes(_ baseURL: String) -> JSONValue {
+        func type(_ name: String, _ endpoint: String, _ schema: String, extensions: [String]) -> JSONValue {
+            .object([
+                "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ResourceType")]),
+                "id": .string(name), "name": .string(name), "endpoint": .string(endpoint), "schema": .string(schema),
+                "schemaExtensions": .array(
+                    extensions.map { .object(["schema": .string($0), "required": .bool(false)]) }),
+                "meta": .object([
+                    "resourceType": .string("ResourceType"), "location": .string("\(baseURL)/ResourceTypes/\(name)"),
+                ]),
+            ])
+        }
+        let types = [
+            type("User", "/Users", SCIMSchema.user, extensions: [SCIMSchema.enterpriseUser]),
+            type("Group", "/Groups", SCIMSchema.group, extensions: []),
+        ]
+        return .object([
+            "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(2), "startIndex": .number(1),
+            "itemsPerPage": .number(2), "Resources": .array(types),
+        ])
+    }
+
+    static let schemas = JSONValue.object([
+        "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(3), "startIndex": .number(1),
+        "itemsPerPage": .number(3),
+        "Resources": .array(
+            [(SCIMSchema.user, "User"), (SCIMSchema.group, "Group"), (SCIMSchema.enterpriseUser, "EnterpriseUser")].map
+            {
+                .object(["id": .string($0.0), "name": .string($0.1), "attributes": .array([])])
+            }),
+    ])
+}

@@ -1,0 +1,197 @@
+import Foundation
+import SCIM
+import Sandbox
+import ScimctlTestSupport
+import Testing
+
+/// A sandbox in a fresh temporary database, and a client that reaches it in process.
+private struct Fixture {
+    let path: String
+    let provider: SandboxProvider
+    let client: SCIMClient
+
+    static func make(path: String? = nil) async throws -> Fixture {
+        let path =
+            path ?? FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID())/db.sqlite").path
+        let provider = try SandboxProvider(path: path)
+        let connection = try SCIMConnection(
+            baseURL: URL(string: provider.baseURL)!, token: nil, transport: SandboxTransport(provider))
+        return Fixture(path: path, provider: provider, client: try await SCIMClient.connect(connection))
+    }
+
+    /// Sends a raw request and returns the status and the JSON body.
+    func send(_ method: String, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) -> (
+        Int, JSONValue?
+    ) {
+        let url = URL(string: provider.baseURL + path)!
+        let response = provider.handle(
+            HTTPRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) }))
+        return (response.status, try? JSONValue.parse(response.body))
+    }
+
+    func user(_ name: String, title: String? = nil, externalId: String? = nil) async throws -> SCIMUser {
+        var user = SCIMUser(userName: name)
+        user.title = title
+        user.externalId = externalId
+        user.active = true
+        user.emails = [SCIMMultiValue(value: name, type: "work", primary: true)]
+        return try await client.createUser(user)
+    }
+}
+
+@Suite("Sandbox provider")
+struct SandboxTests {
+    @Test("discovery: PATCH, ETags, sort, filters up to 1,000, Users with the enterprise extension, Groups")
+    func discovery() async throws {
+        let capabilities = try await Fixture.make().client.capabilities
+        #expect(capabilities.patchSupported && capabilities.etagSupported)
+        #expect(capabilities.pageSize == 1000)
+        #expect(capabilities.groupsSupported && capabilities.enterpriseExtension)
+    }
+
+    @Test("users: create (201, Location, ETag), get, unique userName ignoring case, replace, delete")
+    func users() async throws {
+        let sandbox = try await Fixture.make()
+        let created = try await sandbox.user("alice@x.io", title: "QA", externalId: "E1")
+        let id = try #require(created.id)
+        #expect(created.meta?.version == "W/\"1\"")
+        let raw = sandbox.provider.handle(
+            HTTPRequest(method: "GET", url: URL(string: sandbox.provider.baseURL + "/Users/\(id)")!))
+        #expect(raw.header("ETag") == "W/\"1\"")
+        let conflict = await #expect(throws: SCIMError.self) { try await sandbox.user("ALICE@x.io") }
+        #expect(conflict?.kind == .conflict)
+        #expect(conflict?.scimType == "uniqueness")
+        var replacement = created
+        replacement.title = "Lead"
+        #expect(try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"").title == "Lead")
+        let stale = await #expect(throws: SCIMError.self) {
+            try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"")
+        }
+        #expect(stale?.kind == .preconditionFailed)
+        #expect(sandbox.send("GET", "/Users/\(id)", headers: ["If-None-Match": "W/\"2\""]).0 == 304)
+        try await sandbox.client.deleteUser(id: id)
+        let gone = await #expect(throws: SCIMError.self) { try await sandbox.client.getUser(id: id) }
+        #expect(gone?.kind == .notFound)
+    }
+
+    @Test(
+        "filters: every operator, and/or/not, parentheses, value paths, case rules",
+        arguments: [
+            (#"userName eq "ALICE@x.io""#, ["alice@x.io"]),
+            (#"userName ne "alice@x.io""#, ["bob@x.io", "carol@y.io"]),
+            (#"userName co "x.io""#, ["alice@x.io", "bob@x.io"]),
+            (#"userName sw "b""#, ["bob@x.io"]),
+            (#"userName ew "@y.io""#, ["carol@y.io"]),
+            (#"title pr"#, ["alice@x.io", "bob@x.io"]),
+            (#"title gt "B" and title lt "Z""#, ["bob@x.io"]),
+            (#"title ge "Lead" or externalId eq "E3""#, ["bob@x.io", "carol@y.io"]),
+            (#"not (userName co "x.io")"#, ["carol@y.io"]),
+            (#"(title eq "Lead" or title eq "Admin") and userName sw "b""#, ["bob@x.io"]),
+            (#"emails[type eq "work" and value ew "y.io"]"#, ["carol@y.io"]),
+            (#"externalId eq "e1""#, []),
+            (#"emails.value eq "BOB@x.io""#, ["bob@x.io"]),
+        ])
+    func filters(filter: String, expected: [String]) async throws {
+        let sandbox = try await Fixture.make()
+        _ = try await sandbox.user("alice@x.io", title: "Admin", externalId: "E1")
+        _ = try await sandbox.user("bob@x.io", title: "Lead", externalId: "E2")
+        _ = try await sandbox.user("carol@y.io", externalId: "E3")
+        let (status, body) = sandbox.send("GET", "/Users?filter=\(SCIMConnectionEncoding.encode(filter))")
+        #expect(status == 200)
+        let names = body?.objectValue?["Resources"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
+        #expect(names?.sorted() == expected)
+    }
+
+    @Test("a malformed filter is refused with invalidFilter")
+    func badFilter() async throws {
+        let (status, body) = try await Fixture.make().send(
+            "GET", "/Users?filter=\(SCIMConnectionEncoding.encode(#"userName zz "a""#))")
+        #expect(status == 400)
+        #expect(body?.objectValue?["scimType"]?.stringValue == "invalidFilter")
+    }
+
+    @Test("PATCH: paths, value filters, extension URNs, path-less values, ops in any case")
+    func patch() async throws {
+        let sandbox = try await Fixture.make()
+        let id = try #require(try await sandbox.user("alice@x.io").id)
+        let operations = #"""
+            {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+              {"op": "Replace", "path": "title", "value": "Lead"},
+              {"op": "add", "path": "emails", "value": [{"value": "a@home.io", "type": "home"}]},
+              {"op": "replace", "path": "emails[type eq \"work\"].primary", "value": false},
+              {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "QA"},
+              {"op": "add", "value": {"nickName": "Ali", "name": {"givenName": "Alice"}}},
+              {"op": "replace", "path": "name.familyName", "value": "Nguyen"},
+              {"op": "remove", "path": "emails[type eq \"home\"]"}
+            ]}
+            """#
+        let (status, body) = sandbox.send("PATCH", "/Users/\(id)", operations)
+        #expect(status == 200)
+        let user = try SCIMUser(json: try #require(body))
+        #expect(user.title == "Lead")
+        #expect(user.nickName == "Ali")
+        #expect(user.name == SCIMName(familyName: "Nguyen", givenName: "Alice"))
+        #expect(user.emails == [SCIMMultiValue(value: "alice@x.io", type: "work", primary: false)])
+        #expect(user.enterprise?.department == "QA")
+        let noTarget = sandbox.send(
+            "PATCH", "/Users/\(id)",
+            #"{"Operations": [{"op": "remove", "path": "emails[type eq \"nope\"]"}]}"#)
+        #expect(noTarget.0 == 400)
+        #expect(noTarget.1?.objectValue?["scimType"]?.stringValue == "noTarget")
+    }
+
+    @Test("groups: members of users and groups, per-member add and remove, unknown ids refused, integrity on delete")
+    func groups() async throws {
+        let sandbox = try await Fixture.make()
+        let alice = try #require(try await sandbox.user("alice@x.io").id)
+        let bob = try #require(try await sandbox.user("bob@x.io").id)
+        let inner = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "inner")).id)
+        let group = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "qa")).id)
+        try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob, inner])
+        var members = try await sandbox.client.getGroup(id: group).members ?? []
+        #expect(Set(members.map(\.value)) == [alice, bob, inner])
+        #expect(members.first { $0.value == inner }?.type == "Group")
+        try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
+        let unknown = await #expect(throws: SCIMError.self) {
+            try await sandbox.client.addMembers(groupId: group, memberIds: ["no-such-id"])
+        }
+        #expect(unknown?.kind == .clientError)
+        try await sandbox.client.deleteUser(id: alice)
+        members = try await sandbox.client.getGroup(id: group).members ?? []
+        #expect(members.map(\.value) == [inner])
+        let listed = try await sandbox.client.listGroups()
+        #expect(Set(listed.map(\.displayName)) == ["inner", "qa"])
+    }
+
+    @Test("paging: 2,500 users in 3 requests after discovery, sorted when asked")
+    func paging() async throws {
+        let sandbox = try await Fixture.make()
+        for index in 0..<2500 {
+            _ = sandbox.send("POST", "/Users", #"{"userName": "u\#(index)@x.io"}"#)
+        }
+        let recorder = RecordingTransport(SandboxTransport(sandbox.provider))
+        let client = try await SCIMClient.connect(
+            try SCIMConnection(baseURL: URL(string: sandbox.provider.baseURL)!, token: nil, transport: recorder))
+        #expect(try await client.listUsers().count == 2500)
+        #expect(recorder.requests.count == 2 + 3)
+        let (_, body) = sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=2")
+        let names = body?.objectValue?["Resources"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
+        #expect(names == ["u9@x.io", "u99@x.io"])  // string order
+        #expect(body?.objectValue?["totalResults"] == .number(2500))
+    }
+
+    @Test("state persists across reopening the database")
+    func persistence() async throws {
+        let first = try await Fixture.make()
+        _ = try await first.user("kept@x.io")
+        let reopened = try await Fixture.make(path: first.path)
+        #expect(try await reopened.client.findUsers(userName: "kept@x.io").count == 1)
+    }
+}
+
+/// The client's query encoding, for building raw requests the same way.
+enum SCIMConnectionEncoding {
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+}
