@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -41,6 +44,15 @@ let package = Package(
         .target(
             name: "Sandbox", dependencies: ["SCIM", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
+        // `scimctl serve`: the sandbox over HTTP, with fault injection (Hummingbird stays out of the rest).
+        .target(
+            name: "SandboxServer",
+            dependencies: [
+                "Sandbox", "SCIM", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         // Live snapshot + desired state → a Plan value; renderings of it.
         .target(
             name: "Planner",
@@ -56,6 +68,7 @@ let package = Package(
                 "Planner",
                 "Applier",
                 "Sandbox",
+                "SandboxServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -49,6 +49,11 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Requests
 
+    /// A SCIM error response, for the HTTP front to answer with.
+    public static func errorResponse(_ status: Int, detail: String) -> HTTPResponse {
+        SandboxError(status, detail: detail).response
+    }
+
     /// Answers one request as a SCIM 2.0 provider would.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let components = request.url.pathComponents

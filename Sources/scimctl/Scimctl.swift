@@ -12,7 +12,7 @@ struct Scimctl: AsyncParsableCommand {
             Exit codes: 0 success, 1 invalid input or error, 64 usage error.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self]
+        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self]
     )
 
     /// Logging is set up once, here: diagnostics, progress and the --verbose trace go to stderr, so

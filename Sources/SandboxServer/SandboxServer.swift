@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SCIM
+public import Sandbox
+import Synchronization
+
+/// Faults `scimctl serve` injects, on a seeded schedule so a failing test can be replayed.
+public struct FaultOptions: Sendable {
+    /// Share of requests answered 503 without being processed.
+    public var failRate: Double
+    /// Share of requests answered 429 with `Retry-After: 1` without being processed.
+    public var throttleRate: Double
+    /// Delay added to every request.
+    public var latency: Duration
+    public var seed: UInt64
+
+    public init(failRate: Double = 0, throttleRate: Double = 0, latency: Duration = .zero, seed: UInt64 = 1) {
+        self.failRate = failRate
+        self.throttleRate = throttleRate
+        self.latency = latency
+        self.seed = seed
+    }
+}
+
+/// Serves a `SandboxProvider` over HTTP (`scimctl serve`), optionally behind a bearer token and with
+/// injected faults.
+public struct SandboxServer: Sendable {
+    public let provider: SandboxProvider
+    public var host: String
+    public var port: Int
+    public var token: String?
+    public var faults: FaultOptions
+
+    public init(provider: SandboxProvider, host: String, port: Int, token: String?, faults: FaultOptions) {
+        self.provider = provider
+        self.host = host
+        self.port = port
+        self.token = token
+        self.faults = faults
+    }
+
+    /// Runs until the process is stopped.
+    public func run(onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let router = Router()
+        let dice = FaultDice(seed: faults.seed)
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            try await respond(to: request, dice: dice)
+        }
+        for method in [HTTPTypes.HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("**", method: method, use: handler)
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "scimctl-sandbox"),
+            onServerRunning: { channel in onReady(channel.localAddress?.port ?? 0) })
+        try await app.runService()
+    }
+
+    private func respond(to request: Request, dice: FaultDice) async throws -> Response {
+        if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
+        if let token, request.headers[.authorization] != "Bearer \(token)" {
+            return make(SandboxProvider.errorResponse(401, detail: "a valid bearer token is required"))
+        }
+        let roll = dice.roll()
+        if roll < faults.throttleRate {
+            var response = SandboxProvider.errorResponse(429, detail: "throttled (injected)")
+            response.headers["Retry-After"] = "1"
+            return make(response)
+        }
+        if roll < faults.throttleRate + faults.failRate {
+            return make(SandboxProvider.errorResponse(503, detail: "unavailable (injected)"))
+        }
+        let body = try await request.body.collect(upTo: 16 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.rawName] = field.value }
+        let url = URL(string: "http://\(host):\(port)\(request.uri.description)")!
+        let scimRequest = SCIM.HTTPRequest(
+            method: request.method.rawValue, url: url, headers: headers,
+            body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil)
+        return make(provider.handle(scimRequest))
+    }
+
+    private func make(_ response: SCIM.HTTPResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { fields[field] = value }
+        }
+        return Response(
+            status: .init(code: response.status), headers: fields,
+            body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+}
+
+/// A seeded schedule of dice rolls in 0..<1, shared by the server's concurrent handlers.
+final class FaultDice: Sendable {
+    private let state: Mutex<UInt64>
+
+    init(seed: UInt64) {
+        state = Mutex(seed)
+    }
+
+    func roll() -> Double {
+        state.withLock { state in
+            // SplitMix64.
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) % 1_000_000) / 1_000_000
+        }
+    }
+}

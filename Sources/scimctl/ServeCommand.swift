@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Sandbox
+import SandboxServer
+
+/// `scimctl serve`: the embedded sandbox over HTTP, for other tools, tests and benchmarks.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the embedded SCIM sandbox over HTTP (base URL http://HOST:PORT/v2).",
+        discussion: "Fault injection (--fail-rate, --throttle-rate, --latency) is seeded, so a run can be replayed."
+    )
+
+    @Option(help: "The SQLite file the sandbox keeps its state in.")
+    var db: String
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port, printed when ready).")
+    var port = 8080
+
+    @Option(help: "Require this bearer token (prefer --token-file: the command line is visible to others).")
+    var token: String?
+
+    @Option(help: "Read the required bearer token from this file.")
+    var tokenFile: String?
+
+    @Option(help: "Share of requests answered 503, unprocessed (0–1).")
+    var failRate: Double = 0
+
+    @Option(help: "Share of requests answered 429 with Retry-After, unprocessed (0–1).")
+    var throttleRate: Double = 0
+
+    @Option(help: "Milliseconds added to every request.")
+    var latency: Int = 0
+
+    @Option(help: "Seed of the fault schedule.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        for (name, rate) in [("--fail-rate", failRate), ("--throttle-rate", throttleRate)] where !(0...1).contains(rate)
+        {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+        guard failRate + throttleRate <= 1 else {
+            throw ValidationError("--fail-rate and --throttle-rate add up to more than 1")
+        }
+        guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+    }
+
+    func run() async throws {
+        var required = token
+        if let tokenFile {
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw ValidationError("cannot read --token-file \(tokenFile)")
+            }
+            required = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let host = self.host
+        let provider = try SandboxProvider(path: db, baseURL: "http://\(host):\(port)/v2")
+        let server = SandboxServer(
+            provider: provider, host: host, port: port, token: required,
+            faults: FaultOptions(
+                failRate: failRate, throttleRate: throttleRate, latency: .milliseconds(latency), seed: seed))
+        try await server.run { port in
+            Terminal.standardError("scimctl serve: http://\(host):\(port)/v2 (sandbox at \(db))\n")
+        }
+    }
+}
