@@ -43,13 +43,11 @@ enum Discovery {
         ])
     }
 
-    static let schemas = JSONValue.object([
-        "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(3), "startIndex": .number(1),
-        "itemsPerPage": .number(3),
-        "Resources": .array(
-            [(SCIMSchema.user, "User"), (SCIMSchema.group, "Group"), (SCIMSchema.enterpriseUser, "EnterpriseUser")].map
-            {
-                .object(["id": .string($0.0), "name": .string($0.1), "attributes": .array([])])
-            }),
-    ])
+    static func schemas(_ baseURL: String) -> JSONValue {
+        let resources = Schemas.resources(baseURL)
+        return .object([
+            "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(resources.count)),
+            "startIndex": .number(1), "itemsPerPage": .number(Double(resources.count)), "Resources": .array(resources),
+        ])
+    }
 }

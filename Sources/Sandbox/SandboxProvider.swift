@@ -57,6 +57,18 @@ public final class SandboxProvider: Sendable {
     /// Answers one request as a SCIM 2.0 provider would.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let components = request.url.pathComponents
+        if request.method == "POST", components.last == ".search" {
+            // RFC 7644 §3.4.3: a query in the body, at the root (every type) or under one endpoint.
+            let types: [ResourceType] =
+                components.contains("Users") ? [.user] : components.contains("Groups") ? [.group] : [.user, .group]
+            do {
+                return try list(types, query: Query(searchRequest: try body(request)))
+            } catch let error as SandboxError {
+                return error.response
+            } catch {
+                return SandboxError(500, detail: "\(error)").response
+            }
+        }
         guard let index = components.firstIndex(where: { Endpoint(rawValue: $0) != nil }),
             let endpoint = Endpoint(rawValue: components[index])
         else {
@@ -66,10 +78,22 @@ public final class SandboxProvider: Sendable {
         do {
             switch (endpoint, request.method, id) {
             case (.serviceProviderConfig, "GET", _): return json(200, Discovery.serviceProviderConfig)
-            case (.resourceTypes, "GET", _): return json(200, Discovery.resourceTypes(baseURL))
-            case (.schemas, "GET", _): return json(200, Discovery.schemas)
+            case (.resourceTypes, "GET", nil): return json(200, Discovery.resourceTypes(baseURL))
+            case (.resourceTypes, "GET", let id?):
+                let types = Discovery.resourceTypes(baseURL).objectValue?["Resources"]?.arrayValue ?? []
+                guard let type = types.first(where: { $0.objectValue?["id"]?.stringValue == id }) else {
+                    return SandboxError(404, detail: "no resource type \(id)").response
+                }
+                return json(200, type)
+            case (.schemas, "GET", nil): return json(200, Discovery.schemas(baseURL))
+            case (.schemas, "GET", let id?):
+                guard let schema = Schemas.resources(baseURL).first(where: { $0.objectValue?["id"]?.stringValue == id })
+                else {
+                    return SandboxError(404, detail: "no schema \(id)").response
+                }
+                return json(200, schema)
             case (.users, "GET", nil), (.groups, "GET", nil):
-                return try list(endpoint.type!, query: Query(request.url))
+                return try list([endpoint.type!], query: Query(request.url))
             case (.users, "POST", nil), (.groups, "POST", nil):
                 return try create(endpoint.type!, body: try body(request))
             case (.users, "GET", let id?), (.groups, "GET", let id?):
@@ -106,15 +130,18 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Reading
 
-    private func list(_ type: ResourceType, query: Query) throws -> HTTPResponse {
+    private func list(_ types: [ResourceType], query: Query) throws -> HTTPResponse {
         let filter: FilterExpression?
         do {
             filter = try query.filter.map(FilterParser.parse)
         } catch {
             throw SandboxError(400, scimType: "invalidFilter", detail: error.message)
         }
-        var resources = try database.read { db in try Stored.fetch(db, type: type, filter: filter) }
-            .map { resource(type, $0.stored, members: $0.members) }
+        var resources: [[String: JSONValue]] = []
+        for type in types {
+            resources += try database.read { db in try Stored.fetch(db, type: type, filter: filter) }
+                .map { resource(type, $0.stored, members: $0.members) }
+        }
         if let filter { resources = resources.filter { FilterEvaluator.matches(filter, $0) } }
         if let sortBy = query.sortBy {
             let path = AttributePath(sortBy)
@@ -149,7 +176,8 @@ public final class SandboxProvider: Sendable {
 
     /// The resource as served: the stored attributes, with id, schemas, meta and (groups) members.
     private func resource(_ type: ResourceType, _ stored: Stored, members: [SCIMMember]) -> [String: JSONValue] {
-        var object = stored.attributes
+        // A password is write-only (RFC 7643: returned "never").
+        var object = stored.attributes.filter { $0.key.lowercased() != "password" }
         object["id"] = .string(stored.id)
         object["meta"] = .object([
             "resourceType": .string(type.rawValue), "created": .string(stored.created),
@@ -369,6 +397,23 @@ struct Query {
     var descending = false
     var attributes: [String]?
     var excludedAttributes: [String] = []
+
+    /// A SearchRequest body (`POST …/.search`).
+    init(searchRequest body: [String: JSONValue]) {
+        func list(_ name: String) -> [String]? {
+            body[attribute: name]?.arrayValue?.compactMap(\.stringValue)
+                ?? body[attribute: name]?.stringValue?.split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+        }
+        filter = body[attribute: "filter"]?.stringValue
+        startIndex = body[attribute: "startIndex"]?.intValue
+        count = body[attribute: "count"]?.intValue
+        sortBy = body[attribute: "sortBy"]?.stringValue
+        descending = body[attribute: "sortOrder"]?.stringValue?.lowercased() == "descending"
+        attributes = list("attributes")
+        excludedAttributes = list("excludedAttributes") ?? []
+    }
 
     init(_ url: URL) {
         let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []

@@ -180,6 +180,27 @@ struct SandboxTests {
         #expect(body?.objectValue?["totalResults"] == .number(2500))
     }
 
+    @Test("POST /.search, single resource types and schemas, and a password that is never returned")
+    func searchAndDiscovery() async throws {
+        let sandbox = try await Fixture.make()
+        _ = sandbox.send("POST", "/Users", #"{"userName": "a@x.io", "password": "hunter2"}"#)
+        _ = sandbox.send("POST", "/Groups", #"{"displayName": "qa"}"#)
+        let search = sandbox.send(
+            "POST", "/.search",
+            #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName pr or displayName pr", "count": 10}"#
+        )
+        #expect(search.0 == 200)
+        #expect(search.1?.objectValue?["totalResults"] == .number(2))
+        let found = String(decoding: try #require(search.1).serialized(), as: UTF8.self)
+        #expect(!found.contains("hunter2"))
+        let users = sandbox.send("POST", "/Users/.search", #"{"filter": "userName eq \"A@x.io\""}"#)
+        #expect(users.1?.objectValue?["totalResults"] == .number(1), "\(users)")
+        #expect(sandbox.send("GET", "/ResourceTypes/User").1?.objectValue?["endpoint"] == .string("/Users"))
+        #expect(sandbox.send("GET", "/ResourceTypes/Nope").0 == 404)
+        let schema = sandbox.send("GET", "/Schemas/\(SCIMSchema.user)")
+        #expect(schema.1?.objectValue?["attributes"]?.arrayValue?.count ?? 0 > 15)
+    }
+
     @Test("state persists across reopening the database")
     func persistence() async throws {
         let first = try await Fixture.make()

@@ -70,3 +70,29 @@ struct ServeCommandTests {
         #expect(list.stdout.contains("\"create\" : 0"))
     }
 }
+
+@Suite("Conformance")
+struct ConformanceTests {
+    @Test("scim2-tester (scim2 test, from scim2-cli) passes every check against scimctl serve")
+    func scim2Tester() async throws {
+        let scim2 = PackagePaths.root.appendingPathComponent(".venv-peers/bin/scim2")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: scim2.path), "no \(scim2.path): run scripts/setup-peers")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-conformance-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try await ServeProcess.start([
+            "--db", folder.appendingPathComponent("db.sqlite").path, "--token", "conformance",
+        ])
+        defer { server.stop() }
+        let result = try await ProcessRunner.run(
+            scim2, ["--url", server.baseURL.absoluteString, "test"],
+            environment: ["SCIM_CLI_HEADERS": "Authorization: Bearer conformance"])
+        let lines = result.stdout.split(separator: "\n")
+        let passed = lines.filter { $0.hasPrefix("SUCCESS") }.count
+        let failed = lines.filter { $0.hasPrefix("ERROR") || $0.hasPrefix("CRITICAL") }
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(failed.isEmpty, "\(failed.joined(separator: "\n"))")
+        #expect(passed >= 135, "\(passed) checks passed")
+    }
+}

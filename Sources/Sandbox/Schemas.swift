@@ -1,0 +1,121 @@
+import SCIM
+
+/// The schema definitions the sandbox serves at `/Schemas` (RFC 7643 §8.7.1): clients such as
+/// scim2-tester build their payloads from them.
+enum Schemas {
+    /// One attribute definition.
+    struct Attribute {
+        var name: String
+        var type = "string"
+        var multiValued = false
+        var required = false
+        var caseExact = false
+        var mutability = "readWrite"
+        var returned = "default"
+        var uniqueness = "none"
+        var canonicalValues: [String] = []
+        var referenceTypes: [String] = []
+        var subAttributes: [Attribute] = []
+
+        var json: JSONValue {
+            var object: [String: JSONValue] = [
+                "name": .string(name), "type": .string(type), "multiValued": .bool(multiValued),
+                "description": .string(name), "required": .bool(required), "caseExact": .bool(caseExact),
+                "mutability": .string(mutability), "returned": .string(returned), "uniqueness": .string(uniqueness),
+            ]
+            if !canonicalValues.isEmpty { object["canonicalValues"] = .array(canonicalValues.map(JSONValue.string)) }
+            if !referenceTypes.isEmpty { object["referenceTypes"] = .array(referenceTypes.map(JSONValue.string)) }
+            if !subAttributes.isEmpty { object["subAttributes"] = .array(subAttributes.map(\.json)) }
+            return .object(object)
+        }
+    }
+
+    private static func string(_ name: String, required: Bool = false, caseExact: Bool = false) -> Attribute {
+        Attribute(name: name, required: required, caseExact: caseExact)
+    }
+
+    /// A multi-valued attribute of `value`, `display`, `type` and `primary` (emails, phoneNumbers, …).
+    private static func multi(_ name: String, types: [String], valueType: String = "string") -> Attribute {
+        Attribute(
+            name: name, type: "complex", multiValued: true,
+            subAttributes: [
+                Attribute(name: "value", type: valueType), string("display"),
+                Attribute(name: "type", canonicalValues: types), Attribute(name: "primary", type: "boolean"),
+            ])
+    }
+
+    static let user: [Attribute] = [
+        Attribute(name: "userName", required: true, uniqueness: "server"),
+        Attribute(
+            name: "name", type: "complex",
+            subAttributes: ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]
+                .map {
+                    string($0)
+                }),
+        string("displayName"), string("nickName"),
+        Attribute(name: "profileUrl", type: "reference", referenceTypes: ["external"]),
+        string("title"), string("userType"), string("preferredLanguage"), string("locale"), string("timezone"),
+        Attribute(name: "active", type: "boolean"),
+        Attribute(name: "password", mutability: "writeOnly", returned: "never"),
+        multi("emails", types: ["work", "home", "other"]),
+        multi("phoneNumbers", types: ["work", "home", "mobile", "fax", "pager", "other"]),
+        multi("ims", types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+        multi("photos", types: ["photo", "thumbnail"], valueType: "reference"),
+        Attribute(
+            name: "addresses", type: "complex", multiValued: true,
+            subAttributes: ["formatted", "streetAddress", "locality", "region", "postalCode", "country"].map {
+                string($0)
+            }
+                + [
+                    Attribute(name: "type", canonicalValues: ["work", "home", "other"]),
+                    Attribute(name: "primary", type: "boolean"),
+                ]),
+        Attribute(
+            name: "groups", type: "complex", multiValued: true, mutability: "readOnly",
+            subAttributes: [
+                Attribute(name: "value", mutability: "readOnly"),
+                Attribute(name: "$ref", type: "reference", mutability: "readOnly", referenceTypes: ["User", "Group"]),
+                Attribute(name: "display", mutability: "readOnly"),
+                Attribute(name: "type", mutability: "readOnly", canonicalValues: ["direct", "indirect"]),
+            ]),
+        multi("entitlements", types: []), multi("roles", types: []),
+        multi("x509Certificates", types: [], valueType: "binary"),
+    ]
+
+    static let group: [Attribute] = [
+        Attribute(name: "displayName", required: true),
+        Attribute(
+            name: "members", type: "complex", multiValued: true,
+            subAttributes: [
+                Attribute(name: "value", caseExact: true, mutability: "immutable"),
+                Attribute(name: "$ref", type: "reference", mutability: "immutable", referenceTypes: ["User", "Group"]),
+                Attribute(name: "type", mutability: "immutable", canonicalValues: ["User", "Group"]),
+            ]),
+    ]
+
+    static let enterpriseUser: [Attribute] = [
+        string("employeeNumber"), string("costCenter"), string("organization"), string("division"),
+        string("department"),
+        Attribute(
+            name: "manager", type: "complex",
+            subAttributes: [
+                Attribute(name: "value"),
+                Attribute(name: "$ref", type: "reference", referenceTypes: ["User"]),
+                Attribute(name: "displayName", mutability: "readOnly"),
+            ]),
+    ]
+
+    static func resources(_ baseURL: String) -> [JSONValue] {
+        [
+            (SCIMSchema.user, "User", "User Account", user), (SCIMSchema.group, "Group", "Group", group),
+            (SCIMSchema.enterpriseUser, "EnterpriseUser", "Enterprise User", enterpriseUser),
+        ].map { id, name, description, attributes in
+            .object([
+                "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:Schema")]),
+                "id": .string(id), "name": .string(name), "description": .string(description),
+                "attributes": .array(attributes.map(\.json)),
+                "meta": .object(["resourceType": .string("Schema"), "location": .string("\(baseURL)/Schemas/\(id)")]),
+            ])
+        }
+    }
+}
