@@ -24,9 +24,9 @@ public final class ServeProcess: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read stderr until the ready line names the port (10 s at most).
+        // Read stderr until the ready line names the port.
         let reader = errors.fileHandleForReading
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         var text = ""
         while ContinuousClock.now < deadline, process.isRunning {
             let chunk = reader.availableData

@@ -41,11 +41,12 @@ struct ServeCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
         let server = try await ServeProcess.start(
-            ["--db", database, "--throttle-rate", "0.15", "--fail-rate", "0.15", "--seed", "42"])
+            ["--db", database, "--throttle-rate", "0.1", "--fail-rate", "0.1", "--seed", "42"])
         defer { server.stop() }
         try org(in: folder, url: server.baseURL, users: 40)
         var runs = 0
         var converged = false
+        var log = ""
         while runs < 2 && !converged {
             runs += 1
             _ = try await ProcessRunner.runScimctl(
@@ -59,7 +60,7 @@ struct ServeCommandTests {
                 break
             }
         }
-        #expect(converged, "not converged after \(runs) runs")
+        #expect(converged, "not converged after \(runs) runs:\n\(log)")
         server.stop()
         let clean = try await ServeProcess.start(["--db", database])
         defer { clean.stop() }
