@@ -137,6 +137,14 @@ public final class SandboxProvider: Sendable {
         } catch {
             throw SandboxError(400, scimType: "invalidFilter", detail: error.message)
         }
+        let start = max(1, query.startIndex ?? 1)
+        let count = min(max(0, query.count ?? 100), Discovery.maxResults)
+        if filter == nil, query.sortBy == nil, types.count == 1, let type = types.first {
+            let (total, page) = try database.read { db in
+                try Stored.page(db, type: type, offset: start - 1, limit: count)
+            }
+            return listResponse(total: total, start: start, page.map { resource(type, $0.stored, members: $0.members) }, query)
+        }
         var resources: [[String: JSONValue]] = []
         for type in types {
             resources += try database.read { db in try Stored.fetch(db, type: type, filter: filter) }
@@ -151,10 +159,12 @@ public final class SandboxProvider: Sendable {
             resources.sort { query.descending ? key($0) > key($1) : key($0) < key($1) }
         }
         let total = resources.count
-        let start = max(1, query.startIndex ?? 1)
-        let count = min(max(0, query.count ?? 100), Discovery.maxResults)
         let page = start > total ? [] : Array(resources[(start - 1)..<min(total, start - 1 + count)])
-        return json(
+        return listResponse(total: total, start: start, page, query)
+    }
+
+    private func listResponse(total: Int, start: Int, _ page: [[String: JSONValue]], _ query: Query) -> HTTPResponse {
+        json(
             200,
             .object([
                 "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(total)),

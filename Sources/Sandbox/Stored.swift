@@ -118,4 +118,18 @@ struct Stored {
         }
         return stored.map { ($0, members[$0.id] ?? []) }
     }
+
+    /// One page of every resource of a type, in creation order, and the total: an unfiltered listing
+    /// reads only the rows it returns.
+    static func page(_ db: Database, type: ResourceType, offset: Int, limit: Int) throws -> (
+        total: Int, page: [(stored: Stored, members: [SCIMMember])]
+    ) {
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resource WHERE type = ?", arguments: [type.rawValue]) ?? 0
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM resource WHERE type = ? ORDER BY rowid LIMIT ? OFFSET ?",
+            arguments: [type.rawValue, limit, offset])
+        let stored = try rows.map(decode)
+        guard type == .group else { return (total, stored.map { ($0, []) }) }
+        return (total, try stored.map { ($0, try members(db, of: $0.id)) })
+    }
 }
