@@ -143,7 +143,8 @@ public final class SandboxProvider: Sendable {
             let (total, page) = try database.read { db in
                 try Stored.page(db, type: type, offset: start - 1, limit: count)
             }
-            return listResponse(total: total, start: start, page.map { resource(type, $0.stored, members: $0.members) }, query)
+            return listResponse(
+                total: total, start: start, page.map { resource(type, $0.stored, members: $0.members) }, query)
         }
         var resources: [[String: JSONValue]] = []
         for type in types {

@@ -124,7 +124,8 @@ struct Stored {
     static func page(_ db: Database, type: ResourceType, offset: Int, limit: Int) throws -> (
         total: Int, page: [(stored: Stored, members: [SCIMMember])]
     ) {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resource WHERE type = ?", arguments: [type.rawValue]) ?? 0
+        let total =
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resource WHERE type = ?", arguments: [type.rawValue]) ?? 0
         let rows = try Row.fetchAll(
             db, sql: "SELECT * FROM resource WHERE type = ? ORDER BY rowid LIMIT ? OFFSET ?",
             arguments: [type.rawValue, limit, offset])
