@@ -46,7 +46,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses JSON bytes.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        do {
+            return try JSONParser.parse(data)
+        } catch {
+            throw SCIMDecodingError(message: "invalid JSON: \(error.description)")
+        }
     }
 
     /// Serialises compactly with sorted keys, so equal values give equal bytes (content hashes rely on

@@ -186,3 +186,44 @@ struct WireModelTests {
         #expect(missing?.description == "no SCIM token: none of these is set (looked in $QASE_SCIM_TOKEN, $SCIM_TOKEN)")
     }
 }
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test("parses exactly what JSONDecoder parses, on tricky and generated documents")
+    func agreesWithJSONDecoder() throws {
+        var documents = [
+            #"{"a": [1, 2.5, -3e2, true, false, null, "x"], "b": {"c": {}}, "d": []}"#,
+            #"["\u00e9\u20ac", "\ud83d\ude00", "tab\tnew\nline", "quote\" slash\/ back\\", "zoë 李"]"#,
+            #"  {"userName": "a@x.io", "emails": [{"value": "a@x.io", "primary": true}], "n": 0}  "#,
+            "12", "\"text\"", "null", "[[[[[]]]]]",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        func random(_ depth: Int) -> String {
+            switch depth > 3 ? Int.random(in: 0..<4, using: &generator) : Int.random(in: 0..<6, using: &generator) {
+            case 0: return String(Int.random(in: -1_000_000..<1_000_000, using: &generator))
+            case 1: return ["true", "false", "null", "1.25", "-0.5e3"].randomElement(using: &generator)!
+            case 2, 3: return "\"s\(Int.random(in: 0..<1000, using: &generator))\\u00fc\\\"\""
+            case 4:
+                return "["
+                    + (0..<Int.random(in: 0..<4, using: &generator)).map { _ in random(depth + 1) }.joined(
+                        separator: ",") + "]"
+            default:
+                return "{"
+                    + (0..<Int.random(in: 0..<4, using: &generator)).map { "\"k\($0)\": \(random(depth + 1))" }.joined(
+                        separator: ",") + "}"
+            }
+        }
+        for _ in 0..<200 { documents.append(random(0)) }
+        for document in documents {
+            let data = Data(document.utf8)
+            #expect(try JSONValue.parse(data) == JSONDecoder().decode(JSONValue.self, from: data), "\(document)")
+        }
+    }
+
+    @Test(
+        "refuses what is not JSON",
+        arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{\"a\":1} x", "\"bad \\q\"", ""])
+    func refuses(text: String) {
+        #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
+    }
+}
