@@ -44,6 +44,10 @@ public final class SandboxProvider: Sendable {
                     CREATE INDEX member_by_member ON member(memberId);
                     """)
         }
+        migrator.registerMigration("v2") { db in
+            // Entries in (type, rowid) order: a page of one type in creation order needs no sort.
+            try db.execute(sql: "CREATE INDEX resource_type ON resource(type)")
+        }
         return migrator
     }
 
