@@ -7,7 +7,7 @@ extension Applier {
     /// Creates a user. A create is never blindly repeated: after a lost response or a 5xx the user is
     /// looked up first, and created again only if it is not there; a conflict adopts the existing user.
     func createUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
-        let user = try await Self.user(from: action.changes, managerId: nil)
+        let user = try await Self.user(from: action.changes)
         var lastError: SCIMError?
         for _ in 0..<3 {
             switch await attempt({ () throws(SCIMError) in try await client.createUser(user) }) {
@@ -241,7 +241,7 @@ extension Applier {
     }
 
     /// The user a create sends: every declared attribute but the manager (set once both exist).
-    static func user(from changes: [AttributeChange], managerId: String?) async throws -> SCIMUser {
+    static func user(from changes: [AttributeChange]) async throws -> SCIMUser {
         guard let userName = changes.first(where: { $0.attribute == "userName" })?.new?.stringValue else {
             throw Skip(reason: "the plan's create has no userName")
         }

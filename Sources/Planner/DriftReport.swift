@@ -6,7 +6,7 @@ public import Foundation
 public struct DriftReport: Sendable {
     public var plan: Plan
 
-    public init(plan: Plan, desired: DesiredState) {
+    public init(plan: Plan) {
         self.plan = plan
     }
 

@@ -451,9 +451,10 @@ struct Query {
         let always: Set<String> = ["id", "schemas", "meta"]
         if let attributes {
             let wanted = Set(attributes.map { AttributePath($0).attribute.lowercased() })
-            result = result.filter {
-                always.contains($0.key) || wanted.contains($0.key.lowercased())
-                    || $0.key.hasPrefix("urn:") && attributes.contains { $0.hasPrefix($0) }
+            result = result.filter { entry in
+                always.contains(entry.key) || wanted.contains(entry.key.lowercased())
+                    || entry.key.hasPrefix("urn:")
+                        && attributes.contains { $0.lowercased().hasPrefix(entry.key.lowercased()) }
             }
         }
         for excluded in excludedAttributes {

@@ -94,20 +94,13 @@ public struct SandboxServer: Sendable {
 
 /// A seeded schedule of dice rolls in 0..<1, shared by the server's concurrent handlers.
 final class FaultDice: Sendable {
-    private let state: Mutex<UInt64>
+    private let generator: Mutex<SeededGenerator>
 
     init(seed: UInt64) {
-        state = Mutex(seed)
+        generator = Mutex(SeededGenerator(seed: seed))
     }
 
     func roll() -> Double {
-        state.withLock { state in
-            // SplitMix64.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) % 1_000_000) / 1_000_000
-        }
+        generator.withLock { Double($0.next() % 1_000_000) / 1_000_000 }
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SCIM
 
 /// Sits in front of a real server and misbehaves on a seeded schedule: 429 with Retry-After, 503, and
@@ -49,22 +49,5 @@ public final class FaultInjectingTransport: HTTPTransport, @unchecked Sendable {
             throw TransportError("connection dropped after the request was processed (injected)")
         }
         return response
-    }
-}
-
-/// SplitMix64: a small, seedable generator, so a fault schedule can be replayed.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -48,7 +48,7 @@ public final class SCIM2Server: Sendable {
             ]
             // The server logs every request: to a file, never a pipe that nobody drains (it would block).
             let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("scim2-server-\(UUID()).log")
-            FileManager.default.createFile(atPath: logURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
             let log = try FileHandle(forWritingTo: logURL)
             defer { try? log.close() }
             process.standardOutput = log

@@ -74,8 +74,11 @@ struct ApplyCommand: AsyncParsableCommand {
         let plan: Plan
         do {
             plan = try Plan.decode(try Data(contentsOf: URL(fileURLWithPath: planFile)))
+        } catch let error as DecodingError {
+            session.fail(
+                "\(planFile) is not a scimctl plan (make one with scimctl plan --out): \(Self.describe(error))")
         } catch {
-            session.fail("cannot read the plan \(planFile): \(error)")
+            session.fail("cannot read the plan \(planFile): \(error.localizedDescription)")
         }
         var target = plan.target
         if let url = connection.url { target.url = url }
@@ -99,6 +102,25 @@ struct ApplyCommand: AsyncParsableCommand {
                     + "nothing was changed. Run scimctl plan again")
         }
         return (plan, client)
+    }
+
+    /// What is wrong, and where in the document: no Swift type names.
+    private static func describe(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
+            context = c
+        @unknown default:
+            return "unreadable"
+        }
+        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        let what: String
+        if case .keyNotFound(let key, _) = error {
+            what = "'\(key.stringValue)' is missing"
+        } else {
+            what = context.debugDescription
+        }
+        return path.isEmpty ? what : "\(what) (at \(path))"
     }
 
     private func confirm() throws {

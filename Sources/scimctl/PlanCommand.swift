@@ -69,8 +69,8 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = Session(planning: planning, connection: connection)
-        let (plan, desired, _) = try await session.plan()
-        let report = DriftReport(plan: plan, desired: desired)
+        let (plan, _, _) = try await session.plan()
+        let report = DriftReport(plan: plan)
         switch format {
         case .text: Terminal.standardOutput(report.text())
         case .json: Terminal.standardOutput(String(decoding: report.jsonData(), as: UTF8.self) + "\n")

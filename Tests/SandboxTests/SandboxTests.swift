@@ -201,6 +201,26 @@ struct SandboxTests {
         #expect(schema.1?.objectValue?["attributes"]?.arrayValue?.count ?? 0 > 15)
     }
 
+    @Test("attributes= keeps only what is asked (an extension only when named); excludedAttributes drops")
+    func projection() async throws {
+        let sandbox = try await Fixture.make()
+        _ = sandbox.send(
+            "POST", "/Users",
+            #"{"userName": "a@x.io", "title": "T", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "QA"}}"#
+        )
+        func first(_ query: String) -> [String: JSONValue] {
+            sandbox.send("GET", "/Users?\(query)").1?.objectValue?["Resources"]?.arrayValue?.first?.objectValue ?? [:]
+        }
+        let narrow = first("attributes=userName")
+        #expect(narrow["userName"] != nil && narrow["id"] != nil)
+        #expect(narrow["title"] == nil)
+        #expect(narrow[SCIMSchema.enterpriseUser] == nil)
+        let withExtension = first("attributes=userName,\(SCIMSchema.enterpriseUser):department")
+        #expect(withExtension[SCIMSchema.enterpriseUser] != nil)
+        let excluded = first("excludedAttributes=title")
+        #expect(excluded["title"] == nil && excluded["userName"] != nil)
+    }
+
     @Test("state persists across reopening the database")
     func persistence() async throws {
         let first = try await Fixture.make()

@@ -49,8 +49,10 @@ struct ServeCommandTests {
         var log = ""
         while runs < 2 && !converged {
             runs += 1
-            _ = try await ProcessRunner.runScimctl(
+            let apply = try await ProcessRunner.runScimctl(
                 ["apply", "--auto-approve", folder.path], environment: ["SCIM_TOKEN": "x"])
+            log += apply.stdout.split(separator: "\n").filter { !$0.hasPrefix("done") }.joined(separator: "\n")
+            log += apply.stderr
             // Faults hit reads too; a plan that could not read fails rather than lies, so ask until it answers.
             for _ in 0..<5 {
                 let plan = try await ProcessRunner.runScimctl(

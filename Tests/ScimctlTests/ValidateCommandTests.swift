@@ -105,6 +105,19 @@ struct ValidateCommandTests {
         #expect(!result.stderr.contains("\u{1B}["))
     }
 
+    @Test("apply --plan with a file that is not a plan says so plainly, and reads nothing")
+    func badPlanFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-plan-\(UUID()).json")
+        try #"{"format_version": "1", "target": {"url": "https://x.example/v2"}}"#.write(
+            to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try await ProcessRunner.runScimctl(["apply", "--plan", file.path, "--auto-approve"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is not a scimctl plan (make one with scimctl plan --out)"))
+        #expect(result.stderr.contains("'summary' is missing"), "\(result.stderr)")
+        #expect(!result.stderr.contains("DecodingError"))
+    }
+
     @Test("a token written into YAML is never printed, in any format")
     func tokenNeverPrinted() async throws {
         let path = invalid.appendingPathComponent("secret-token-key.yaml").path
