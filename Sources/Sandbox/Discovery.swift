@@ -2,24 +2,38 @@ import SCIM
 
 /// What the sandbox says about itself: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
 enum Discovery {
-    /// The largest page the sandbox serves.
-    static let maxResults = 1000
+    /// Bulk limits (RFC 7644 §3.7.4): over them, 413.
+    static let bulkMaxOperations = 1000
+    static let bulkMaxPayloadSize = 1 << 20
 
-    static let serviceProviderConfig = JSONValue.object([
-        "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")]),
-        "patch": .object(["supported": .bool(true)]),
-        "bulk": .object(["supported": .bool(false), "maxOperations": .number(0), "maxPayloadSize": .number(0)]),
-        "filter": .object(["supported": .bool(true), "maxResults": .number(Double(maxResults))]),
-        "changePassword": .object(["supported": .bool(false)]),
-        "sort": .object(["supported": .bool(true)]),
-        "etag": .object(["supported": .bool(true)]),
-        "authenticationSchemes": .array([
-            .object([
-                "type": .string("oauthbearertoken"), "name": .string("OAuth Bearer Token"),
-                "description": .string("Authentication with a bearer token"),
-            ])
-        ]),
-    ])
+    static func serviceProviderConfig(_ profile: SandboxProfile) -> JSONValue {
+        .object([
+            "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")]),
+            "patch": .object(["supported": .bool(true)]),
+            "bulk": .object([
+                "supported": .bool(profile.bulk),
+                "maxOperations": .number(Double(profile.bulk ? bulkMaxOperations : 0)),
+                "maxPayloadSize": .number(Double(profile.bulk ? bulkMaxPayloadSize : 0)),
+            ]),
+            "filter": .object(["supported": .bool(true), "maxResults": .number(Double(profile.maxPageSize))]),
+            // RFC 9865 §4: how lists may be paged.
+            "pagination": .object([
+                "cursor": .bool(true), "index": .bool(profile.indexPaging),
+                "defaultPaginationMethod": .string(profile.indexPaging ? "index" : "cursor"),
+                "defaultPageSize": .number(Double(min(100, profile.maxPageSize))),
+                "maxPageSize": .number(Double(profile.maxPageSize)),
+            ]),
+            "changePassword": .object(["supported": .bool(false)]),
+            "sort": .object(["supported": .bool(profile.sorting)]),
+            "etag": .object(["supported": .bool(true)]),
+            "authenticationSchemes": .array([
+                .object([
+                    "type": .string("oauthbearertoken"), "name": .string("OAuth Bearer Token"),
+                    "description": .string("Authentication with a bearer token"),
+                ])
+            ]),
+        ])
+    }
 
     static func resourceTypes(_ baseURL: String) -> JSONValue {
         func type(_ name: String, _ endpoint: String, _ schema: String, extensions: [String]) -> JSONValue {

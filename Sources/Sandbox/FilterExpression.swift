@@ -277,3 +277,17 @@ struct FilterEvaluator {
         }
     }
 }
+
+extension FilterExpression {
+    /// The operators a filter uses (`[]` for a value path), for providers that support only some.
+    var operators: Set<String> {
+        switch self {
+        case .compare(_, let op, _): [op.lowercased()]
+        case .present: ["pr"]
+        case .and(let left, let right): left.operators.union(right.operators).union(["and"])
+        case .or(let left, let right): left.operators.union(right.operators).union(["or"])
+        case .not(let inner): inner.operators.union(["not"])
+        case .valuePath(_, let filter): filter.operators.union(["[]"])
+        }
+    }
+}

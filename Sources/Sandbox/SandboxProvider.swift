@@ -1,17 +1,23 @@
 import Foundation
 import GRDB
 public import SCIM
+import Synchronization
 
 /// A SCIM 2.0 service provider inside scimctl, persisted in SQLite: the target a newcomer runs on
 /// (`sandbox:PATH`) and a controllable provider for tests. It answers `HTTPRequest`s directly, so the
 /// client reaches it through `SandboxTransport` with no socket at all.
 public final class SandboxProvider: Sendable {
     private let database: DatabaseQueue
+    private let base: Mutex<String>
     /// The base URL resources' `meta.location` is built on.
-    public let baseURL: String
+    public var baseURL: String { base.withLock { $0 } }
+    /// The provider whose quirks it shows.
+    public let profile: SandboxProfile
 
     /// Opens (or creates) the store at `path`.
-    public init(path: String, baseURL: String = "http://localhost/sandbox/v2") throws {
+    public init(path: String, baseURL: String = "http://localhost/sandbox/v2", profile: SandboxProfile = .generic)
+        throws
+    {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -22,7 +28,8 @@ public final class SandboxProvider: Sendable {
             try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
-        self.baseURL = baseURL
+        base = Mutex(baseURL)
+        self.profile = profile
         try Self.migrator.migrate(database)
     }
 
@@ -51,6 +58,11 @@ public final class SandboxProvider: Sendable {
         return migrator
     }
 
+    /// Moves the base URL, once a server knows the port it listens on.
+    public func rebase(_ baseURL: String) {
+        base.withLock { $0 = baseURL }
+    }
+
     // MARK: Requests
 
     /// A SCIM error response, for the HTTP front to answer with.
@@ -61,6 +73,12 @@ public final class SandboxProvider: Sendable {
     /// Answers one request as a SCIM 2.0 provider would.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let components = request.url.pathComponents
+        if components.last == "Bulk" {
+            guard request.method == "POST" else {
+                return SandboxError(405, detail: "\(request.method) is not supported on /Bulk").response
+            }
+            return bulk(request)
+        }
         if request.method == "POST", components.last == ".search" {
             // RFC 7644 §3.4.3: a query in the body, at the root (every type) or under one endpoint.
             let types: [ResourceType] =
@@ -81,7 +99,7 @@ public final class SandboxProvider: Sendable {
         let id = components.count > index + 1 ? components[index + 1] : nil
         do {
             switch (endpoint, request.method, id) {
-            case (.serviceProviderConfig, "GET", _): return json(200, Discovery.serviceProviderConfig)
+            case (.serviceProviderConfig, "GET", _): return json(200, Discovery.serviceProviderConfig(profile))
             case (.resourceTypes, "GET", nil): return json(200, Discovery.resourceTypes(baseURL))
             case (.resourceTypes, "GET", let id?):
                 let types = Discovery.resourceTypes(baseURL).objectValue?["Resources"]?.arrayValue ?? []
@@ -119,14 +137,14 @@ public final class SandboxProvider: Sendable {
         }
     }
 
-    private func body(_ request: HTTPRequest) throws -> [String: JSONValue] {
+    func body(_ request: HTTPRequest) throws -> [String: JSONValue] {
         guard let data = request.body, let object = (try? JSONValue.parse(data))?.objectValue else {
             throw SandboxError(400, scimType: "invalidSyntax", detail: "the body is not a JSON object")
         }
         return object
     }
 
-    private func json(_ status: Int, _ value: JSONValue, headers: [String: String] = [:]) -> HTTPResponse {
+    func json(_ status: Int, _ value: JSONValue, headers: [String: String] = [:]) -> HTTPResponse {
         var all = ["Content-Type": "application/scim+json"]
         all.merge(headers) { $1 }
         return HTTPResponse(status: status, headers: all, body: value.serialized())
@@ -135,62 +153,104 @@ public final class SandboxProvider: Sendable {
     // MARK: Reading
 
     private func list(_ types: [ResourceType], query: Query) throws -> HTTPResponse {
+        var query = query
         let filter: FilterExpression?
         do {
             filter = try query.filter.map(FilterParser.parse)
         } catch {
             throw SandboxError(400, scimType: "invalidFilter", detail: error.message)
         }
-        let start = max(1, query.startIndex ?? 1)
-        let count = min(max(0, query.count ?? 100), Discovery.maxResults)
-        if filter == nil, query.sortBy == nil, types.count == 1, let type = types.first {
-            let (total, page) = try database.read { db in
-                try Stored.page(db, type: type, offset: start - 1, limit: count)
-            }
-            return listResponse(
-                total: total, start: start, page.map { resource(type, $0.stored, members: $0.members) }, query)
+        if let allowed = profile.filterOperators, let filter, let refused = filter.operators.subtracting(allowed).first
+        {
+            throw SandboxError(
+                400, scimType: "invalidFilter", detail: "the filter operator '\(refused)' is not supported")
         }
-        var resources: [[String: JSONValue]] = []
+        if !profile.indexPaging { query.startIndex = nil }
+        if !profile.sorting { query.sortBy = nil }
+        let count = min(max(0, query.count ?? min(100, profile.maxPageSize)), profile.maxPageSize)
+        let paging: Paging
+        if let text = query.cursor {
+            guard query.startIndex == nil else {
+                throw SandboxError(
+                    400, scimType: "invalidValue", detail: "startIndex and cursor cannot be used together")
+            }
+            paging = try .cursor(text.isEmpty ? nil : Cursor(decoding: text, scope: Cursor.scope(types, query)))
+        } else {
+            paging = .index(max(1, query.startIndex ?? 1))
+        }
+        let keyset = filter == nil && query.sortBy == nil && types.count == 1
+        if keyset, let type = types.first {
+            let (after, offset) = paging.position
+            let (total, rows) = try database.read { db in
+                try Stored.page(db, type: type, after: after, offset: offset, limit: count + 1)
+            }
+            let page = rows.prefix(count)
+            return listResponse(
+                total: total, paging: paging, page.map(resource), query,
+                next: rows.count > count
+                    ? page.last.map { Cursor(scope: Cursor.scope(types, query), rowid: $0.stored.rowid) } : nil)
+        }
+        var resources: [(rowid: Int64, object: [String: JSONValue])] = []
         for type in types {
             resources += try database.read { db in try Stored.fetch(db, type: type, filter: filter) }
-                .map { resource(type, $0.stored, members: $0.members) }
+                .map { ($0.stored.rowid, resource($0)) }
         }
-        if let filter { resources = resources.filter { FilterEvaluator.matches(filter, $0) } }
+        if let filter { resources = resources.filter { FilterEvaluator.matches(filter, $0.object) } }
         if let sortBy = query.sortBy {
             let path = AttributePath(sortBy)
             func key(_ resource: [String: JSONValue]) -> String {
                 FilterEvaluator.values(of: path, in: resource).first?.stringValue?.lowercased() ?? ""
             }
-            resources.sort { query.descending ? key($0) > key($1) : key($0) < key($1) }
+            resources.sort { query.descending ? key($0.object) > key($1.object) : key($0.object) < key($1.object) }
         }
         let total = resources.count
-        let page = start > total ? [] : Array(resources[(start - 1)..<min(total, start - 1 + count)])
-        return listResponse(total: total, start: start, page, query)
+        let (after, offset) = paging.position
+        // A cursor over one type in creation order resumes after a rowid (stable under inserts and
+        // deletes); over a sort or several types, at an offset.
+        let start = after.map { after in resources.firstIndex { $0.rowid > after } ?? total } ?? offset
+        let end = min(total, start + count)
+        let page = start >= total ? [] : Array(resources[start..<end])
+        var next: Cursor?
+        if end < total, let last = page.last {
+            next =
+                types.count == 1 && query.sortBy == nil
+                ? Cursor(scope: Cursor.scope(types, query), rowid: last.rowid)
+                : Cursor(scope: Cursor.scope(types, query), offset: end)
+        }
+        return listResponse(total: total, paging: paging, page.map(\.object), query, next: next)
     }
 
-    private func listResponse(total: Int, start: Int, _ page: [[String: JSONValue]], _ query: Query) -> HTTPResponse {
-        json(
-            200,
-            .object([
-                "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(total)),
-                "startIndex": .number(Double(start)), "itemsPerPage": .number(Double(page.count)),
-                "Resources": .array(page.map { .object(query.project($0)) }),
-            ]))
+    private func listResponse(
+        total: Int, paging: Paging, _ page: [[String: JSONValue]], _ query: Query, next: Cursor?
+    ) -> HTTPResponse {
+        var object: [String: JSONValue] = [
+            "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(total)),
+            "itemsPerPage": .number(Double(page.count)), "Resources": .array(page.map { .object(query.project($0)) }),
+        ]
+        switch paging {
+        case .index(let start): object["startIndex"] = .number(Double(start))
+        case .cursor:
+            // RFC 9865 §3: nextCursor while there is more; absent on the last page.
+            if let next { object["nextCursor"] = .string(next.encoded) }
+        }
+        return json(200, .object(object))
     }
 
     private func get(_ type: ResourceType, id: String, ifNoneMatch: String?, query: Query) throws -> HTTPResponse {
-        guard let (stored, members) = try database.read({ db in try Stored.fetch(db, type: type, id: id) }) else {
+        guard let loaded = try database.read({ db in try Stored.fetch(db, type: type, id: id) }) else {
             throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
         }
-        if let ifNoneMatch, ifNoneMatch == stored.etag {
-            return HTTPResponse(status: 304, headers: ["ETag": stored.etag])
+        let etag = loaded.stored.etag
+        if let ifNoneMatch, ifNoneMatch == etag {
+            return HTTPResponse(status: 304, headers: ["ETag": etag])
         }
-        return json(
-            200, .object(query.project(resource(type, stored, members: members))), headers: ["ETag": stored.etag])
+        return json(200, .object(query.project(resource(loaded))), headers: ["ETag": etag])
     }
 
-    /// The resource as served: the stored attributes, with id, schemas, meta and (groups) members.
-    private func resource(_ type: ResourceType, _ stored: Stored, members: [SCIMMember]) -> [String: JSONValue] {
+    /// The resource as served: the stored attributes, with id, schemas, meta, a group's members and a
+    /// user's groups.
+    private func resource(_ loaded: Loaded) -> [String: JSONValue] {
+        let (stored, type) = (loaded.stored, loaded.stored.type)
         // A password is write-only (RFC 7643: returned "never").
         var object = stored.attributes.filter { $0.key.lowercased() != "password" }
         object["id"] = .string(stored.id)
@@ -199,9 +259,20 @@ public final class SandboxProvider: Sendable {
             "lastModified": .string(stored.modified), "version": .string(stored.etag),
             "location": .string("\(baseURL)/\(type.endpoint)/\(stored.id)"),
         ])
-        if type == .group {
+        if type == .user, !loaded.groups.isEmpty {
+            object["groups"] = .array(
+                loaded.groups.map { group in
+                    var entry: [String: JSONValue] = [
+                        "value": .string(group.id), "$ref": .string("\(baseURL)/Groups/\(group.id)"),
+                        "type": .string(group.direct ? "direct" : "indirect"),
+                    ]
+                    if let display = group.display { entry["display"] = .string(display) }
+                    return .object(entry)
+                })
+        }
+        if type == .group, profile.membersOnGroups {
             object["members"] = .array(
-                members.map { member in
+                loaded.members.map { member in
                     .object([
                         "value": .string(member.value), "type": .string(member.type ?? "User"),
                         "$ref": .string("\(baseURL)/\(member.type == "Group" ? "Groups" : "Users")/\(member.value)"),
@@ -214,18 +285,18 @@ public final class SandboxProvider: Sendable {
     // MARK: Writing
 
     private func create(_ type: ResourceType, body: [String: JSONValue]) throws -> HTTPResponse {
-        let (attributes, members) = try Self.validated(type, body)
+        let (attributes, members) = try validated(type, body)
         let now = Self.timestamp()
         let stored = Stored(
             type: type, id: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
             attributes: attributes, version: 1, created: now, modified: now)
         try database.write { db in
-            try stored.checkUnique(db)
+            try checkUnique(db, stored)
             try Self.checkMembers(db, members)
             try stored.insert(db)
             try Stored.setMembers(db, groupId: stored.id, members ?? [])
         }
-        let served = resource(type, stored, members: members ?? [])
+        let served = resource(Loaded(stored: stored, members: members ?? []))
         return json(
             201, .object(served),
             headers: ["ETag": stored.etag, "Location": "\(baseURL)/\(type.endpoint)/\(stored.id)"])
@@ -234,21 +305,27 @@ public final class SandboxProvider: Sendable {
     private func replace(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) throws
         -> HTTPResponse
     {
-        let (attributes, members) = try Self.validated(type, body)
-        let result = try database.write { db -> (Stored, [SCIMMember]) in
-            guard var (stored, _) = try Stored.fetch(db, type: type, id: id) else {
+        let (attributes, members) = try validated(type, body)
+        let result = try database.write { db -> Loaded in
+            guard var loaded = try Stored.fetch(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
-            try Self.check(ifMatch, stored)
-            stored.attributes = attributes
-            stored.touch(Self.timestamp())
-            try stored.checkUnique(db)
-            try Self.checkMembers(db, members)
-            try stored.update(db)
-            try Stored.setMembers(db, groupId: id, members ?? [])
-            return (stored, members ?? [])
+            try Self.check(ifMatch, loaded.stored)
+            loaded.stored.attributes = attributes
+            loaded.stored.touch(Self.timestamp())
+            try checkUnique(db, loaded.stored)
+            if type == .group {
+                if !profile.membersOnGroups, members.map({ Set($0) != Set(loaded.members) }) ?? false {
+                    throw SandboxError(400, scimType: "invalidValue", detail: "members cannot be replaced all at once")
+                }
+                try Self.checkMembers(db, members)
+                try Stored.setMembers(db, groupId: id, members ?? [])
+                loaded.members = members ?? []
+            }
+            try loaded.stored.update(db)
+            return loaded
         }
-        return json(200, .object(resource(type, result.0, members: result.1)), headers: ["ETag": result.0.etag])
+        return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
     private func patch(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) throws
@@ -257,32 +334,40 @@ public final class SandboxProvider: Sendable {
         guard let operations = body[attribute: "Operations"]?.arrayValue, !operations.isEmpty else {
             throw SandboxError(400, scimType: "invalidSyntax", detail: "a PatchOp needs Operations")
         }
-        let result = try database.write { db -> (Stored, [SCIMMember]) in
-            guard var (stored, members) = try Stored.fetch(db, type: type, id: id) else {
+        let result = try database.write { db -> Loaded in
+            guard var loaded = try Stored.fetch(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
-            try Self.check(ifMatch, stored)
-            var patcher = Patcher(attributes: stored.attributes, members: members, type: type)
-            for operation in operations { try patcher.apply(operation) }
-            let (attributes, _) = try Self.validated(type, patcher.attributes)
-            stored.attributes = attributes
-            members = patcher.members
-            stored.touch(Self.timestamp())
-            try stored.checkUnique(db)
-            try Self.checkMembers(db, members)
-            try stored.update(db)
-            try Stored.setMembers(db, groupId: id, members)
-            return (stored, members)
+            try Self.check(ifMatch, loaded.stored)
+            var patcher = Patcher(attributes: loaded.stored.attributes, members: loaded.members, type: type)
+            for operation in operations {
+                if !profile.membersOnGroups, Self.touchesAllMembers(operation) {
+                    throw SandboxError(
+                        400, scimType: "invalidValue", detail: "members can only be added or removed by value")
+                }
+                try patcher.apply(operation)
+            }
+            let (attributes, _) = try validated(type, patcher.attributes)
+            loaded.stored.attributes = attributes
+            loaded.stored.touch(Self.timestamp())
+            try checkUnique(db, loaded.stored)
+            if type == .group {
+                try Self.checkMembers(db, patcher.members)
+                try Stored.setMembers(db, groupId: id, patcher.members)
+                loaded.members = patcher.members
+            }
+            try loaded.stored.update(db)
+            return loaded
         }
-        return json(200, .object(resource(type, result.0, members: result.1)), headers: ["ETag": result.0.etag])
+        return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
     private func delete(_ type: ResourceType, id: String, ifMatch: String?) throws -> HTTPResponse {
         try database.write { db in
-            guard let (stored, _) = try Stored.fetch(db, type: type, id: id) else {
+            guard let loaded = try Stored.fetch(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
-            try Self.check(ifMatch, stored)
+            try Self.check(ifMatch, loaded.stored)
             try db.execute(sql: "DELETE FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
             // Referential integrity: a deleted user or group leaves every group, and a group its members.
             try db.execute(sql: "DELETE FROM member WHERE memberId = ? OR groupId = ?", arguments: [id, id])
@@ -298,6 +383,44 @@ public final class SandboxProvider: Sendable {
         guard wanted.contains(stored.etag) else {
             throw SandboxError(412, detail: "the resource changed: its version is \(stored.etag)")
         }
+    }
+
+    /// userName is unique ignoring case; Qase says so with a 400 "not unique" rather than a 409.
+    private func checkUnique(_ db: Database, _ stored: Stored) throws {
+        do {
+            try stored.checkUnique(db)
+        } catch let error as SandboxError where profile == .qase {
+            throw SandboxError(400, scimType: "invalidValue", detail: "userName is not unique: \(error.detail)")
+        }
+    }
+
+    /// AWS refuses a PATCH that replaces or removes every member at once.
+    private static func touchesAllMembers(_ operation: JSONValue) -> Bool {
+        guard let object = operation.objectValue, let op = object[attribute: "op"]?.stringValue?.lowercased(),
+            op != "add"
+        else { return false }
+        guard let path = object[attribute: "path"]?.stringValue else {
+            return object[attribute: "value"]?.objectValue?[attribute: "members"] != nil
+        }
+        return path.lowercased() == "members"
+    }
+
+    /// Read-only attributes dropped, required ones checked (and the profile's: Qase's name parts).
+    func validated(_ type: ResourceType, _ body: [String: JSONValue]) throws -> ([String: JSONValue], [SCIMMember]?) {
+        let result = try Self.validated(type, body)
+        if profile == .qase, type == .user {
+            for part in ["givenName", "familyName"] {
+                guard let value = body[attribute: "name"]?.objectValue?[attribute: part]?.stringValue, !value.isEmpty
+                else {
+                    throw SandboxError(400, scimType: "invalidValue", detail: "name.\(part) is required")
+                }
+                guard value.count <= 60 else {
+                    throw SandboxError(
+                        400, scimType: "invalidValue", detail: "name.\(part) is longer than 60 characters")
+                }
+            }
+        }
+        return result
     }
 
     /// Read-only attributes dropped, required ones checked; members split out of groups.
@@ -407,6 +530,8 @@ struct SandboxError: Error {
 struct Query {
     var filter: String?
     var startIndex: Int?
+    /// RFC 9865: present (maybe empty, for the first page) when the client pages by cursor.
+    var cursor: String?
     var count: Int?
     var sortBy: String?
     var descending = false
@@ -423,6 +548,7 @@ struct Query {
         }
         filter = body[attribute: "filter"]?.stringValue
         startIndex = body[attribute: "startIndex"]?.intValue
+        cursor = body[attribute: "cursor"]?.stringValue
         count = body[attribute: "count"]?.intValue
         sortBy = body[attribute: "sortBy"]?.stringValue
         descending = body[attribute: "sortOrder"]?.stringValue?.lowercased() == "descending"
@@ -435,6 +561,7 @@ struct Query {
         func value(_ name: String) -> String? { items.first { $0.name.lowercased() == name.lowercased() }?.value }
         filter = value("filter")
         startIndex = value("startIndex").flatMap { Int($0) }
+        cursor = items.first { $0.name.lowercased() == "cursor" }.map { $0.value ?? "" }
         count = value("count").flatMap { Int($0) }
         sortBy = value("sortBy")
         descending = value("sortOrder")?.lowercased() == "descending"

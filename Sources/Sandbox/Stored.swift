@@ -6,6 +6,8 @@ import SCIM
 struct Stored {
     var type: ResourceType
     var id: String
+    /// SQLite's rowid: creation order, and the position a cursor (RFC 9865) resumes after.
+    var rowid: Int64 = 0
     var attributes: [String: JSONValue]
     var version: Int
     var created: String
@@ -70,67 +72,130 @@ struct Stored {
             throw SandboxError(500, detail: "a stored resource is not an object")
         }
         return Stored(
-            type: ResourceType(rawValue: row["type"]) ?? .user, id: row["id"], attributes: attributes,
-            version: row["version"], created: row["created"], modified: row["modified"])
+            type: ResourceType(rawValue: row["type"]) ?? .user, id: row["id"], rowid: row["rowid"],
+            attributes: attributes, version: row["version"], created: row["created"], modified: row["modified"])
     }
 
-    private static func members(_ db: Database, of groupId: String) throws -> [SCIMMember] {
-        try Row.fetchAll(
-            db, sql: "SELECT memberId, memberType FROM member WHERE groupId = ? ORDER BY rowid", arguments: [groupId]
-        )
-        .map { SCIMMember(value: $0["memberId"], type: $0["memberType"]) }
-    }
-
-    static func fetch(_ db: Database, type: ResourceType, id: String) throws -> (Stored, [SCIMMember])? {
+    static func fetch(_ db: Database, type: ResourceType, id: String) throws -> Loaded? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
+                db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
         else { return nil }
-        return (try decode(row), type == .group ? try members(db, of: id) : [])
+        return try related(db, [try decode(row)], all: false).first
     }
 
     /// Every resource of a type, in creation order; narrowed by index for the lookups clients make most
-    /// (`userName eq`, `displayName eq`, `externalId eq`), which the filter then confirms.
-    static func fetch(_ db: Database, type: ResourceType, filter: FilterExpression?) throws -> [(
-        stored: Stored, members: [SCIMMember]
-    )] {
-        var sql = "SELECT * FROM resource WHERE type = ?"
+    /// (`userName eq`, `displayName eq`, `externalId eq`, `id eq`, and `groups.value eq`, which AWS's
+    /// clients use to read a group's members), which the filter then confirms.
+    static func fetch(_ db: Database, type: ResourceType, filter: FilterExpression?) throws -> [Loaded] {
+        var sql = "SELECT rowid, * FROM resource WHERE type = ?"
         var arguments: StatementArguments = [type.rawValue]
-        if case .compare(let path, "eq", .string(let value))? = filter, path.subAttribute == nil {
-            switch path.attribute.lowercased() {
-            case "username" where type == .user, "displayname" where type == .group:
+        if case .compare(let path, "eq", .string(let value))? = filter, path.schema == nil {
+            switch (path.attribute.lowercased(), path.subAttribute?.lowercased()) {
+            case ("username", nil) where type == .user, ("displayname", nil) where type == .group:
                 sql += " AND nameFolded = ?"
                 arguments += [value.lowercased()]
-            case "externalid":
+            case ("externalid", nil):
                 sql += " AND externalId = ?"
                 arguments += [value]
-            case "id":
+            case ("id", nil):
                 sql += " AND id = ?"
+                arguments += [value]
+            case ("groups", "value") where type == .user:
+                // Direct and indirect members: everything reachable from the group (UNION stops at cycles).
+                sql += """
+                     AND id IN (WITH RECURSIVE inside(id) AS (SELECT ? UNION
+                     SELECT member.memberId FROM member JOIN inside ON member.groupId = inside.id) SELECT id FROM inside)
+                    """
                 arguments += [value]
             default: break
             }
         }
         let stored = try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).map(decode)
-        guard type == .group else { return stored.map { ($0, []) } }
-        var members: [String: [SCIMMember]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT groupId, memberId, memberType FROM member ORDER BY rowid") {
-            members[row["groupId"], default: []].append(SCIMMember(value: row["memberId"], type: row["memberType"]))
-        }
-        return stored.map { ($0, members[$0.id] ?? []) }
+        return try related(db, stored, all: stored.count > 500)
     }
 
-    /// One page of every resource of a type, in creation order, and the total: an unfiltered listing
-    /// reads only the rows it returns.
-    static func page(_ db: Database, type: ResourceType, offset: Int, limit: Int) throws -> (
-        total: Int, page: [(stored: Stored, members: [SCIMMember])]
+    /// One page of every resource of a type in creation order, after a rowid or from an offset, and the
+    /// total: an unfiltered listing reads only the rows it returns.
+    static func page(_ db: Database, type: ResourceType, after: Int64?, offset: Int, limit: Int) throws -> (
+        total: Int, page: [Loaded]
     ) {
         let total =
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resource WHERE type = ?", arguments: [type.rawValue]) ?? 0
         let rows = try Row.fetchAll(
-            db, sql: "SELECT * FROM resource WHERE type = ? ORDER BY rowid LIMIT ? OFFSET ?",
-            arguments: [type.rawValue, limit, offset])
-        let stored = try rows.map(decode)
-        guard type == .group else { return (total, stored.map { ($0, []) }) }
-        return (total, try stored.map { ($0, try members(db, of: $0.id)) })
+            db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND rowid > ? ORDER BY rowid LIMIT ? OFFSET ?",
+            arguments: [type.rawValue, after ?? 0, limit, after == nil ? offset : 0])
+        return (total, try related(db, try rows.map(decode), all: false))
     }
+
+    /// Groups' members, and users' groups (RFC 7643 §4.1.2: direct and, through nested groups, indirect),
+    /// read for the resources given, or for the whole store when `all` (cheaper for large sets).
+    private static func related(_ db: Database, _ resources: [Stored], all: Bool) throws -> [Loaded] {
+        let groupIds = resources.filter { $0.type == .group }.map(\.id)
+        let userIds = resources.filter { $0.type == .user }.map(\.id)
+        func rows(_ column: String, _ ids: [String], memberType: String? = nil) throws -> [Row] {
+            var sql = "SELECT groupId, memberId, memberType FROM member"
+            var conditions: [String] = []
+            var arguments = StatementArguments()
+            if let memberType {
+                conditions.append("memberType = ?")
+                arguments += [memberType]
+            }
+            if !all {
+                guard !ids.isEmpty else { return [] }
+                conditions.append("\(column) IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
+                arguments += StatementArguments(ids)
+            }
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments)
+        }
+        var members: [String: [SCIMMember]] = [:]
+        for row in try rows("groupId", groupIds) {
+            members[row["groupId"], default: []].append(SCIMMember(value: row["memberId"], type: row["memberType"]))
+        }
+        var direct: [String: [String]] = [:]
+        for row in try rows("memberId", userIds, memberType: "User") {
+            direct[row["memberId"], default: []].append(row["groupId"])
+        }
+        var groups: [String: [GroupMembership]] = [:]
+        if !direct.isEmpty {
+            var parents: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT groupId, memberId FROM member WHERE memberType = 'Group'") {
+                parents[row["memberId"], default: []].append(row["groupId"])
+            }
+            var names: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM resource WHERE type = 'Group'") {
+                names[row["id"]] = row["name"]
+            }
+            for (user, groupsIn) in direct {
+                var seen = Set(groupsIn)
+                var indirect: [String] = []
+                var queue = groupsIn
+                while let group = queue.popLast() {
+                    for parent in parents[group] ?? [] where seen.insert(parent).inserted {
+                        indirect.append(parent)
+                        queue.append(parent)
+                    }
+                }
+                groups[user] =
+                    groupsIn.map { GroupMembership(id: $0, display: names[$0], direct: true) }
+                    + indirect.sorted().map { GroupMembership(id: $0, display: names[$0], direct: false) }
+            }
+        }
+        return resources.map { Loaded(stored: $0, members: members[$0.id] ?? [], groups: groups[$0.id] ?? []) }
+    }
+}
+
+/// A resource with what is read with it: a group's members, a user's groups.
+struct Loaded {
+    var stored: Stored
+    var members: [SCIMMember] = []
+    var groups: [GroupMembership] = []
+}
+
+/// One of a user's groups, as `User.groups` shows it.
+struct GroupMembership {
+    var id: String
+    var display: String?
+    var direct: Bool
 }

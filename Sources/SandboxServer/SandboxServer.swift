@@ -12,13 +12,20 @@ public struct FaultOptions: Sendable {
     public var failRate: Double
     /// Share of requests answered 429 with `Retry-After: 1` without being processed.
     public var throttleRate: Double
+    /// Share of requests processed and then answered by closing the connection: the client never
+    /// learns the outcome (the lost response a create must survive without duplicating).
+    public var dropRate: Double
     /// Delay added to every request.
     public var latency: Duration
     public var seed: UInt64
 
-    public init(failRate: Double = 0, throttleRate: Double = 0, latency: Duration = .zero, seed: UInt64 = 1) {
+    public init(
+        failRate: Double = 0, throttleRate: Double = 0, dropRate: Double = 0, latency: Duration = .zero,
+        seed: UInt64 = 1
+    ) {
         self.failRate = failRate
         self.throttleRate = throttleRate
+        self.dropRate = dropRate
         self.latency = latency
         self.seed = seed
     }
@@ -43,21 +50,25 @@ public struct SandboxServer: Sendable {
 
     /// Runs until the process is stopped.
     public func run(onReady: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        let router = Router()
+        let router = Router(context: ConnectionContext.self)
         let dice = FaultDice(seed: faults.seed)
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-            try await respond(to: request, dice: dice)
+        let handler: @Sendable (Request, ConnectionContext) async throws -> Response = { request, context in
+            try await respond(to: request, channel: context.channel, dice: dice)
         }
         for method in [HTTPTypes.HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             router.on("**", method: method, use: handler)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "scimctl-sandbox"),
-            onServerRunning: { channel in onReady(channel.localAddress?.port ?? 0) })
+            onServerRunning: { [provider, host] channel in
+                let port = channel.localAddress?.port ?? 0
+                provider.rebase("http://\(host):\(port)/v2")
+                onReady(port)
+            })
         try await app.runService()
     }
 
-    private func respond(to request: Request, dice: FaultDice) async throws -> Response {
+    private func respond(to request: Request, channel: any Channel, dice: FaultDice) async throws -> Response {
         if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
         if let token, request.headers[.authorization] != "Bearer \(token)" {
             return make(SandboxProvider.errorResponse(401, detail: "a valid bearer token is required"))
@@ -71,6 +82,8 @@ public struct SandboxServer: Sendable {
         if roll < faults.throttleRate + faults.failRate {
             return make(SandboxProvider.errorResponse(503, detail: "unavailable (injected)"))
         }
+        // The drop is decided before processing (so the schedule does not depend on timing), carried out after.
+        let drop = dice.roll() < faults.dropRate
         let body = try await request.body.collect(upTo: 16 << 20)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.rawName] = field.value }
@@ -78,7 +91,13 @@ public struct SandboxServer: Sendable {
         let scimRequest = SCIM.HTTPRequest(
             method: request.method.rawValue, url: url, headers: headers,
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil)
-        return make(provider.handle(scimRequest))
+        let response = provider.handle(scimRequest)
+        if drop {
+            // Processed, but the answer never leaves: the connection closes before the response is written.
+            try? await channel.close()
+            throw CancellationError()
+        }
+        return make(response)
     }
 
     private func make(_ response: SCIM.HTTPResponse) -> Response {
@@ -89,6 +108,17 @@ public struct SandboxServer: Sendable {
         return Response(
             status: .init(code: response.status), headers: fields,
             body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+}
+
+/// The request context, keeping the connection's channel so that a dropped response can close it.
+struct ConnectionContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
     }
 }
 

@@ -8,7 +8,12 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the embedded SCIM sandbox over HTTP (base URL http://HOST:PORT/v2).",
-        discussion: "Fault injection (--fail-rate, --throttle-rate, --latency) is seeded, so a run can be replayed."
+        discussion: """
+            Fault injection (--fail-rate, --throttle-rate, --drop-rate, --latency) is seeded, so a run can be \
+            replayed. --profile makes the sandbox behave like a named provider (aws: no members on groups, \
+            cursor paging only, 100 per page, eq/and filters; qase: a duplicate userName is 400 "not unique", \
+            name parts required).
+            """
     )
 
     @Option(help: "The SQLite file the sandbox keeps its state in.")
@@ -32,6 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Share of requests answered 429 with Retry-After, unprocessed (0–1).")
     var throttleRate: Double = 0
 
+    @Option(help: "Share of requests processed, then answered by closing the connection (0–1).")
+    var dropRate: Double = 0
+
+    @Option(help: "Behave like this provider: generic, aws or qase.")
+    var profile = SandboxProfile.generic.rawValue
+
     @Option(help: "Milliseconds added to every request.")
     var latency: Int = 0
 
@@ -39,12 +50,16 @@ struct ServeCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        for (name, rate) in [("--fail-rate", failRate), ("--throttle-rate", throttleRate)] where !(0...1).contains(rate)
-        {
+        for (name, rate) in [("--fail-rate", failRate), ("--throttle-rate", throttleRate), ("--drop-rate", dropRate)]
+        where !(0...1).contains(rate) {
             throw ValidationError("\(name) must be between 0 and 1")
         }
         guard failRate + throttleRate <= 1 else {
             throw ValidationError("--fail-rate and --throttle-rate add up to more than 1")
+        }
+        guard SandboxProfile(rawValue: profile) != nil else {
+            let names = SandboxProfile.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--profile must be one of \(names)")
         }
         guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
@@ -59,11 +74,13 @@ struct ServeCommand: AsyncParsableCommand {
             required = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let host = self.host
-        let provider = try SandboxProvider(path: db, baseURL: "http://\(host):\(port)/v2")
+        let provider = try SandboxProvider(
+            path: db, baseURL: "http://\(host):\(port)/v2", profile: SandboxProfile(rawValue: profile) ?? .generic)
         let server = SandboxServer(
             provider: provider, host: host, port: port, token: required,
             faults: FaultOptions(
-                failRate: failRate, throttleRate: throttleRate, latency: .milliseconds(latency), seed: seed))
+                failRate: failRate, throttleRate: throttleRate, dropRate: dropRate, latency: .milliseconds(latency),
+                seed: seed))
         try await server.run { port in
             Terminal.standardError("scimctl serve: http://\(host):\(port)/v2 (sandbox at \(db))\n")
         }

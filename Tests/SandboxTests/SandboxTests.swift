@@ -5,17 +5,20 @@ import ScimctlTestSupport
 import Testing
 
 /// A sandbox in a fresh temporary database, and a client that reaches it in process.
-private struct Fixture {
+struct Fixture {
     let path: String
     let provider: SandboxProvider
     let client: SCIMClient
 
-    static func make(path: String? = nil) async throws -> Fixture {
+    static func make(
+        path: String? = nil, profile: SandboxProfile = .generic, client clientProfile: ProviderProfile = .generic
+    ) async throws -> Fixture {
         let path =
             path ?? FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID())/db.sqlite").path
-        let provider = try SandboxProvider(path: path)
+        let provider = try SandboxProvider(path: path, profile: profile)
         let connection = try SCIMConnection(
-            baseURL: URL(string: provider.baseURL)!, token: nil, transport: SandboxTransport(provider))
+            baseURL: URL(string: provider.baseURL)!, token: nil, transport: SandboxTransport(provider),
+            profile: clientProfile)
         return Fixture(path: path, provider: provider, client: try await SCIMClient.connect(connection))
     }
 

@@ -1,0 +1,275 @@
+import Foundation
+import SCIM
+import Sandbox
+import ScimctlTestSupport
+import Testing
+
+extension JSONValue {
+    fileprivate subscript(_ key: String) -> JSONValue? { objectValue?[key] }
+    fileprivate var items: [JSONValue] { arrayValue ?? [] }
+}
+
+extension Fixture {
+    /// `count` users u0@x.io… created directly; their ids in creation order.
+    func seed(_ count: Int) -> [String] {
+        (0..<count).compactMap { index in
+            send("POST", "/Users", #"{"userName": "u\#(index)@x.io", "name": {"givenName": "G", "familyName": "F"}}"#)
+                .1?["id"]?.stringValue
+        }
+    }
+
+    /// Follows `nextCursor` from the first page; the ids in the order served, and the pages taken.
+    func walk(_ path: String, count: Int, between: (Int) -> Void = { _ in }) throws -> ([String], Int) {
+        var ids: [String] = []
+        var cursor = ""
+        var pages = 0
+        while true {
+            let separator = path.contains("?") ? "&" : "?"
+            let (status, body) = send("GET", "\(path)\(separator)count=\(count)&cursor=\(cursor)")
+            try #require(status == 200, "\(String(describing: body))")
+            pages += 1
+            #expect(body?["startIndex"] == nil)
+            ids += body?["Resources"]?.items.compactMap { $0["id"]?.stringValue } ?? []
+            between(pages)
+            guard let next = body?["nextCursor"]?.stringValue else { return (ids, pages) }
+            cursor = next
+            try #require(pages < 1000)
+        }
+    }
+}
+
+@Suite("Sandbox: RFC 9865 cursor paging")
+struct CursorPagingTests {
+    @Test("250 users by 100: three pages, every user once, no nextCursor on the last page")
+    func walk() async throws {
+        let sandbox = try await Fixture.make()
+        let ids = sandbox.seed(250)
+        let (seen, pages) = try sandbox.walk("/Users", count: 100)
+        #expect(seen == ids)
+        #expect(pages == 3)
+    }
+
+    @Test("a cursor resumes after the last user served: users created or deleted mid-walk shift nothing")
+    func stableUnderWrites() async throws {
+        let sandbox = try await Fixture.make()
+        let ids = sandbox.seed(30)
+        let (seen, _) = try sandbox.walk("/Users", count: 10) { page in
+            guard page == 1 else { return }
+            // Delete one already served and one not yet served; add one at the end.
+            _ = sandbox.send("DELETE", "/Users/\(ids[0])")
+            _ = sandbox.send("DELETE", "/Users/\(ids[15])")
+            _ = sandbox.send("POST", "/Users", #"{"userName": "late@x.io"}"#)
+        }
+        #expect(seen.count == 30)  // 10 served, 19 left of the rest, 1 added
+        #expect(Set(seen).count == seen.count)
+        #expect(!seen.contains(ids[15]))
+    }
+
+    @Test("filtered and sorted listings page by cursor too")
+    func filteredAndSorted() async throws {
+        let sandbox = try await Fixture.make()
+        _ = sandbox.seed(120)
+        let filter = "filter=" + "userName sw \"u1\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let (filtered, pages) = try sandbox.walk("/Users?\(filter)", count: 10)
+        #expect(filtered.count == 31)  // u1, u10–u19, u100–u119
+        #expect(pages == 4)
+        let (sorted, _) = try sandbox.walk("/Users?sortBy=userName&sortOrder=descending", count: 50)
+        #expect(sorted.count == 120)
+        #expect(Set(sorted).count == 120)
+        let (_, first) = sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=1&cursor=")
+        #expect(first?["Resources"]?.items.first?["userName"] == .string("u9@x.io"))  // "@" sorts after "9"
+    }
+
+    @Test("a forged cursor, one from another query, or startIndex with cursor: 400, with the scimType")
+    func refusals() async throws {
+        let sandbox = try await Fixture.make()
+        _ = sandbox.seed(5)
+        let (_, first) = sandbox.send("GET", "/Users?count=2&cursor=")
+        let cursor = try #require(first?["nextCursor"]?.stringValue)
+        let forged = sandbox.send("GET", "/Users?count=2&cursor=bm9wZQ")
+        #expect(forged.0 == 400)
+        #expect(forged.1?["scimType"] == .string("invalidCursor"))
+        let elsewhere = sandbox.send("GET", "/Groups?count=2&cursor=\(cursor)")
+        #expect(elsewhere.1?["scimType"] == .string("invalidCursor"))
+        let filtered = sandbox.send("GET", "/Users?count=2&filter=userName%20pr&cursor=\(cursor)")
+        #expect(filtered.1?["scimType"] == .string("invalidCursor"))
+        let both = sandbox.send("GET", "/Users?startIndex=1&cursor=")
+        #expect(both.0 == 400)
+        #expect(both.1?["scimType"] == .string("invalidValue"))
+    }
+
+    @Test("the client pages by cursor when the provider offers only cursors (its aws profile)")
+    func client() async throws {
+        let sandbox = try await Fixture.make(profile: .aws, client: .aws)
+        _ = sandbox.seed(250)
+        let recorder = RecordingTransport(SandboxTransport(sandbox.provider))
+        let client = try await SCIMClient.connect(
+            try SCIMConnection(
+                baseURL: URL(string: sandbox.provider.baseURL)!, token: nil, transport: recorder, profile: .aws))
+        #expect(client.capabilities.paging == .cursor)
+        let users = try await client.listUsers()
+        #expect(users.count == 250)
+        let listings = recorder.requests.filter { $0.url.path.hasSuffix("/Users") }
+        #expect(listings.count == 3)
+        #expect(listings.allSatisfy { $0.url.query?.contains("cursor=") == true })
+    }
+}
+
+@Suite("Sandbox: POST /Bulk")
+struct BulkTests {
+    private func bulk(_ sandbox: Fixture, _ operations: String, failOnErrors: Int? = nil) -> (Int, [JSONValue]) {
+        let fail = failOnErrors.map { #", "failOnErrors": \#($0)"# } ?? ""
+        let (status, body) = sandbox.send(
+            "POST", "/Bulk",
+            #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]\#(fail), "Operations": [\#(operations)]}"#
+        )
+        return (status, body?["Operations"]?.items ?? [body ?? .null])
+    }
+
+    @Test("creates with bulkId references, in any order: a group made before its members gets them")
+    func references() async throws {
+        let sandbox = try await Fixture.make()
+        let (status, results) = bulk(
+            sandbox,
+            """
+            {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"displayName": "qa",
+              "members": [{"value": "bulkId:a", "type": "User"}, {"value": "bulkId:b", "type": "User"}]}},
+            {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "a@x.io"}},
+            {"method": "POST", "path": "/Users", "bulkId": "b", "data": {"userName": "b@x.io"}},
+            {"method": "PATCH", "path": "/Users/bulkId:b", "data": {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+              "Operations": [{"op": "replace", "path": "title", "value": "QA"}]}},
+            {"method": "DELETE", "path": "/Users/bulkId:a"}
+            """)
+        #expect(status == 200)
+        #expect(results.map { $0["status"]?.stringValue } == ["201", "201", "201", "200", "204"])
+        #expect(results.map { $0["bulkId"]?.stringValue } == ["g", "a", "b", nil, nil])
+        let groupLocation = try #require(results[0]["location"]?.stringValue)
+        #expect(results[0]["version"] == .string("W/\"1\""))
+        let group = try await sandbox.client.getGroup(id: String(groupLocation.split(separator: "/").last!))
+        let b = try #require(try await sandbox.client.findUsers(userName: "b@x.io").first)
+        #expect(group.members?.map(\.value) == [try #require(b.id)])  // a was deleted, and left the group
+        #expect(b.title == "QA")
+    }
+
+    @Test("undefined and circular references fail with 409; a failed create fails what refers to it")
+    func unresolvable() async throws {
+        let sandbox = try await Fixture.make()
+        let (_, results) = bulk(
+            sandbox,
+            """
+            {"method": "POST", "path": "/Groups", "bulkId": "x", "data": {"displayName": "x", "members": [{"value": "bulkId:y"}]}},
+            {"method": "POST", "path": "/Groups", "bulkId": "y", "data": {"displayName": "y", "members": [{"value": "bulkId:x"}]}},
+            {"method": "POST", "path": "/Users", "bulkId": "n", "data": {"userName": "n@x.io"}},
+            {"method": "POST", "path": "/Users", "bulkId": "dup", "data": {"userName": "N@x.io"}},
+            {"method": "PATCH", "path": "/Users/bulkId:dup", "data": {"Operations": [{"op": "add", "path": "title", "value": "T"}]}},
+            {"method": "DELETE", "path": "/Users/bulkId:nowhere"},
+            {"method": "POST", "path": "/Users", "data": {"userName": "no-bulk-id@x.io"}}
+            """)
+        let statuses = results.map { $0["status"]?.stringValue }
+        #expect(statuses == ["409", "409", "201", "409", "409", "409", "400"])
+        #expect(results[3]["response"]?["scimType"] == .string("uniqueness"))
+        #expect(results[4]["response"]?["detail"]?.stringValue?.contains("'dup' failed") == true)
+        #expect(results[5]["response"]?["detail"]?.stringValue?.contains("no operation has bulkId 'nowhere'") == true)
+        #expect(try await sandbox.client.listGroups().isEmpty)
+    }
+
+    @Test("failOnErrors stops the job; limits: 413 over maxOperations, 400 on a repeated bulkId")
+    func limits() async throws {
+        let sandbox = try await Fixture.make()
+        let (_, results) = bulk(
+            sandbox,
+            """
+            {"method": "POST", "path": "/Users", "bulkId": "1", "data": {"userName": ""}},
+            {"method": "POST", "path": "/Users", "bulkId": "2", "data": {}},
+            {"method": "POST", "path": "/Users", "bulkId": "3", "data": {"userName": "never@x.io"}}
+            """, failOnErrors: 2)
+        #expect(results.map { $0["status"]?.stringValue } == ["400", "400"])
+        #expect(try await sandbox.client.findUsers(userName: "never@x.io").isEmpty)
+        let many = (0...1000).map { #"{"method": "DELETE", "path": "/Users/\#($0)"}"# }.joined(separator: ",")
+        let (status, _) = bulk(sandbox, many)
+        #expect(status == 413)
+        let (repeated, body) = bulk(
+            sandbox,
+            #"{"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "a@x.io"}}, {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "b@x.io"}}"#
+        )
+        #expect(repeated == 400)
+        #expect(body.first?["scimType"] == .string("invalidValue"))
+        #expect(try await sandbox.client.listUsers().isEmpty)
+    }
+}
+
+@Suite("Sandbox: users' groups and provider profiles")
+struct ProfileTests {
+    @Test("User.groups: direct and, through nested groups, indirect; filterable by groups.value")
+    func userGroups() async throws {
+        let sandbox = try await Fixture.make()
+        let alice = try #require(try await sandbox.user("alice@x.io").id)
+        _ = try await sandbox.user("bob@x.io")
+        let inner = try await sandbox.client.createGroup(SCIMGroup(displayName: "inner"))
+        var outer = SCIMGroup(displayName: "outer")
+        outer.members = [SCIMMember(value: try #require(inner.id), type: "Group")]
+        let outerId = try #require(try await sandbox.client.createGroup(outer).id)
+        try await sandbox.client.addMembers(groupId: try #require(inner.id), memberIds: [alice])
+        let (_, body) = sandbox.send("GET", "/Users/\(alice)")
+        let groups = body?["groups"]?.items ?? []
+        #expect(groups.map { $0["display"]?.stringValue } == ["inner", "outer"])
+        #expect(groups.map { $0["type"]?.stringValue } == ["direct", "indirect"])
+        let filter = SCIMFilter.equals("groups.value", outerId).addingPercentEncoding(
+            withAllowedCharacters: .alphanumerics)!
+        let (_, found) = sandbox.send("GET", "/Users?filter=\(filter)")
+        #expect(found?["Resources"]?.items.map { $0["userName"]?.stringValue } == ["alice@x.io"])
+        // Written groups are ignored: the attribute is read-only.
+        let put = sandbox.send(
+            "PUT", "/Users/\(alice)", #"{"userName": "alice@x.io", "groups": [{"value": "\#(outerId)"}]}"#)
+        #expect(put.1?["groups"]?.items.count == 2)
+    }
+
+    @Test("aws: groups never carry members, yet the client's aws profile reads them through Users")
+    func aws() async throws {
+        let sandbox = try await Fixture.make(profile: .aws, client: .aws)
+        let alice = try #require(try await sandbox.user("alice@x.io").id)
+        let bob = try #require(try await sandbox.user("bob@x.io").id)
+        let group = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "qa")).id)
+        try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob])
+        let (_, raw) = sandbox.send("GET", "/Groups/\(group)")
+        #expect(raw?["members"] == nil)
+        let listed = try await sandbox.client.listGroups()
+        #expect(Set(listed.first?.members?.map(\.value) ?? []) == [alice, bob])
+        let generic = try await Fixture.make(path: sandbox.path, profile: .aws, client: .generic)
+        #expect(try await generic.client.listGroups().first?.members ?? [] == [])  // why the profile exists
+
+        #expect(sandbox.send("GET", "/Users?filter=userName%20co%20%22a%22").1?["scimType"] == .string("invalidFilter"))
+        let page = sandbox.send("GET", "/Users?startIndex=2&count=500").1
+        #expect(page?["itemsPerPage"] == .number(2))  // startIndex ignored
+        let config = sandbox.send("GET", "/ServiceProviderConfig").1
+        #expect(config?["pagination"]?["index"] == .bool(false))
+        #expect(config?["pagination"]?["maxPageSize"] == .number(100))
+        #expect(sandbox.send("POST", "/Bulk", #"{"Operations": []}"#).0 == 501)
+        let removeAll = sandbox.send(
+            "PATCH", "/Groups/\(group)", #"{"Operations": [{"op": "remove", "path": "members"}]}"#)
+        #expect(removeAll.0 == 400)
+        try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
+        #expect(try await sandbox.client.listGroups().first?.members?.map(\.value) == [alice])
+    }
+
+    @Test("qase: a duplicate userName is 400 'not unique', which the qase profile reads as a conflict")
+    func qase() async throws {
+        let sandbox = try await Fixture.make(profile: .qase, client: .qase)
+        var user = SCIMUser(userName: "alice@x.io")
+        user.name = SCIMName(familyName: "Liddell", givenName: "Alice")
+        _ = try await sandbox.client.createUser(user)
+        user.userName = "ALICE@x.io"
+        let raw = sandbox.send("POST", "/Users", String(decoding: user.json.serialized(), as: UTF8.self))
+        #expect(raw.0 == 400)
+        #expect(raw.1?["detail"]?.stringValue?.contains("not unique") == true)
+        let duplicate = await #expect(throws: SCIMError.self) { try await sandbox.client.createUser(user) }
+        #expect(duplicate?.kind == .conflict)
+        let nameless = sandbox.send("POST", "/Users", #"{"userName": "bob@x.io", "name": {"givenName": "Bob"}}"#)
+        #expect(nameless.0 == 400)
+        #expect(nameless.1?["detail"] == .string("name.familyName is required"))
+        let long = String(repeating: "x", count: 61)
+        let tooLong = sandbox.send(
+            "POST", "/Users", #"{"userName": "bob@x.io", "name": {"givenName": "\#(long)", "familyName": "B"}}"#)
+        #expect(tooLong.0 == 400)
+    }
+}
