@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -39,6 +40,16 @@ let package = Package(
         // The SCIM wire model and client, behind the HTTPTransport, SCIMReader and SCIMWriter protocols.
         .target(
             name: "SCIM", dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        // The transport scimctl reaches providers through: AsyncHTTPClient (kept out of the SCIM module).
+        .target(
+            name: "SCIMTransport",
+            dependencies: [
+                "SCIM", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         // The embedded SCIM provider (sandbox:PATH), persisted in SQLite.
         .target(
@@ -65,6 +76,7 @@ let package = Package(
             dependencies: [
                 "DesiredState",
                 "SCIM",
+                "SCIMTransport",
                 "Planner",
                 "Applier",
                 "Sandbox",
@@ -81,7 +93,9 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SCIMTests",
-            dependencies: ["SCIM", "ScimctlTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SCIM", "SCIMTransport", "ScimctlTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DesiredStateTests",
@@ -99,7 +113,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",
-            dependencies: ["scimctl", "SCIM", "ScimctlTestSupport"],
+            dependencies: ["scimctl", "SCIM", "SCIMTransport", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Planner
 import SCIM
+import SCIMTransport
 import Sandbox
 
 /// Options shared by every command that talks to a provider.
@@ -117,7 +118,7 @@ struct Session {
             } catch {
                 fail("\(error)")
             }
-            (url, transport) = (parsed, URLSessionTransport())
+            (url, transport) = (parsed, AsyncHTTPClientTransport())
         }
         do {
             let scim = try SCIMConnection(

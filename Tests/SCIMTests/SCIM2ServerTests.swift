@@ -1,5 +1,6 @@
 import Foundation
 import SCIM
+import SCIMTransport
 import ScimctlTestSupport
 import Testing
 
@@ -17,7 +18,7 @@ struct SCIM2ServerTests {
     ) async throws -> (SCIMClient, RecordingTransport, URL) {
         let server = try server()
         let base = tenant ?? server.newTenant()
-        let recorder = RecordingTransport(URLSessionTransport(timeout: 30))
+        let recorder = RecordingTransport(AsyncHTTPClientTransport(timeout: 30))
         let connection = try SCIMConnection(
             baseURL: base, token: BearerToken(token ?? server.token), transport: recorder, profile: profile,
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)))
