@@ -55,6 +55,10 @@ public final class SandboxProvider: Sendable {
             // Entries in (type, rowid) order: a page of one type in creation order needs no sort.
             try db.execute(sql: "CREATE INDEX resource_type ON resource(type)")
         }
+        migrator.registerMigration("v3") { db in
+            // Nested groups by member: a page of users finds its indirect groups without scanning members.
+            try db.execute(sql: "CREATE INDEX member_nested ON member(memberId) WHERE memberType = 'Group'")
+        }
         return migrator
     }
 

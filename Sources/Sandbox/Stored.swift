@@ -163,10 +163,7 @@ struct Stored {
             for row in try Row.fetchAll(db, sql: "SELECT groupId, memberId FROM member WHERE memberType = 'Group'") {
                 parents[row["memberId"], default: []].append(row["groupId"])
             }
-            var names: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM resource WHERE type = 'Group'") {
-                names[row["id"]] = row["name"]
-            }
+            var closure: [String: (direct: [String], indirect: [String])] = [:]
             for (user, groupsIn) in direct {
                 var seen = Set(groupsIn)
                 var indirect: [String] = []
@@ -177,9 +174,22 @@ struct Stored {
                         queue.append(parent)
                     }
                 }
+                closure[user] = (groupsIn, indirect.sorted())
+            }
+            let needed = Set(closure.values.flatMap { $0.direct + $0.indirect })
+            var names: [String: String] = [:]
+            let sql = "SELECT id, name FROM resource WHERE type = 'Group'"
+            let rows =
+                all || needed.count > 500
+                ? try Row.fetchAll(db, sql: sql)
+                : try Row.fetchAll(
+                    db, sql: sql + " AND id IN (\(Array(repeating: "?", count: needed.count).joined(separator: ",")))",
+                    arguments: StatementArguments(Array(needed)))
+            for row in rows { names[row["id"]] = row["name"] }
+            for (user, (groupsIn, indirect)) in closure {
                 groups[user] =
                     groupsIn.map { GroupMembership(id: $0, display: names[$0], direct: true) }
-                    + indirect.sorted().map { GroupMembership(id: $0, display: names[$0], direct: false) }
+                    + indirect.map { GroupMembership(id: $0, display: names[$0], direct: false) }
             }
         }
         return resources.map { Loaded(stored: $0, members: members[$0.id] ?? [], groups: groups[$0.id] ?? []) }

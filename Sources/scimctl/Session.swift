@@ -106,7 +106,9 @@ struct Session {
             // The embedded provider, in this process: no socket, no token.
             let path = String(info.url.dropFirst("sandbox:".count))
             do {
-                let provider = try SandboxProvider(path: path)
+                // A provider the sandbox can imitate (aws, qase) brings its quirks, to rehearse against.
+                let provider = try SandboxProvider(
+                    path: path, profile: SandboxProfile(rawValue: info.provider) ?? .generic)
                 (url, token, transport) = (URL(string: provider.baseURL)!, nil, SandboxTransport(provider))
             } catch {
                 fail("cannot open the sandbox at \(path): \(error)")
