@@ -56,6 +56,8 @@ public final class SandboxProvider: Sendable {
             try db.execute(sql: "CREATE INDEX resource_type ON resource(type)")
         }
         migrator.registerMigration("v3") { db in
+            // Members are checked and typed by id alone (the primary key leads with type).
+            try db.execute(sql: "CREATE UNIQUE INDEX resource_id ON resource(id)")
             // Nested groups by member: a page of users finds its indirect groups without scanning members.
             try db.execute(sql: "CREATE INDEX member_nested ON member(memberId) WHERE memberType = 'Group'")
         }
