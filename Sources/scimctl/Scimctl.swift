@@ -12,7 +12,10 @@ struct Scimctl: AsyncParsableCommand {
             + "hand, 'serve' runs the embedded sandbox provider over HTTP. Each command's --help gives its "
             + "exit codes.",
         version: "0.1.0",
-        subcommands: [Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self]
+        subcommands: [
+            Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ImportCommand.self,
+            ServeCommand.self,
+        ]
     )
 
     /// Logging is set up once, here: diagnostics, progress and the --verbose trace go to stderr, so

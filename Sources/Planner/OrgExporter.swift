@@ -1,0 +1,191 @@
+import SCIM
+
+/// The live state written as desired-state YAML (`scimctl import`): every user and group, with the
+/// attributes scimctl manages and nothing else, so that a plan against the same provider right after
+/// reports no changes. Users and groups are sorted by name; memberships are written on the groups.
+public struct OrgExporter: Sendable {
+    /// The YAML, and what could not be carried over (a member or manager that names no live object).
+    public struct Export: Sendable {
+        public var yaml: String
+        public var warnings: [String]
+        public var users: Int
+        public var groups: Int
+    }
+
+    public var target: Plan.TargetInfo
+    /// Lines written first, as `# ` comments.
+    public var header: [String]
+
+    public init(target: Plan.TargetInfo, header: [String]) {
+        self.target = target
+        self.header = header
+    }
+
+    public func export(_ live: LiveSnapshot) -> Export {
+        var warnings: [String] = []
+        let users = live.users.sorted {
+            ($0.userName.lowercased(), $0.userName) < ($1.userName.lowercased(), $1.userName)
+        }
+        let groups = live.groups.sorted {
+            ($0.displayName.lowercased(), $0.displayName) < ($1.displayName.lowercased(), $1.displayName)
+        }
+        var userNames: [String: String] = [:]
+        for user in users { if let id = user.id { userNames[id] = user.userName } }
+        var groupNames: [String: String] = [:]
+        for group in groups { if let id = group.id { groupNames[id] = group.displayName } }
+
+        var out = YAMLWriter()
+        for line in header { out.line(0, "# \(line)") }
+        out.line(0, "version: 1")
+        out.blank()
+        out.line(0, "target:")
+        out.field(1, "url", target.url)
+        out.field(1, "provider", target.provider)
+        if let tokenEnv = target.tokenEnv { out.field(1, "tokenEnv", tokenEnv) }
+
+        if !users.isEmpty {
+            out.blank()
+            out.line(0, "users:")
+        }
+        for user in users {
+            out.item(1, "userName", user.userName)
+            out.optional(2, "externalId", user.externalId)
+            if let name = user.name {
+                let parts: [(String, String?)] = [
+                    ("givenName", name.givenName), ("familyName", name.familyName), ("middleName", name.middleName),
+                    ("honorificPrefix", name.honorificPrefix), ("honorificSuffix", name.honorificSuffix),
+                    ("formatted", name.formatted),
+                ]
+                if parts.contains(where: { $0.1 != nil }) {
+                    out.line(2, "name:")
+                    for (key, value) in parts { out.optional(3, key, value) }
+                }
+            }
+            for (key, value) in [
+                ("displayName", user.displayName), ("nickName", user.nickName), ("title", user.title),
+                ("userType", user.userType), ("preferredLanguage", user.preferredLanguage), ("locale", user.locale),
+                ("timezone", user.timezone),
+            ] {
+                out.optional(2, key, value)
+            }
+            if user.active == false { out.line(2, "active: false") }
+            for (key, values) in [("emails", user.emails), ("phoneNumbers", user.phoneNumbers)] {
+                guard let values, !values.isEmpty else { continue }
+                out.line(2, "\(key):")
+                for value in values {
+                    var entry = ["value: \(YAMLWriter.scalar(value.value))"]
+                    if let type = value.type { entry.append("type: \(YAMLWriter.scalar(type))") }
+                    if value.primary == true { entry.append("primary: true") }
+                    out.line(3, "- {\(entry.joined(separator: ", "))}")
+                }
+            }
+            if let enterprise = user.enterprise {
+                var manager: String?
+                if let managerId = enterprise.managerId {
+                    manager = userNames[managerId]
+                    if manager == nil {
+                        warnings.append("\(user.userName): the manager \(managerId) is no live user; left out")
+                    }
+                }
+                let fields: [(String, String?)] = [
+                    ("employeeNumber", enterprise.employeeNumber), ("costCenter", enterprise.costCenter),
+                    ("organization", enterprise.organization), ("division", enterprise.division),
+                    ("department", enterprise.department), ("manager", manager),
+                ]
+                if fields.contains(where: { $0.1 != nil }) {
+                    out.line(2, "enterprise:")
+                    for (key, value) in fields { out.optional(3, key, value) }
+                }
+            }
+        }
+
+        if !groups.isEmpty {
+            out.blank()
+            out.line(0, "groups:")
+        }
+        for group in groups {
+            out.item(1, "displayName", group.displayName)
+            out.optional(2, "externalId", group.externalId)
+            var members: [String] = []
+            for member in group.members ?? [] {
+                if member.type != "Group", let name = userNames[member.value] {
+                    members.append(name)
+                } else if member.type != "User", let name = groupNames[member.value] {
+                    members.append(name)
+                } else {
+                    warnings.append(
+                        "group \(group.displayName): the member \(member.value) is no live user or group; left out")
+                }
+            }
+            guard !members.isEmpty else { continue }
+            out.line(2, "members:")
+            for member in members.sorted(by: { ($0.lowercased(), $0) < ($1.lowercased(), $1) }) {
+                out.line(3, "- \(YAMLWriter.scalar(member))")
+            }
+        }
+        return Export(yaml: out.text, warnings: warnings, users: users.count, groups: groups.count)
+    }
+}
+
+/// Block-style YAML, two spaces a level, with every string either plain (when it cannot be read as
+/// anything else) or double-quoted and escaped.
+struct YAMLWriter {
+    private(set) var text = ""
+
+    mutating func line(_ level: Int, _ content: String) {
+        text += String(repeating: "  ", count: level) + content + "\n"
+    }
+
+    mutating func blank() { text += "\n" }
+
+    mutating func field(_ level: Int, _ key: String, _ value: String) {
+        line(level, "\(key): \(Self.scalar(value))")
+    }
+
+    mutating func optional(_ level: Int, _ key: String, _ value: String?) {
+        if let value { field(level, key, value) }
+    }
+
+    /// The first key of a list item: `- key: value`, the rest of the item's keys at `level + 1`.
+    mutating func item(_ level: Int, _ key: String, _ value: String) {
+        line(level, "- \(key): \(Self.scalar(value))")
+    }
+
+    /// A string as a YAML scalar that reads back as exactly that string under YAML 1.1 and 1.2.
+    static func scalar(_ value: String) -> String {
+        plainIsSafe(value) ? value : quoted(value)
+    }
+
+    /// Plain only for letters, digits and `_ . @ / + -` inside (spaces between words), starting with a
+    /// letter or `_`, and not a word YAML 1.1 reads as a boolean or null.
+    static func plainIsSafe(_ value: String) -> Bool {
+        guard let first = value.unicodeScalars.first, first.properties.isAlphabetic || first == "_",
+            first.isASCII, value.last != " ", !value.contains("  ")
+        else { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@/+- ".unicodeScalars)
+        guard value.unicodeScalars.allSatisfy(allowed.contains) else { return false }
+        let reserved: Set<String> = ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
+        return !reserved.contains(value.lowercased())
+    }
+
+    static func quoted(_ value: String) -> String {
+        var result = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": result += "\\\\"
+            case "\"": result += "\\\""
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                result +=
+                    "\\x" + String(repeating: "0", count: scalar.value < 0x10 ? 1 : 0)
+                    + String(scalar.value, radix: 16, uppercase: true)
+            case "\u{2028}", "\u{2029}", "\u{FEFF}":
+                result += "\\u" + String(scalar.value, radix: 16, uppercase: true)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import DesiredState
+import Foundation
+import Planner
+import SCIM
+
+/// `scimctl import`: the live state as desired-state YAML, to bootstrap an org that already exists.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write the live users and groups as desired-state YAML (bootstrap an existing org).",
+        discussion: """
+            The provider is --url (or SCIM_URL); the token is read as for plan. The YAML declares every live \
+            user and group with the attributes scimctl manages, so a plan right after reports no changes. It \
+            is checked as validate would: exit 1 when it would not load (a live name the format refuses), \
+            with the file still written for you to fix. Nothing on the provider is changed.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The provider's quirks profile, written as target.provider.")
+    var provider = ProviderKind.generic.rawValue
+
+    @Option(help: "The environment variable that holds the token, read now and written as target.tokenEnv.")
+    var tokenEnv = "SCIM_TOKEN"
+
+    @Option(help: "Write DIR/org.yaml (never over an existing file) instead of printing the YAML.")
+    var out: String?
+
+    func validate() throws {
+        guard ProviderKind(rawValue: provider) != nil else {
+            let names = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--provider must be one of \(names)")
+        }
+    }
+
+    func run() async throws {
+        let planning = try PlanningOptions.parse([])
+        let session = Session(planning: planning, connection: connection)
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            session.fail("no provider: give --url or set SCIM_URL")
+        }
+        let sandbox = url.hasPrefix("sandbox:")
+        let info = Plan.TargetInfo(url: url, provider: provider, tokenEnv: sandbox ? nil : tokenEnv)
+        var file: URL?
+        if let out {
+            let target = URL(fileURLWithPath: out).appendingPathComponent("org.yaml")
+            if FileManager.default.fileExists(atPath: target.path) {
+                session.fail("\(target.path) exists; import never overwrites: choose another --out")
+            }
+            file = target
+        }
+        let client = try await session.connect(info)
+        let snapshot: LiveSnapshot
+        do {
+            snapshot = try await LiveSnapshot.read(
+                from: client, includeGroups: client.capabilities.groupsSupported)
+        } catch {
+            session.fail("reading the live state failed, so nothing was written: \(error)")
+        }
+        let exporter = OrgExporter(
+            target: info,
+            header: [
+                "Imported by `scimctl import` from \(url) on \(planning.today.description).",
+                "Every live user is declared: removing one here later offboards them, by the policy.",
+            ])
+        let export = exporter.export(snapshot)
+        for warning in export.warnings { Terminal.standardError("scimctl: warning: \(warning)\n") }
+
+        // Check it as `validate` would, from where it is written (or a scratch copy for stdout).
+        let checked =
+            file
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-import-\(UUID())")
+            .appendingPathComponent("org.yaml")
+        do {
+            try FileManager.default.createDirectory(
+                at: checked.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(export.yaml.utf8).write(to: checked, options: .withoutOverwriting)
+        } catch {
+            session.fail("cannot write \(checked.path): \(error.localizedDescription)")
+        }
+        let loaded = DesiredStateLoader().load(paths: [checked.path])
+        if file == nil {
+            try? FileManager.default.removeItem(at: checked.deletingLastPathComponent())
+            Terminal.standardOutput(export.yaml)
+        }
+        let summary = "\(export.users) users, \(export.groups) groups"
+        if !loaded.diagnostics.isEmpty {
+            var formatter = DiagnosticFormatter(sources: loaded.sources, colour: Terminal.stderrWantsColour)
+            Terminal.standardError(formatter.text(loaded.diagnostics))
+        }
+        guard loaded.state != nil else {
+            session.fail(
+                "the imported YAML (\(summary)) does not validate: fix the live names above, or edit the file")
+        }
+        Terminal.standardError("scimctl: imported \(summary)\(file.map { " to \($0.path)" } ?? "")\n")
+    }
+}
