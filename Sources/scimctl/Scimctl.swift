@@ -9,8 +9,8 @@ struct Scimctl: AsyncParsableCommand {
         abstract: "Manage the users and groups of a SCIM 2.0 provider as code.",
         discussion: "Declare users and groups in YAML: 'validate' checks the files offline, 'plan' shows what "
             + "would change, 'apply' makes it so within the destructive cap, 'drift' reports changes made by "
-            + "hand, 'serve' runs the embedded sandbox provider over HTTP. Each command's --help gives its "
-            + "exit codes.",
+            + "hand, 'import' writes an existing org as YAML, 'serve' runs the embedded sandbox provider over "
+            + "HTTP. Each command's --help gives its exit codes.",
         version: "0.1.0",
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ImportCommand.self,
