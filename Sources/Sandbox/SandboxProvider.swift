@@ -198,10 +198,14 @@ public final class SandboxProvider: Sendable {
         }
         var resources: [(rowid: Int64, object: [String: JSONValue])] = []
         for type in types {
-            resources += try database.read { db in try Stored.fetch(db, type: type, filter: filter) }
-                .map { ($0.stored.rowid, resource($0)) }
+            resources += try database.read { db in
+                try Stored.scan(db, type: type, filter: filter) { loaded in
+                    let object = resource(loaded)
+                    return filter.map { FilterEvaluator.matches($0, object) } ?? true
+                        ? (loaded.stored.rowid, object) : nil
+                }
+            }
         }
-        if let filter { resources = resources.filter { FilterEvaluator.matches(filter, $0.object) } }
         if let sortBy = query.sortBy {
             let path = AttributePath(sortBy)
             func key(_ resource: [String: JSONValue]) -> String {

@@ -81,13 +81,17 @@ struct Stored {
             let row = try Row.fetchOne(
                 db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
         else { return nil }
-        return try related(db, [try decode(row)], all: false).first
+        return try related(db, [try decode(row)]).first
     }
 
-    /// Every resource of a type, in creation order; narrowed by index for the lookups clients make most
-    /// (`userName eq`, `displayName eq`, `externalId eq`, `id eq`, and `groups.value eq`, which AWS's
-    /// clients use to read a group's members), which the filter then confirms.
-    static func fetch(_ db: Database, type: ResourceType, filter: FilterExpression?) throws -> [Loaded] {
+    /// Every resource of a type, in creation order, that `keep` accepts; narrowed by index for the lookups
+    /// clients make most (`userName eq`, `displayName eq`, `externalId eq`, `id eq`, and `groups.value
+    /// eq`, which AWS's clients use to read a group's members), which the filter then confirms. Rows are
+    /// read and judged a chunk at a time, so a filter no index narrows holds only its matches, never the
+    /// whole table.
+    static func scan<Kept>(
+        _ db: Database, type: ResourceType, filter: FilterExpression?, keep: (Loaded) -> Kept?
+    ) throws -> [Kept] {
         var sql = "SELECT rowid, * FROM resource WHERE type = ?"
         var arguments: StatementArguments = [type.rawValue]
         if case .compare(let path, "eq", .string(let value))? = filter, path.schema == nil {
@@ -111,8 +115,19 @@ struct Stored {
             default: break
             }
         }
-        let stored = try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).map(decode)
-        return try related(db, stored, all: stored.count > 500)
+        var kept: [Kept] = []
+        var chunk: [Stored] = []
+        func judge() throws {
+            kept += try related(db, chunk).compactMap(keep)
+            chunk.removeAll(keepingCapacity: true)
+        }
+        let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY rowid", arguments: arguments)
+        while let row = try rows.next() {
+            chunk.append(try decode(row))
+            if chunk.count == 1000 { try judge() }
+        }
+        try judge()
+        return kept
     }
 
     /// One page of every resource of a type in creation order, after a rowid or from an offset, and the
@@ -125,12 +140,12 @@ struct Stored {
         let rows = try Row.fetchAll(
             db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND rowid > ? ORDER BY rowid LIMIT ? OFFSET ?",
             arguments: [type.rawValue, after ?? 0, limit, after == nil ? offset : 0])
-        return (total, try related(db, try rows.map(decode), all: false))
+        return (total, try related(db, try rows.map(decode)))
     }
 
     /// Groups' members, and users' groups (RFC 7643 §4.1.2: direct and, through nested groups, indirect),
-    /// read for the resources given, or for the whole store when `all` (cheaper for large sets).
-    private static func related(_ db: Database, _ resources: [Stored], all: Bool) throws -> [Loaded] {
+    /// read for the resources given (at most a page or a chunk: their ids go into one statement).
+    private static func related(_ db: Database, _ resources: [Stored]) throws -> [Loaded] {
         let groupIds = resources.filter { $0.type == .group }.map(\.id)
         let userIds = resources.filter { $0.type == .user }.map(\.id)
         func rows(_ column: String, _ ids: [String], memberType: String? = nil) throws -> [Row] {
@@ -141,12 +156,10 @@ struct Stored {
                 conditions.append("memberType = ?")
                 arguments += [memberType]
             }
-            if !all {
-                guard !ids.isEmpty else { return [] }
-                conditions.append("\(column) IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
-                arguments += StatementArguments(ids)
-            }
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            guard !ids.isEmpty else { return [] }
+            conditions.append("\(column) IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
+            arguments += StatementArguments(ids)
+            sql += " WHERE " + conditions.joined(separator: " AND ")
             return try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments)
         }
         var members: [String: [SCIMMember]] = [:]
@@ -180,7 +193,7 @@ struct Stored {
             var names: [String: String] = [:]
             let sql = "SELECT id, name FROM resource WHERE type = 'Group'"
             let rows =
-                all || needed.count > 500
+                needed.count > 500
                 ? try Row.fetchAll(db, sql: sql)
                 : try Row.fetchAll(
                     db, sql: sql + " AND id IN (\(Array(repeating: "?", count: needed.count).joined(separator: ",")))",
