@@ -43,10 +43,7 @@ public struct OrgExporter: Sendable {
         out.field(1, "provider", target.provider)
         if let tokenEnv = target.tokenEnv { out.field(1, "tokenEnv", tokenEnv) }
 
-        if !users.isEmpty {
-            out.blank()
-            out.line(0, "users:")
-        }
+        out.section("users", if: !users.isEmpty)
         for user in users {
             out.item(1, "userName", user.userName)
             out.optional(2, "externalId", user.externalId)
@@ -99,10 +96,7 @@ public struct OrgExporter: Sendable {
             }
         }
 
-        if !groups.isEmpty {
-            out.blank()
-            out.line(0, "groups:")
-        }
+        out.section("groups", if: !groups.isEmpty)
         for group in groups {
             out.item(1, "displayName", group.displayName)
             out.optional(2, "externalId", group.externalId)
@@ -138,6 +132,13 @@ struct YAMLWriter {
 
     mutating func blank() { text += "\n" }
 
+    /// A top-level key opening a list, after a blank line; nothing when the list would be empty.
+    mutating func section(_ key: String, if present: Bool) {
+        guard present else { return }
+        blank()
+        line(0, "\(key):")
+    }
+
     mutating func field(_ level: Int, _ key: String, _ value: String) {
         line(level, "\(key): \(Self.scalar(value))")
     }
@@ -168,24 +169,11 @@ struct YAMLWriter {
         return !reserved.contains(value.lowercased())
     }
 
+    /// A double-quoted scalar: JSON's escaping, plus the characters YAML does not allow raw in one
+    /// (DEL and the C1 controls) or would read as line breaks or a byte-order mark.
     static func quoted(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                result +=
-                    "\\x" + String(repeating: "0", count: scalar.value < 0x10 ? 1 : 0)
-                    + String(scalar.value, radix: 16, uppercase: true)
-            case "\u{2028}", "\u{2029}", "\u{FEFF}":
-                result += "\\u" + String(scalar.value, radix: 16, uppercase: true)
-            default: result.unicodeScalars.append(scalar)
-            }
+        JSONString.literal(value) { scalar in
+            (0x7F...0x9F).contains(scalar.value) || ["\u{2028}", "\u{2029}", "\u{FEFF}"].contains(scalar)
         }
-        return result + "\""
     }
 }

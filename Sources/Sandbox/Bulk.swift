@@ -5,7 +5,8 @@ import SCIM
 /// in paths and data are replaced by the ids the referenced creates got. An operation whose reference
 /// is defined later waits for it, and so does a later change to a resource the waiting operation refers
 /// to (so a delete cannot overtake the group that was to take its user in); references that can never
-/// resolve (undefined, failed, or circular) fail that operation with 409. `failOnErrors` stops the job after that many errors.
+/// resolve (undefined, failed, or circular) fail that operation with 409. `failOnErrors` stops the job
+/// after that many errors.
 extension SandboxProvider {
     func bulk(_ request: HTTPRequest) -> HTTPResponse {
         guard profile.bulk else {
@@ -69,7 +70,7 @@ extension SandboxProvider {
                 {
                     let (result, id) = execute(operation, resolved: resolved)
                     if let id, let bulkId = operation.bulkId { resolved[bulkId] = id }
-                    record(index, result, error: result.failed)
+                    record(index, result, error: id == nil)
                 } else {
                     waiting.append(index)
                     held.formUnion(references)
@@ -92,7 +93,8 @@ extension SandboxProvider {
             .object(["schemas": .array([.string(SCIMSchema.bulkResponse)]), "Operations": .array(ordered)]))
     }
 
-    /// Runs one operation as the request it stands for; the id of what it created or changed, if it did.
+    /// Runs one operation as the request it stands for; the id of what it created or changed, nil when it
+    /// failed.
     private func execute(_ operation: BulkOperation, resolved: [String: String]) -> (JSONValue, String?) {
         guard let method = operation.method, ["POST", "PUT", "PATCH", "DELETE"].contains(method) else {
             let error = SandboxError(
@@ -197,13 +199,5 @@ private struct BulkOperation {
         if let method { result["method"] = .string(method) }
         if let bulkId { result["bulkId"] = .string(bulkId) }
         return .object(result)
-    }
-}
-
-extension JSONValue {
-    /// A bulk result that reports an error status.
-    fileprivate var failed: Bool {
-        guard let status = objectValue?["status"]?.stringValue, let code = Int(status) else { return true }
-        return code >= 400
     }
 }

@@ -174,13 +174,14 @@ public final class SandboxProvider: Sendable {
         if !profile.indexPaging { query.startIndex = nil }
         if !profile.sorting { query.sortBy = nil }
         let count = min(max(0, query.count ?? min(100, profile.maxPageSize)), profile.maxPageSize)
+        let scope = Cursor.scope(types, query)
         let paging: Paging
         if let text = query.cursor {
             guard query.startIndex == nil else {
                 throw SandboxError(
                     400, scimType: "invalidValue", detail: "startIndex and cursor cannot be used together")
             }
-            paging = try .cursor(text.isEmpty ? nil : Cursor(decoding: text, scope: Cursor.scope(types, query)))
+            paging = try .cursor(text.isEmpty ? nil : Cursor(decoding: text, scope: scope))
         } else {
             paging = .index(max(1, query.startIndex ?? 1))
         }
@@ -190,11 +191,10 @@ public final class SandboxProvider: Sendable {
             let (total, rows) = try database.read { db in
                 try Stored.page(db, type: type, after: after, offset: offset, limit: count + 1)
             }
+            // One row more than the page says whether another page follows.
             let page = rows.prefix(count)
-            return listResponse(
-                total: total, paging: paging, page.map(resource), query,
-                next: rows.count > count
-                    ? page.last.map { Cursor(scope: Cursor.scope(types, query), rowid: $0.stored.rowid) } : nil)
+            let next = rows.count > count ? page.last.map { Cursor(scope: scope, rowid: $0.stored.rowid) } : nil
+            return listResponse(total: total, paging: paging, page.map(resource), query, next: next)
         }
         var resources: [(rowid: Int64, object: [String: JSONValue])] = []
         for type in types {
@@ -224,8 +224,7 @@ public final class SandboxProvider: Sendable {
         if end < total, let last = page.last {
             next =
                 types.count == 1 && query.sortBy == nil
-                ? Cursor(scope: Cursor.scope(types, query), rowid: last.rowid)
-                : Cursor(scope: Cursor.scope(types, query), offset: end)
+                ? Cursor(scope: scope, rowid: last.rowid) : Cursor(scope: scope, offset: end)
         }
         return listResponse(total: total, paging: paging, page.map(\.object), query, next: next)
     }
@@ -325,7 +324,9 @@ public final class SandboxProvider: Sendable {
             loaded.stored.touch(Self.timestamp())
             try checkUnique(db, loaded.stored)
             if type == .group {
-                if !profile.membersOnGroups, members.map({ Set($0) != Set(loaded.members) }) ?? false {
+                if !profile.membersOnGroups,
+                    let members, Set(members.map(\.value)) != Set(loaded.members.map(\.value))
+                {
                     throw SandboxError(400, scimType: "invalidValue", detail: "members cannot be replaced all at once")
                 }
                 try Self.checkMembers(db, members)
@@ -374,10 +375,10 @@ public final class SandboxProvider: Sendable {
 
     private func delete(_ type: ResourceType, id: String, ifMatch: String?) throws -> HTTPResponse {
         try database.write { db in
-            guard let loaded = try Stored.fetch(db, type: type, id: id) else {
+            guard let stored = try Stored.fetchAlone(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
-            try Self.check(ifMatch, loaded.stored)
+            try Self.check(ifMatch, stored)
             try db.execute(sql: "DELETE FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
             // Referential integrity: a deleted user or group leaves every group, and a group its members.
             try db.execute(sql: "DELETE FROM member WHERE memberId = ? OR groupId = ?", arguments: [id, id])

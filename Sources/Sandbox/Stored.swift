@@ -76,12 +76,17 @@ struct Stored {
             attributes: attributes, version: row["version"], created: row["created"], modified: row["modified"])
     }
 
+    /// One resource with its members or groups, as a read or a write that answers with it needs.
     static func fetch(_ db: Database, type: ResourceType, id: String) throws -> Loaded? {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id])
-        else { return nil }
-        return try related(db, [try decode(row)]).first
+        guard let stored = try fetchAlone(db, type: type, id: id) else { return nil }
+        return try related(db, [stored]).first
+    }
+
+    /// One resource without what is read with it (a delete needs only its version).
+    static func fetchAlone(_ db: Database, type: ResourceType, id: String) throws -> Stored? {
+        try Row.fetchOne(
+            db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id]
+        ).map(decode)
     }
 
     /// Every resource of a type, in creation order, that `keep` accepts; narrowed by index for the lookups

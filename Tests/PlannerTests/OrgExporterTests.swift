@@ -27,6 +27,7 @@ struct OrgExporterTests {
             "2026-11-29", "a: b", "a #b", "#x", "- x", "-", "[x]", "{x}", "x, y", "*alias", "&anchor", "!tag",
             "@handle", "`tick`", "%percent", "|", ">", "?", "O'Brien", "say \"hi\"", "back\\slash", "tab\there",
             "line\nbreak", "Zoë Ünal", "日本語", "emoji 🚀", " leading", "trailing ", "two  spaces", "", "\u{7}",
+            "del\u{7F}", "next\u{85}line", "line\u{2028}separator", "\u{FEFF}bom",
             "Plain Words", "dev-ops/qa.team+x@y",
         ]
         let users = titles.enumerated().map { index, title in

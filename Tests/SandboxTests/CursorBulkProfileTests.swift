@@ -245,6 +245,13 @@ struct ProfileTests {
         #expect(config?["pagination"]?["index"] == .bool(false))
         #expect(config?["pagination"]?["maxPageSize"] == .number(100))
         #expect(sandbox.send("POST", "/Bulk", #"{"Operations": []}"#).0 == 501)
+        // PUT may keep the members (written without their type), not replace them.
+        let same = sandbox.send(
+            "PUT", "/Groups/\(group)",
+            #"{"displayName": "qa", "members": [{"value": "\#(alice)"}, {"value": "\#(bob)"}]}"#)
+        #expect(same.0 == 200)
+        let replaced = sandbox.send("PUT", "/Groups/\(group)", #"{"displayName": "qa", "members": []}"#)
+        #expect(replaced.0 == 400)
         let removeAll = sandbox.send(
             "PATCH", "/Groups/\(group)", #"{"Operations": [{"op": "remove", "path": "members"}]}"#)
         #expect(removeAll.0 == 400)

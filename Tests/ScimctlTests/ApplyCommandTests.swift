@@ -3,54 +3,10 @@ import SCIM
 import ScimctlTestSupport
 import Testing
 
-/// The providers the end-to-end suite runs against, both over HTTP on loopback.
-enum Provider: String, CaseIterable, CustomTestStringConvertible {
-    /// scim2-server (PyPI), the reference implementation.
-    case scim2Server = "scim2-server"
-    /// The embedded sandbox, served by `scimctl serve` behind a token.
-    case sandbox = "scimctl serve"
-
-    var testDescription: String { rawValue }
-}
-
 /// `scimctl apply`, run as the built binary against scim2-server and against the sandbox: the whole
 /// loop, convergence after every kind of edit, and the refusals that must leave the provider untouched.
 @Suite("scimctl apply end to end", .scim2Server)
 struct ApplyCommandTests {
-    private struct Tenant {
-        var url: URL
-        var token: String
-        var client: SCIMClient
-        var folder: URL
-        var server: ServeProcess?
-
-        func close() {
-            server?.stop()
-            try? FileManager.default.removeItem(at: folder)
-        }
-    }
-
-    private func tenant(_ provider: Provider) async throws -> Tenant {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-apply-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let url: URL
-        let token: String
-        var served: ServeProcess?
-        switch provider {
-        case .scim2Server:
-            let server = try #require(SCIM2Server.current)
-            (url, token) = (server.newTenant(), server.token)
-        case .sandbox:
-            token = "sandbox-\(UUID().uuidString)"
-            let server = try await ServeProcess.start([
-                "--db", folder.appendingPathComponent("sandbox.sqlite").path, "--token", token,
-            ])
-            (url, served) = (server.baseURL, server)
-        }
-        let client = try await SCIMClient.connect(try SCIMConnection(baseURL: url, token: BearerToken(token)))
-        return Tenant(url: url, token: token, client: client, folder: folder, server: served)
-    }
-
     private func write(_ yaml: String, in tenant: Tenant) throws {
         try yaml.write(to: tenant.folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)
     }
@@ -92,7 +48,7 @@ struct ApplyCommandTests {
         "the whole loop on 200 users in 10 groups: apply from empty, plan shows nothing, drift is 0",
         arguments: Provider.allCases)
     func wholeLoop(provider: Provider) async throws {
-        let tenant = try await tenant(provider)
+        let tenant = try await Tenant(provider)
         defer { tenant.close() }
         try write(org(users: 200, groups: 10), in: tenant)
         let validate = try await ProcessRunner.runScimctl(["validate", tenant.folder.path])
@@ -118,7 +74,7 @@ struct ApplyCommandTests {
         "every kind of edit converges: create, rename via previously, update, move, deactivate, delete, group rename and delete",
         arguments: Provider.allCases)
     func converges(provider: Provider) async throws {
-        let tenant = try await tenant(provider)
+        let tenant = try await Tenant(provider)
         defer { tenant.close() }
         try write(org(users: 30, groups: 3), in: tenant)
         #expect(try await run("apply", ["--auto-approve"], in: tenant).status == 0)
@@ -170,7 +126,7 @@ struct ApplyCommandTests {
         "refusals change nothing: blocked (exit 3), stale saved plan (exit 1), no terminal without --auto-approve (exit 1)",
         arguments: Provider.allCases)
     func refusals(provider: Provider) async throws {
-        let tenant = try await tenant(provider)
+        let tenant = try await Tenant(provider)
         defer { tenant.close() }
         try write(org(users: 20, groups: 2), in: tenant)
         #expect(try await run("apply", ["--auto-approve"], in: tenant).status == 0)

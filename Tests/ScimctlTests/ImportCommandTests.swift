@@ -11,27 +11,11 @@ struct ImportCommandTests {
         "import, then plan with the imported YAML: no changes; never overwrites; no token written",
         arguments: Provider.allCases)
     func roundTrip(provider: Provider) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-import-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let url: URL
-        let token: String
-        var served: ServeProcess?
-        switch provider {
-        case .scim2Server:
-            let server = try #require(SCIM2Server.current)
-            (url, token) = (server.newTenant(), server.token)
-        case .sandbox:
-            token = "import-\(UUID().uuidString)"
-            let server = try await ServeProcess.start([
-                "--db", folder.appendingPathComponent("db.sqlite").path, "--token", token,
-            ])
-            (url, served) = (server.baseURL, server)
-        }
-        defer { served?.stop() }
+        let tenant = try await Tenant(provider)
+        defer { tenant.close() }
+        let (url, token, client, folder) = (tenant.url, tenant.token, tenant.client, tenant.folder)
 
         // The org as someone else made it, through the API: odd names, a manager, nesting, an inactive user.
-        let client = try await SCIMClient.connect(try SCIMConnection(baseURL: url, token: BearerToken(token)))
         var ids: [String] = []
         for (index, family) in ["O'Brien", "yes", "0012", "Zoë: the \"second\"", "Plain"].enumerated() {
             var user = SCIMUser(userName: "person\(index)@x.io")

@@ -8,6 +8,12 @@ import Testing
 /// token, and with injected faults the client and the applier must ride out.
 @Suite("scimctl serve")
 struct ServeCommandTests {
+    private func scratchFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     private func org(in folder: URL, url: URL, users: Int) throws {
         var yaml = "version: 1\ntarget: {url: \"\(url.absoluteString)\"}\nusers:\n"
         for index in 0..<users { yaml += "  - {userName: u\(index)@x.io, title: T, groups: [g\(index % 3)]}\n" }
@@ -17,8 +23,7 @@ struct ServeCommandTests {
 
     @Test("apply through HTTP behind a token, then in sync; a wrong token is refused")
     func overHTTP() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServeProcess.start([
             "--db", folder.appendingPathComponent("db.sqlite").path, "--token", "t0k",
@@ -38,90 +43,84 @@ struct ServeCommandTests {
 
     @Test("with 429s and 503s injected, apply still converges within two runs, with no duplicates")
     func faults() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
         let server = try await ServeProcess.start(
             ["--db", database, "--throttle-rate", "0.1", "--fail-rate", "0.1", "--seed", "42"])
         defer { server.stop() }
         try org(in: folder, url: server.baseURL, users: 40)
-        var runs = 0
-        var converged = false
-        var log = ""
-        while runs < 2 && !converged {
-            runs += 1
-            let apply = try await ProcessRunner.runScimctl(
-                ["apply", "--auto-approve", folder.path], environment: ["SCIM_TOKEN": "x"])
-            log += apply.stdout.split(separator: "\n").filter { !$0.hasPrefix("done") }.joined(separator: "\n")
-            log += apply.stderr
-            // Faults hit reads too; a plan that could not read fails rather than lies, so ask until it answers.
-            for _ in 0..<5 {
-                let plan = try await ProcessRunner.runScimctl(
-                    ["plan", "--detailed-exitcode", folder.path], environment: ["SCIM_TOKEN": "x"])
-                if plan.status == 1 { continue }
-                converged = plan.status == 0
-                break
-            }
-        }
-        #expect(converged, "not converged after \(runs) runs:\n\(log)")
+        let outcome = try await applyUntilConverged(folder, runs: 2)
+        #expect(outcome.converged, "not converged after \(outcome.runs) runs:\n\(outcome.log)")
         server.stop()
-        let clean = try await ServeProcess.start(["--db", database])
-        defer { clean.stop() }
-        let list = try await ProcessRunner.runScimctl(
-            ["plan", "--format", "json", "--url", clean.baseURL.absoluteString, folder.path],
-            environment: ["SCIM_TOKEN": "x"])
-        #expect(list.status == 0)
-        #expect(list.stdout.contains("\"create\" : 0"))
+        try await expectEveryoneOnce(database, users: 40, groups: 3)
     }
-}
 
-extension ServeCommandTests {
     @Test("with responses dropped after processing, apply never duplicates and converges within four runs")
     func drops() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("db.sqlite").path
         let server = try await ServeProcess.start(["--db", database, "--drop-rate", "0.3", "--seed", "7"])
         defer { server.stop() }
         try org(in: folder, url: server.baseURL, users: 40)
-        var log = ""
-        var lost = 0
+        let outcome = try await applyUntilConverged(folder, runs: 4)
+        #expect(outcome.converged, "not converged after \(outcome.runs) runs:\n\(outcome.log)")
+        // Creates really were lost (processed, unanswered) and found again rather than made twice.
+        #expect(outcome.lostCreates > 0, "\(outcome.log)")
+        server.stop()
+        try await expectEveryoneOnce(database, users: 40, groups: 3)
+    }
+
+    /// What repeated applies against a faulty server came to.
+    private struct Convergence {
         var converged = false
         var runs = 0
-        while runs < 4 && !converged {
-            runs += 1
+        /// Creates whose response was lost and that the applier found again by lookup.
+        var lostCreates = 0
+        /// What apply said, but for its lines of actions done.
+        var log = ""
+    }
+
+    /// Applies, then plans, until the plan shows no changes or `runs` applies have been made.
+    private func applyUntilConverged(_ folder: URL, runs: Int) async throws -> Convergence {
+        var outcome = Convergence()
+        while outcome.runs < runs && !outcome.converged {
+            outcome.runs += 1
             let apply = try await ProcessRunner.runScimctl(
                 ["apply", "--auto-approve", folder.path], environment: ["SCIM_TOKEN": "x"])
-            lost += apply.stdout.components(separatedBy: "(the first response was lost)").count - 1
-            log += apply.stdout.split(separator: "\n").filter { !$0.hasPrefix("done") }.joined(separator: "\n")
-            log += apply.stderr
+            outcome.lostCreates += apply.stdout.components(separatedBy: "(the first response was lost)").count - 1
+            outcome.log += apply.stdout.split(separator: "\n").filter { !$0.hasPrefix("done") }
+                .joined(separator: "\n")
+            outcome.log += apply.stderr
+            // Faults hit reads too; a plan that could not read fails rather than lies, so ask until it answers.
             for _ in 0..<5 {
                 let plan = try await ProcessRunner.runScimctl(
                     ["plan", "--detailed-exitcode", folder.path], environment: ["SCIM_TOKEN": "x"])
                 if plan.status == 1 { continue }
-                converged = plan.status == 0
+                outcome.converged = plan.status == 0
                 break
             }
         }
-        #expect(converged, "not converged after \(runs) runs:\n\(log)")
-        // Creates really were lost (processed, unanswered) and found again rather than made twice.
-        #expect(lost > 0, "\(log)")
-        server.stop()
+        return outcome
+    }
+
+    /// Reads the database through a server with no faults: every user and group exactly once.
+    private func expectEveryoneOnce(_ database: String, users: Int, groups: Int) async throws {
         let clean = try await ServeProcess.start(["--db", database])
         defer { clean.stop() }
         let client = try await SCIMClient.connect(try SCIMConnection(baseURL: clean.baseURL, token: nil))
-        let users = try await client.listUsers()
-        #expect(users.count == 40)
-        #expect(Set(users.map { $0.userName.lowercased() }).count == 40)
-        #expect(try await client.listGroups().count == 3)
+        let listed = try await client.listUsers()
+        #expect(listed.count == users)
+        #expect(Set(listed.map { $0.userName.lowercased() }).count == users)
+        #expect(try await client.listGroups().count == groups)
     }
+}
 
+extension ServeCommandTests {
     @Test("AsyncHTTPClientTransport: a response dropped after processing is a transport error, not a timeout")
     func dropIsImmediate() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServeProcess.start([
             "--db", folder.appendingPathComponent("db.sqlite").path, "--drop-rate", "1",
@@ -146,8 +145,7 @@ extension ServeCommandTests {
         "the client's provider profile against serve --profile: apply, move members, in sync after",
         arguments: ["aws", "qase"])
     func profiles(provider: String) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServeProcess.start([
             "--db", folder.appendingPathComponent("db.sqlite").path, "--profile", provider,
