@@ -72,10 +72,7 @@ public struct Applier: Sendable {
     /// Refuses a plan that may not run: blocked by the destructive budget, or touching a protected user.
     public static func check(_ plan: Plan) throws(ApplyRefusal) {
         if plan.budget.blocked {
-            throw ApplyRefusal(
-                "the plan is blocked: \(plan.budget.count) destructive changes exceed the cap of \(plan.budget.cap); "
-                    + "approve digest \(plan.budget.digest) in safety.approve, or pass --allow-destructive=\(plan.budget.digest)",
-                exitCode: 3)
+            throw ApplyRefusal(plan.budget.blockedLines.joined(separator: "\n"), exitCode: 3)
         }
         let patterns = plan.protectPatterns.compactMap { try? GlobPattern($0) }
         // A create touches nothing that exists: a protected user declared but not live is created.
@@ -92,7 +89,11 @@ public struct Applier: Sendable {
 
     /// Runs the plan. Never throws: every action ends in the ledger as done, failed or skipped.
     public func apply(_ plan: Plan) async -> ApplyResult {
-        let state = ApplyState()
+        var removals: [String: PlannedAction] = [:]
+        for action in plan.actions where action.action == .deactivate || action.action == .delete {
+            if let id = action.id { removals[action.type.rawValue + "/" + id] = action }
+        }
+        let state = ApplyState(removals: removals)
         for action in plan.actions {
             if let id = action.id { await state.learn(action.type, key: action.key, id: id) }
         }
@@ -108,7 +109,103 @@ public struct Applier: Sendable {
             }
             if isInterrupted() { interrupted = true }
         }
+        await verify(state)
         return ApplyResult(entries: await state.entries, interrupted: interrupted)
+    }
+
+    /// At most this many objects are re-read one GET each; more are re-read by one listing.
+    static let individualReads = 8
+
+    /// The re-read at the end: every write the provider answered without the resource (204) is checked
+    /// against what it should have left, batched — one GET per object for a few, a listing for more —
+    /// and a change that did not stick turns its action into a failure, as Terraform reports "provider
+    /// produced an inconsistent result after apply".
+    private func verify(_ state: ApplyState) async {
+        let checks = await state.pendingChecks
+        guard !checks.isEmpty else { return }
+        let userIds = Set(checks.filter { $0.expectation.type == .user }.map(\.expectation.id))
+        let groupIds = Set(checks.filter { $0.expectation.type == .group }.map(\.expectation.id))
+        let users: Result<[String: SCIMUser], SCIMError>
+        let groups: Result<[String: SCIMGroup], SCIMError>
+        users = await reread(
+            userIds, one: { id throws(SCIMError) in try await client.getUser(id: id) },
+            all: { () throws(SCIMError) in try await client.listUsers() }, id: \.id)
+        groups = await reread(
+            groupIds, one: { id throws(SCIMError) in try await client.getGroup(id: id) },
+            all: { () throws(SCIMError) in try await client.listGroups() }, id: \.id)
+        let deleteDeactivates = client.capabilities.profile.deleteDeactivates
+        for check in checks {
+            let expected = check.expectation
+            let problem: String?
+            switch expected.type {
+            case .user:
+                switch users {
+                case .failure(let error): problem = "written, but the re-read to check it failed: \(error)"
+                case .success(let found):
+                    switch (expected.state, found[expected.id]) {
+                    case (.deleted, nil): problem = nil
+                    case (.deleted, let user?):
+                        problem =
+                            deleteDeactivates && user.active == false
+                            ? nil : "the provider still has the user after the DELETE"
+                    case (.present, nil): problem = "the provider no longer has the user"
+                    case (.present, let user?): problem = expected.problem(with: user)
+                    }
+                }
+            case .group:
+                switch groups {
+                case .failure(let error): problem = "written, but the re-read to check it failed: \(error)"
+                case .success(let found):
+                    switch (expected.state, found[expected.id]) {
+                    case (.deleted, nil): problem = nil
+                    case (.deleted, _?): problem = "the provider still has the group after the DELETE"
+                    case (.present, nil): problem = "the provider no longer has the group"
+                    case (.present, let group?): problem = expected.problem(with: group)
+                    }
+                }
+            }
+            guard let problem else { continue }
+            if let entry = await state.failAfterCheck(check.entry, detail: "checked after apply: " + problem, time: now()) {
+                record(entry)
+            }
+        }
+    }
+
+    /// The objects with these ids as the provider holds them now (absent: gone).
+    private func reread<Resource: Sendable>(
+        _ ids: Set<String>, one: @escaping @Sendable (String) async throws(SCIMError) -> Resource,
+        all: () async throws(SCIMError) -> [Resource], id: KeyPath<Resource, String?>
+    ) async -> Result<[String: Resource], SCIMError> {
+        guard !ids.isEmpty else { return .success([:]) }
+        do {
+            var found: [String: Resource] = [:]
+            if ids.count > Self.individualReads {
+                for resource in try await all() {
+                    if let key = resource[keyPath: id], ids.contains(key) { found[key] = resource }
+                }
+                return .success(found)
+            }
+            let results = await withTaskGroup(of: (String, Result<Resource?, SCIMError>).self) { group in
+                for key in ids {
+                    group.addTask {
+                        do throws(SCIMError) {
+                            return (key, .success(try await one(key)))
+                        } catch {
+                            return (key, error.kind == .notFound ? .success(nil) : .failure(error))
+                        }
+                    }
+                }
+                var results: [(String, Result<Resource?, SCIMError>)] = []
+                for await result in group { results.append(result) }
+                return results
+            }
+            for (key, result) in results {
+                if let resource = try result.get() { found[key] = resource }
+            }
+            return .success(found)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The steps of a plan, in phases (design.md): create/reactivate users → create groups → member adds,
@@ -160,7 +257,7 @@ public struct Applier: Sendable {
 
     private func finish(
         _ step: Step, _ outcome: Outcome, status: Int? = nil, attempts: Int = 0, detail: String? = nil,
-        state: ApplyState
+        pending: [Expectation] = [], state: ApplyState
     ) async {
         let id = await state.id(step.action.type, step.action.key) ?? step.action.id
         let part: String? =
@@ -174,7 +271,7 @@ public struct Applier: Sendable {
             time: now(), action: step.action.action, type: step.action.type, key: step.action.key, id: id,
             outcome: outcome, status: status, attempts: attempts,
             detail: [part, detail].compactMap { $0 }.joined(separator: ": ").nilIfEmpty)
-        await state.append(entry, for: step)
+        await state.append(entry, checks: pending)
         record(entry)
     }
 
@@ -188,6 +285,16 @@ public struct Applier: Sendable {
             return
         }
         var counter = Counter()
+        let tally = RequestTally()
+        await RequestTally.$current.withValue(tally) {
+            await execute(step, state: state, counter: &counter, tally: tally)
+        }
+    }
+
+    private func execute(_ step: Step, state: ApplyState, counter: inout Counter, tally: RequestTally) async {
+        let action = step.action
+        // What was really sent (retries included) where requests go through a SCIM connection.
+        func attempts(_ extra: Int = 0) -> Int { max(tally.requests, counter.requests + extra) }
         do {
             switch (step.part, action.type, action.action) {
             case (.main, .user, .create): try await createUser(action, state: state, counter: &counter)
@@ -207,15 +314,18 @@ public struct Applier: Sendable {
             case (.membersRemove, _, _): try await removeMembers(action, state: state, counter: &counter)
             }
             await finish(
-                step, .done, status: counter.status, attempts: counter.requests, detail: counter.note, state: state)
+                step, .done, status: tally.status ?? counter.status, attempts: attempts(), detail: counter.note,
+                pending: counter.pending, state: state)
         } catch let skip as Skip {
-            await finish(step, .skipped, attempts: counter.requests, detail: skip.reason, state: state)
+            await finish(step, .skipped, attempts: attempts(), detail: skip.reason, state: state)
         } catch let error as SCIMError {
             await finish(
-                step, .failed, status: error.status, attempts: counter.requests + max(0, error.attempts - 1),
+                step, .failed, status: error.status, attempts: attempts(max(0, error.attempts - 1)),
                 detail: error.description, state: state)
         } catch {
-            await finish(step, .failed, attempts: counter.requests, detail: "\(error)", state: state)
+            await finish(
+                step, .failed, status: tally.status ?? counter.status, attempts: attempts(), detail: "\(error)",
+                state: state)
         }
     }
 }
@@ -240,6 +350,8 @@ struct Counter {
     var requests = 0
     var status: Int?
     var note: String?
+    /// What the provider answered 204 to: checked by the re-read at the end.
+    var pending: [Expectation] = []
 
     mutating func sent(_ status: Int) {
         requests += 1
@@ -251,7 +363,18 @@ struct Counter {
 actor ApplyState {
     private var ids: [String: String] = [:]
     private(set) var entries: [LedgerEntry] = []
-    private var failedKeys: Set<String> = []
+    /// Writes to check by the re-read, with the ledger entry each belongs to.
+    private(set) var pendingChecks: [(entry: Int, expectation: Expectation)] = []
+    /// What the plan deactivates or deletes, by "Type/id": never adopted.
+    private let removals: [String: PlannedAction]
+
+    init(removals: [String: PlannedAction]) {
+        self.removals = removals
+    }
+
+    func removal(_ type: ResourceKind, _ id: String) -> PlannedAction? {
+        removals[type.rawValue + "/" + id]
+    }
 
     private func slot(_ type: ResourceKind, _ key: String) -> String { "\(type.rawValue)/\(key.caseFolded)" }
 
@@ -263,9 +386,19 @@ actor ApplyState {
         ids[slot(type, key)]
     }
 
-    func append(_ entry: LedgerEntry, for step: Step) {
+    func append(_ entry: LedgerEntry, checks: [Expectation]) {
         entries.append(entry)
-        if entry.outcome != .done { failedKeys.insert(slot(step.action.type, step.action.key)) }
+        for expectation in checks { pendingChecks.append((entries.count - 1, expectation)) }
+    }
+
+    /// Turns a done entry into a failure found by the re-read; the new entry, for the journal, or nil
+    /// when the entry had already failed.
+    func failAfterCheck(_ index: Int, detail: String, time: Date) -> LedgerEntry? {
+        guard entries[index].outcome == .done else { return nil }
+        entries[index].outcome = .failed
+        entries[index].detail = [entries[index].detail, detail].compactMap { $0 }.joined(separator: "; ")
+        entries[index].time = time
+        return entries[index]
     }
 }
 

@@ -13,6 +13,9 @@ extension Applier {
             switch await attempt({ () throws(SCIMError) in try await client.createUser(user) }) {
             case .success(let created):
                 counter.sent(201)
+                var expected = Expectation(type: .user, id: created.id ?? "", key: user.userName, active: true)
+                expected.changes = Self.creationChanges(action)
+                if let problem = expected.problem(with: created) { throw WriteNotKept(description: problem) }
                 try await adoptId(created.id, action, state: state)
                 return
             case .failure(let error):
@@ -22,22 +25,27 @@ extension Applier {
                 case .conflict:
                     // The user exists: link it, and make it what the YAML says.
                     guard let found = try await lookUp(user.userName, counter: &counter) else { throw error }
-                    try await adoptId(found.id, action, state: state)
+                    try await adopt(found.id, action, state: state)
                     counter.note = "already existed; adopted"
-                    let operations = try await patchOperations(
-                        action.changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" },
-                        state: state)
+                    let changes = Self.creationChanges(action)
+                    let operations = try await patchOperations(changes, state: state)
                     if let id = found.id {
                         let activate = PatchOperation(.replace, path: "active", value: .bool(true))
-                        _ = try await client.patchUser(id: id, operations + [activate], version: nil)
+                        let answer = try await client.patchUser(id: id, operations + [activate], version: nil)
                         counter.requests += 1
+                        try check(
+                            answer, Expectation(type: .user, id: id, key: user.userName, changes: changes, active: true),
+                            counter: &counter)
                     }
                     return
                 case .transport, .unavailable:
                     // The response may be lost after the provider created it: look before trying again.
                     lastError = error
                     if let found = try await lookUp(user.userName, counter: &counter) {
-                        try await adoptId(found.id, action, state: state)
+                        try await adopt(found.id, action, state: state)
+                        var expected = Expectation(type: .user, id: found.id ?? "", key: user.userName, active: true)
+                        expected.changes = Self.creationChanges(action)
+                        if let problem = expected.problem(with: found) { throw WriteNotKept(description: problem) }
                         counter.note = "created (the first response was lost)"
                         return
                     }
@@ -49,11 +57,23 @@ extension Applier {
         throw lastError ?? SCIMError(.transport, "the user could not be created")
     }
 
-    /// The live user with this userName (ignoring case), if there is one.
+    /// The live user with this userName (ignoring case), if there is one. After a create whose outcome is
+    /// unknown this look-up decides whether to send it again, so a look-up that itself fails on a
+    /// transient error is tried again (each try already retries as the connection's policy allows).
     private func lookUp(_ userName: String, counter: inout Counter) async throws -> SCIMUser? {
-        let found = try await client.findUsers(userName: userName)
-        counter.requests += 1
-        return found.first { $0.userName.caseFolded == userName.caseFolded }
+        var tries = 0
+        while true {
+            tries += 1
+            counter.requests += 1
+            switch await attempt({ () throws(SCIMError) in try await client.findUsers(userName: userName) }) {
+            case .success(let found):
+                return found.first { $0.userName.caseFolded == userName.caseFolded }
+            case .failure(let error) where tries < 3 && [.transport, .unavailable, .rateLimited].contains(error.kind):
+                continue
+            case .failure(let error):
+                throw error
+            }
+        }
     }
 
     /// A request's outcome as a value, so that typed errors can be examined next to untyped ones.
@@ -70,35 +90,133 @@ extension Applier {
         await state.learn(action.type, key: action.key, id: id)
     }
 
+    /// Links an object that already exists live, unless this plan removes it: an object the plan
+    /// deactivates or deletes is never adopted in the same run.
+    private func adopt(_ id: String?, _ action: PlannedAction, state: ApplyState) async throws {
+        if let id, let removal = await state.removal(action.type, id) {
+            throw WriteNotKept(
+                description:
+                    "a \(action.type.rawValue) named '\(action.key)' exists live (id \(id)), and this plan "
+                    + "\(removal.action.rawValue)s it as '\(removal.key)'; not adopted: plan again")
+        }
+        try await adoptId(id, action, state: state)
+    }
+
+    /// The attributes a create sets that can be checked on the created user (the manager is set later).
+    static func creationChanges(_ action: PlannedAction) -> [AttributeChange] {
+        action.changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" }
+    }
+
+    /// Checks a write's answer against what it should have left: at once when the provider answered with
+    /// the resource, at the end of apply (the re-read) when it answered 204.
+    func check(_ answer: SCIMUser?, _ expected: Expectation, counter: inout Counter) throws {
+        guard let answer else {
+            counter.pending.append(expected)
+            return
+        }
+        if let problem = expected.problem(with: answer) { throw WriteNotKept(description: problem) }
+    }
+
+    func check(_ answer: SCIMGroup?, _ expected: Expectation, counter: inout Counter) throws {
+        guard let answer, !expected.needsMembers(answer) else {
+            counter.pending.append(expected)
+            return
+        }
+        if let problem = expected.problem(with: answer) { throw WriteNotKept(description: problem) }
+    }
+
     /// A manager can be set only once both users exist: after the creates, by PATCH.
     func setManager(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let change = action.changes.first(where: { $0.attribute == "enterprise.manager" }),
             let id = await state.id(.user, action.key)
         else { return }
         let operations = try await patchOperations([change], state: state)
-        _ = try await client.patchUser(id: id, operations, version: nil)
+        let answer = try await client.patchUser(id: id, operations, version: nil)
         counter.requests += 1
+        try check(
+            answer, Expectation(type: .user, id: id, key: action.key, changes: try await resolved([change], state: state)),
+            counter: &counter)
+    }
+
+    /// Changes as the provider should hold them: the manager by id.
+    func resolved(_ changes: [AttributeChange], state: ApplyState) async throws -> [AttributeChange] {
+        var result: [AttributeChange] = []
+        for var change in changes {
+            if change.attribute == "enterprise.manager", let key = change.new?.stringValue {
+                guard let id = await state.id(.user, key) else {
+                    throw Skip(reason: "its manager '\(key)' was not created")
+                }
+                change.new = .string(id)
+            }
+            result.append(change)
+        }
+        return result
     }
 
     func createGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         var group = SCIMGroup(
             displayName: action.changes.first { $0.attribute == "displayName" }?.new?.stringValue ?? action.key)
         group.externalId = action.changes.first { $0.attribute == "externalId" }?.new?.stringValue
+        var expected = Expectation(type: .group, id: "", key: group.displayName)
+        expected.changes = action.changes.filter { $0.attribute == "externalId" }
+        // Group names need not be unique: look first, so that a second apply racing this one (or one
+        // re-run after a lost response) links the group instead of making a twin.
+        let existing = try await client.findGroups(displayName: group.displayName)
+        counter.requests += 1
+        if let found = try await adoptable(existing, group.displayName) {
+            try await adopt(found.id, action, state: state)
+            counter.note = "already existed; adopted"
+            return
+        }
         switch await attempt({ () throws(SCIMError) in try await client.createGroup(group) }) {
         case .success(let created):
             counter.sent(201)
-            try await adoptId(created.id, action, state: state)
+            expected.id = created.id ?? ""
+            if let problem = expected.problem(with: created) { throw WriteNotKept(description: problem) }
+            try await adoptId(try await settleTwins(of: created, counter: &counter), action, state: state)
         case .failure(let error):
             counter.requests += 1
             guard [.conflict, .transport, .unavailable].contains(error.kind) else { throw error }
             // It may exist (a conflict, or a create whose response was lost): link it if exactly one does.
             let existing = try await client.findGroups(displayName: group.displayName)
             counter.requests += 1
-            guard existing.count == 1, let found = existing.first else { throw error }
-            try await adoptId(found.id, action, state: state)
+            guard let found = try await adoptable(existing, group.displayName) else { throw error }
+            try await adopt(found.id, action, state: state)
             counter.note =
                 error.kind == .conflict ? "already existed; adopted" : "created (the first response was lost)"
         }
+    }
+
+    /// The one live group with this name, if there is one; several are an error to plan again over.
+    private func adoptable(_ groups: [SCIMGroup], _ displayName: String) async throws -> SCIMGroup? {
+        let named = groups.filter { $0.displayName.caseFolded == displayName.caseFolded }
+        guard named.count <= 1 else {
+            throw WriteNotKept(
+                description:
+                    "\(named.count) groups named '\(displayName)' exist live (ids "
+                    + named.compactMap(\.id).sorted().joined(separator: ", ") + "): plan again to resolve them")
+        }
+        return named.first
+    }
+
+    /// After a create, the group that stays: when another apply created the same group meanwhile, both
+    /// keep the oldest (then lowest id) and the other creator deletes its own, so that two racing applies
+    /// leave one group. Returns the id to use.
+    private func settleTwins(of created: SCIMGroup, counter: inout Counter) async throws -> String? {
+        guard let id = created.id else { return nil }
+        let named = try await client.findGroups(displayName: created.displayName).filter {
+            $0.displayName.caseFolded == created.displayName.caseFolded && $0.id != nil
+        }
+        counter.requests += 1
+        guard named.count > 1 else { return id }
+        let keeper = named.min { lhs, rhs in
+            (lhs.meta?.created ?? "~", lhs.id!) < (rhs.meta?.created ?? "~", rhs.id!)
+        }!
+        guard keeper.id != id else { return id }
+        try await client.deleteGroup(id: id)
+        counter.requests += 1
+        counter.note = "created by another run at the same time; adopted that one"
+        return keeper.id
     }
 
     /// Update, adopt, reactivate, deactivate: PATCH with the changed paths only, or GET + PUT with
@@ -112,23 +230,34 @@ extension Applier {
         default: break
         }
         guard !changes.isEmpty else { return }
-        let result: Result<Void, SCIMError>
+        let result: Result<SCIMUser?, SCIMError>
         if client.capabilities.patchSupported {
             let operations = try await patchOperations(changes, state: state)
             result = await attempt { () throws(SCIMError) in
-                _ = try await client.patchUser(id: id, operations, version: action.version)
+                try await client.patchUser(id: id, operations, version: action.version)
             }
         } else {
             let current = try await client.getUser(id: id)
             counter.requests += 1
             let updated = try await Self.apply(changes, to: current, state: state)
             result = await attempt { () throws(SCIMError) in
-                _ = try await client.replaceUser(id: id, with: updated, version: current.meta?.version)
+                try await client.replaceUser(id: id, with: updated, version: current.meta?.version)
             }
         }
         switch result {
-        case .success:
+        case .success(let answer):
             counter.sent(200)
+            let active: Bool? =
+                switch action.action {
+                case .deactivate: false
+                case .reactivate: true
+                default: nil
+                }
+            let expected = Expectation(
+                type: .user, id: id, key: action.key,
+                changes: try await resolved(changes.filter { $0.attribute != "active" }, state: state),
+                active: active)
+            try check(answer, expected, counter: &counter)
         case .failure(let error) where error.kind == .notFound && action.action == .deactivate:
             counter.sent(404)
             counter.note = "already gone"
@@ -147,8 +276,9 @@ extension Applier {
                     value: change.new == .null ? nil : change.new))
         }
         if !operations.isEmpty {
-            _ = try await client.patchGroup(id: id, operations, version: nil)
+            let answer = try await client.patchGroup(id: id, operations, version: nil)
             counter.sent(200)
+            try check(answer, Expectation(type: .group, id: id, key: action.key, changes: action.changes), counter: &counter)
         }
         try await addMembers(action, state: state, counter: &counter)
     }
@@ -170,8 +300,11 @@ extension Applier {
             }
         }
         if !ids.isEmpty {
-            try await client.addMembers(groupId: groupId, memberIds: ids)
+            let answer = try await client.addMembers(groupId: groupId, memberIds: ids)
             counter.sent(200)
+            try check(
+                answer, Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersPresent: ids),
+                counter: &counter)
         }
         if !missing.isEmpty {
             throw Skip(reason: "added \(ids.count); skipped \(missing.joined(separator: ", ")): not created")
@@ -180,17 +313,26 @@ extension Applier {
 
     func removeMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let remove = action.members?.remove, !remove.isEmpty, let groupId = action.id else { return }
+        var removed: [String] = []
+        var lastAnswer: SCIMGroup?
         for member in remove {
             guard let id = member.id else { continue }
             switch await attempt({ () throws(SCIMError) in
                 try await client.removeMembers(groupId: groupId, memberIds: [id])
             }) {
-            case .success: counter.sent(200)
+            case .success(let answer):
+                counter.sent(200)
+                lastAnswer = answer
             case .failure(let error) where error.status == 400 && error.scimType == "noTarget":
                 counter.sent(400)  // already not a member
+                lastAnswer = nil
             case .failure(let error): throw error
             }
+            removed.append(id)
         }
+        try check(
+            lastAnswer, Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: removed),
+            counter: &counter)
     }
 
     func delete(
@@ -200,6 +342,7 @@ extension Applier {
         switch await attempt({ () throws(SCIMError) in try await request(id) }) {
         case .success:
             counter.sent(204)
+            counter.pending.append(Expectation(type: action.type, id: id, key: action.key, state: .deleted))
         case .failure(let error) where error.kind == .notFound:
             counter.sent(404)
             counter.note = "already gone"

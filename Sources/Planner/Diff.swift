@@ -40,6 +40,12 @@ public struct Planner: Sendable {
     }
 
     public func plan() throws(PlanningError) -> Plan {
+        if let dangling = live.danglingMember() {
+            throw PlanningError(problems: [
+                "the group \(dangling.group) lists the member id '\(dangling.member)', which names no live user or "
+                    + "group: the read does not add up, so no plan is made"
+            ])
+        }
         var work = DiffWork(planner: self)
         work.matchUsers()
         work.planUsers()
@@ -412,12 +418,25 @@ private struct DiffWork {
                 candidates += (byExternalId[externalId] ?? []).map { ($0, "externalId \(externalId)") }
             }
             if candidates.isEmpty {
-                let named = byName[group.displayName.value.caseFolded] ?? []
+                var named = (byName[group.displayName.value.caseFolded] ?? []).filter { liveGroupClaimed[$0] == nil }
                 if named.count > 1 {
-                    problems.append(
-                        "\(group.displayName.location): \(named.count) live groups are named '\(group.displayName.value)'; "
-                            + "give the group an externalId, or rename the duplicates on the provider")
-                    continue
+                    // Duplicates (two applies that raced, or a provider without unique names): keep one, and
+                    // delete the others — shown, counted and approved like any deletion.
+                    named.sort(by: keeperOrder)
+                    let keeper = live.groups[named[0]]
+                    for duplicate in named.dropFirst() {
+                        let twin = live.groups[duplicate]
+                        liveGroupClaimed[duplicate] = index
+                        actions.append(
+                            PlannedAction(
+                                .delete, .group, key: twin.displayName, id: twin.id,
+                                version: live.groupVersions[duplicate],
+                                reason: "a duplicate of '\(group.displayName.value)': id \(twin.id ?? "?") with "
+                                    + "\(twin.members?.count ?? 0) members; keeping id \(keeper.id ?? "?") with "
+                                    + "\(keeper.members?.count ?? 0)",
+                                managed: false))
+                    }
+                    named = [named[0]]
                 }
                 candidates += named.map { ($0, "displayName") }
             }
@@ -497,6 +516,17 @@ private struct DiffWork {
         }
     }
 
+    /// Which of several live groups with one name is kept: the one with most members, then the oldest,
+    /// then the lowest id — the same choice on every run.
+    private func keeperOrder(_ lhs: Int, _ rhs: Int) -> Bool {
+        let (left, right) = (live.groups[lhs], live.groups[rhs])
+        let (leftCount, rightCount) = (left.members?.count ?? 0, right.members?.count ?? 0)
+        if leftCount != rightCount { return leftCount > rightCount }
+        let (leftCreated, rightCreated) = (left.meta?.created ?? "~", right.meta?.created ?? "~")
+        if leftCreated != rightCreated { return leftCreated < rightCreated }
+        return (left.id ?? "") < (right.id ?? "")
+    }
+
     private func groupCreation(_ group: DesiredGroup) -> [AttributeChange] {
         var changes = [AttributeChange("displayName", old: nil, new: .string(group.displayName.value))]
         if case .set(let externalId, _) = group.externalId {
@@ -537,19 +567,17 @@ private struct DiffWork {
     /// A live member as a reference, keyed by its declared name where it has one.
     private func liveReference(_ member: SCIMMember) -> MemberReference {
         if let index = liveUserById[member.value] {
-            // Removing a member this plan deletes anyway is housekeeping, not another destructive step.
-            let deleted = deletedUserIds.contains(member.value) ? true : nil
-            return MemberReference(.user, key: declaredKey(index), id: member.value, implied: deleted)
+            return MemberReference(.user, key: declaredKey(index), id: member.value)
         }
         if let index = liveGroupById[member.value] {
             let key =
                 liveGroupClaimed[index].map { desired.groups[$0].displayName.value } ?? live.groups[index].displayName
             return MemberReference(.group, key: key, id: member.value)
         }
-        // A member id that names nothing live (a provider that keeps members of deleted users).
+        // A member id that names nothing live: the provider keeps members of deleted users (its profile
+        // says so; otherwise the read failed before planning). Keyed by id: `display` is the provider's.
         return MemberReference(
-            member.type == "Group" ? .group : .user, key: member.display ?? member.value, id: member.value,
-            implied: true)
+            member.type == "Group" ? .group : .user, key: member.value, id: member.value, dangling: true)
     }
 
     // MARK: Result
@@ -558,15 +586,10 @@ private struct DiffWork {
         let ordered = actions.sorted { lhs, rhs in
             (lhs.phase, lhs.type.rawValue, lhs.key.caseFolded) < (rhs.phase, rhs.type.rawValue, rhs.key.caseFolded)
         }
-        let lines = ordered.flatMap(\.destructiveLines).sorted()
-        let digest = ContentDigest.sha256(lines.joined(separator: "\n"))
-        let managedLive = live.users.count - protected.count - unmanagedUsers.count
-        let percentCap = Int((Double(max(0, managedLive)) * desired.safety.maxDestructivePercent / 100).rounded(.down))
-        let approvals = Set(desired.safety.approve.map(\.value) + planner.extraApprovals)
-        let budget = DestructiveBudget(
-            count: ordered.reduce(0) { $0 + $1.destructiveCount },
-            cap: min(desired.safety.maxDestructive, percentCap), digest: digest,
-            approved: !lines.isEmpty && approvals.contains(digest))
+        let budget = DestructiveBudget.assess(
+            ordered, safety: desired.safety,
+            liveManagedUsers: live.users.count - protected.count - unmanagedUsers.count,
+            approvals: Set(desired.safety.approve.map(\.value) + planner.extraApprovals))
         return Plan(
             target: planner.target, actions: ordered,
             protected: protected.sorted { $0.key.caseFolded < $1.key.caseFolded },

@@ -12,11 +12,17 @@ public struct LiveSnapshot: Sendable {
     /// Each user's and group's version, by position: computed once, as reading them may mean hashing.
     public let userVersions: [String]
     public let groupVersions: [String]
+    /// Whether a group member may name no live user or group (the provider profile says it keeps members
+    /// of deleted users); each such member is then a counted removal. Otherwise such a read fails.
+    public let danglingMembersAllowed: Bool
 
-    public init(users: [SCIMUser], groups: [SCIMGroup], groupsRead: Bool = true) {
+    public init(
+        users: [SCIMUser], groups: [SCIMGroup], groupsRead: Bool = true, danglingMembersAllowed: Bool = false
+    ) {
         self.users = users
         self.groups = groups
         self.groupsRead = groupsRead
+        self.danglingMembersAllowed = danglingMembersAllowed
         userVersions = users.map(Self.version(of:))
         groupVersions = groups.map(Self.version(of:))
     }
@@ -27,12 +33,38 @@ public struct LiveSnapshot: Sendable {
             // Users and groups are read at the same time; either failing fails the snapshot.
             async let users = reader.listUsers()
             let groups = includeGroups ? try await reader.listGroups() : []
-            return LiveSnapshot(users: try await users, groups: groups, groupsRead: includeGroups)
+            let snapshot = LiveSnapshot(
+                users: try await users, groups: groups, groupsRead: includeGroups,
+                danglingMembersAllowed: reader.capabilities.profile.keepsMembersOfDeletedUsers)
+            if let problem = snapshot.danglingMember() {
+                throw SCIMError(
+                    .inconsistentRead,
+                    "the group \(problem.group) lists the member id '\(problem.member)', which names no user or "
+                        + "group in the listings of Users and Groups; refusing to act on a read that does not add up "
+                        + "(nothing was planned)",
+                    method: "GET", url: reader.capabilities.groupsEndpoint)
+            }
+            return snapshot
         } catch let error as SCIMError {
             throw error
         } catch {
             throw SCIMError(.transport, "cancelled")
         }
+    }
+
+    /// The first group member that names no listed user or group, where the profile does not allow such
+    /// members: a sign that the user listing is incomplete, or that the provider is inconsistent.
+    public func danglingMember() -> (group: String, member: String)? {
+        guard groupsRead, !danglingMembersAllowed else { return nil }
+        var ids = Set<String>(minimumCapacity: users.count + groups.count)
+        for user in users { if let id = user.id { ids.insert(id) } }
+        for group in groups { if let id = group.id { ids.insert(id) } }
+        for group in groups {
+            for member in group.members ?? [] where !ids.contains(member.value) {
+                return ("'\(group.displayName)' (id '\(group.id ?? "")')", member.value)
+            }
+        }
+        return nil
     }
 
     /// The version of a user: its ETag (`meta.version`) where the provider has them, else a hash of its

@@ -41,15 +41,15 @@ public struct MemberReference: Sendable, Hashable, Codable, Comparable {
     public var type: ResourceKind
     public var key: String
     public var id: String?
-    /// A removal that only tidies up after something already counted or gone: the member is deleted by
-    /// this plan, or is an id that names nothing live. It does not count against the budget.
-    public var implied: Bool?
+    /// An id that names no live user or group, kept by a provider whose profile allows it (members of
+    /// deleted users). Its removal counts once in the budget, like a person's.
+    public var dangling: Bool?
 
-    public init(_ type: ResourceKind, key: String, id: String?, implied: Bool? = nil) {
+    public init(_ type: ResourceKind, key: String, id: String?, dangling: Bool? = nil) {
         self.type = type
         self.key = key
         self.id = id
-        self.implied = implied
+        self.dangling = dangling
     }
 
     public static func < (lhs: MemberReference, rhs: MemberReference) -> Bool {
@@ -101,25 +101,6 @@ public struct PlannedAction: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// Destructive steps in this action: a deactivation or deletion counts one, each member removed one.
-    public var destructiveCount: Int {
-        (action == .deactivate || action == .delete ? 1 : 0) + (members?.remove.count { $0.implied != true } ?? 0)
-    }
-
-    /// The lines this action adds to the destructive digest: stable, and naming exactly what is removed.
-    var destructiveLines: [String] {
-        var lines: [String] = []
-        if action == .deactivate || action == .delete {
-            lines.append("\(action.rawValue) \(type.rawValue) \(key.caseFolded) \(id ?? "")")
-        }
-        for member in members?.remove ?? [] where member.implied != true {
-            lines.append(
-                "remove-member \(type.rawValue) \(key.caseFolded) \(member.type.rawValue) \(member.key.caseFolded) \(member.id ?? "")"
-            )
-        }
-        return lines
-    }
-
     /// The execution phase (design.md: create/reactivate users → create groups → updates (member adds
     /// first) → deactivate → delete users → delete groups).
     var phase: Int {
@@ -143,22 +124,8 @@ public struct ProtectedObject: Sendable, Hashable, Codable {
     public var wouldHave: String?
 }
 
-/// The destructive budget of the plan and whether it blocks.
-public struct DestructiveBudget: Sendable, Hashable, Codable {
-    /// Destructive steps planned.
-    public var count: Int
-    /// The cap in force: the lower of `maxDestructive` and `maxDestructivePercent` of live managed users.
-    public var cap: Int
-    /// `sha256:` of the sorted destructive steps; approving it lets exactly this set exceed the cap.
-    public var digest: String
-    /// Whether the digest is listed in `safety.approve` (or given with `--allow-destructive`).
-    public var approved: Bool
-
-    public var blocked: Bool { count > cap && !approved }
-}
-
 /// The plan: a value that `apply` consumes unchanged.
-public struct Plan: Sendable, Hashable, Codable {
+public struct Plan: Sendable, Hashable {
     public struct TargetInfo: Sendable, Hashable, Codable {
         public var url: String
         public var provider: String
@@ -180,6 +147,7 @@ public struct Plan: Sendable, Hashable, Codable {
     public var unmanagedUsers: [String]
     /// Live groups no file declares and the policy leaves alone.
     public var unmanagedGroups: [String]
+    /// Computed by the planner from the actions and the YAML's limits; never read from a file.
     public var budget: DestructiveBudget
     /// `sha256:` of the desired state the plan was made from.
     public var desiredDigest: String
@@ -187,8 +155,7 @@ public struct Plan: Sendable, Hashable, Codable {
     public var liveVersions: [String: String]
     /// The day the plan was made for (expiries are evaluated on it).
     public var day: String
-    /// The `protect` patterns in force: apply refuses any action on a matching userName, whatever the plan
-    /// file says.
+    /// The YAML's `protect` patterns, for the record and for apply's last check before writing.
     public var protectPatterns: [String] = []
 
     public var hasChanges: Bool { !actions.isEmpty }

@@ -3,17 +3,19 @@ import SCIM
 
 /// The JSON form of a plan: the stable core of design.md (`format_version`, `target`, `summary`,
 /// `actions` with `action`/`type`/`key`) and everything `apply --plan` needs. Fields are added, never
-/// renamed.
-extension Plan {
+/// renamed. Only written: a saved plan is read back as a `SavedPlan`, which takes nothing safety-relevant.
+extension Plan: Encodable {
     public static let formatVersion = "1"
 
-    private enum Keys: String, CodingKey {
+    enum Keys: String, CodingKey {
         case formatVersion = "format_version", target, day, summary, actions, protected, unmanaged
         case desiredDigest = "desired_digest", liveVersions = "live_versions", protect
     }
 
-    private enum SummaryKeys: String, CodingKey {
+    enum SummaryKeys: String, CodingKey {
         case create, update, adopt, reactivate, deactivate, delete, destructive, cap, blocked, digest, approved
+        case maxDestructive = "max_destructive", maxDestructivePercent = "max_destructive_percent"
+        case liveManagedUsers = "live_managed_users", percentCap = "percent_cap", bound
     }
 
     private enum UnmanagedKeys: String, CodingKey {
@@ -37,6 +39,11 @@ extension Plan {
         try summary.encode(budget.blocked, forKey: .blocked)
         try summary.encode(budget.digest, forKey: .digest)
         try summary.encode(budget.approved, forKey: .approved)
+        try summary.encode(budget.maxDestructive, forKey: .maxDestructive)
+        try summary.encode(budget.maxDestructivePercent, forKey: .maxDestructivePercent)
+        try summary.encode(budget.liveManagedUsers, forKey: .liveManagedUsers)
+        try summary.encode(budget.percentCap, forKey: .percentCap)
+        try summary.encode(budget.bound.rawValue, forKey: .bound)
         try container.encode(actions, forKey: .actions)
         try container.encode(protected, forKey: .protected)
         var unmanaged = container.nestedContainer(keyedBy: UnmanagedKeys.self, forKey: .unmanaged)
@@ -47,34 +54,6 @@ extension Plan {
         try container.encode(protectPatterns, forKey: .protect)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Keys.self)
-        let version = try container.decode(String.self, forKey: .formatVersion)
-        guard version == Self.formatVersion else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .formatVersion, in: container,
-                debugDescription:
-                    "plan format \(version) is not supported; this scimctl reads format \(Self.formatVersion)")
-        }
-        let summary = try container.nestedContainer(keyedBy: SummaryKeys.self, forKey: .summary)
-        let unmanaged = try container.nestedContainer(keyedBy: UnmanagedKeys.self, forKey: .unmanaged)
-        let actions = try container.decode([PlannedAction].self, forKey: .actions)
-        self.init(
-            target: try container.decode(TargetInfo.self, forKey: .target),
-            actions: actions,
-            protected: try container.decode([ProtectedObject].self, forKey: .protected),
-            unmanagedUsers: try unmanaged.decode([String].self, forKey: .users),
-            unmanagedGroups: try unmanaged.decode([String].self, forKey: .groups),
-            budget: DestructiveBudget(
-                count: actions.reduce(0) { $0 + $1.destructiveCount }, cap: try summary.decode(Int.self, forKey: .cap),
-                digest: try summary.decode(String.self, forKey: .digest),
-                approved: try summary.decode(Bool.self, forKey: .approved)),
-            desiredDigest: try container.decode(String.self, forKey: .desiredDigest),
-            liveVersions: try container.decode([String: String].self, forKey: .liveVersions),
-            day: try container.decode(String.self, forKey: .day),
-            protectPatterns: try container.decodeIfPresent([String].self, forKey: .protect) ?? [])
-    }
-
     /// The plan as one JSON document (sorted keys, so equal plans give equal bytes).
     public func jsonData() -> Data {
         let encoder = JSONEncoder()
@@ -83,9 +62,6 @@ extension Plan {
         return (try? encoder.encode(self)) ?? Data()
     }
 
-    public static func decode(_ data: Data) throws -> Plan {
-        try JSONDecoder().decode(Plan.self, from: data)
-    }
 }
 
 extension PlannedAction {

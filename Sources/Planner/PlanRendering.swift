@@ -53,17 +53,11 @@ public struct PlanRenderer: Sendable {
         ]
         if plan.count(.reactivate) > 0 { parts.append("\(plan.count(.reactivate)) to reactivate") }
         if plan.count(.adopt) > 0 { parts.append("\(plan.count(.adopt)) to adopt") }
-        return "Plan: \(parts.joined(separator: ", ")). Destructive \(plan.budget.count) of \(plan.budget.cap)."
-            + (plan.budget.approved && plan.budget.count > plan.budget.cap ? " Over the cap, approved by digest." : "")
+        return "Plan: \(parts.joined(separator: ", ")). \(plan.budget.summary)."
     }
 
     public func blockedExplanation(_ plan: Plan) -> String {
-        """
-        BLOCKED: \(plan.budget.count) destructive changes exceed the cap of \(plan.budget.cap).
-        Destructive digest: \(plan.budget.digest)
-        To allow exactly this set of changes, add the digest to safety.approve in the YAML (reviewed in the pull
-        request), or run: scimctl apply --allow-destructive=\(plan.budget.digest)
-        """
+        plan.budget.blockedLines.joined(separator: "\n")
     }
 
     private func actionLines(_ action: PlannedAction, indent: String) -> [String] {
@@ -124,19 +118,17 @@ public struct PlanRenderer: Sendable {
         head +=
             "| \(plan.count(.deactivate)) | \(plan.count(.delete)) | \(plan.budget.count) / \(plan.budget.cap) |\n\n"
         if plan.budget.blocked {
-            head +=
-                "> [!CAUTION]\n> **Blocked:** \(plan.budget.count) destructive changes exceed the cap of \(plan.budget.cap). "
-            head +=
-                "To allow exactly this set, add `\(plan.budget.digest)` to `safety.approve` in this pull request.\n\n"
+            head += "> [!CAUTION]\n" + plan.budget.blockedLines.map { "> \(escape($0))" }.joined(separator: "<br>\n") + "\n\n"
         } else if plan.budget.count > 0 {
             head += "Destructive digest: `\(plan.budget.digest)`\(plan.budget.approved ? " (approved)" : "")\n\n"
         }
         let footer = "\n_Plan for \(plan.day). The full plan: `scimctl plan --format json`._\n"
         var body = ""
         var budget = limit - head.count - footer.count - 200
-        let destructive = plan.actions.filter { $0.destructiveCount > 0 }
+        let destructive = plan.actions.filter(DestructiveBudget.isDestructive)
         if !destructive.isEmpty {
-            var section = "#### Destructive (\(destructive.count))\n\n"
+            var section =
+                "#### Destructive actions (\(destructive.count); they take access from \(plan.budget.count))\n\n"
             var shown = 0
             for action in destructive {
                 var line = "- `\(action.action.symbol)` \(action.type.rawValue) **\(escape(action.key))**"

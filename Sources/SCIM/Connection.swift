@@ -96,6 +96,7 @@ public struct SCIMConnection: Sendable {
             await limiter.release()
             let elapsed = ContinuousClock.now - started
             let milliseconds = Int(elapsed / .milliseconds(1))
+            RequestTally.current?.sent(status: try? outcome.get().status)
             switch outcome {
             case .failure(let error):
                 logger.debug("\(method) \(url.absoluteString) → no response: \(error.message) (\(milliseconds) ms)")

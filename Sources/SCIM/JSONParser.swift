@@ -135,14 +135,14 @@ struct JSONParser {
         guard index < bytes.count else { throw failure("an unterminated string") }
         if bytes[index] == UInt8(ascii: "\"") {
             index += 1
-            return String(decoding: bytes[start..<index - 1], as: UTF8.self)
+            return try validated(bytes[start..<index - 1], at: start)
         }
         var scalars = [UInt8](bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
-                return String(decoding: scalars, as: UTF8.self)
+                return try validated(scalars[...], at: start)
             }
             guard byte >= 0x20 else { throw failure("a control character in a string") }
             guard byte == UInt8(ascii: "\\") else {
@@ -180,6 +180,15 @@ struct JSONParser {
             }
         }
         throw failure("an unterminated string")
+    }
+
+    /// A string's bytes as text, refused when they are not UTF-8: decoding would put U+FFFD in their place,
+    /// and a userName read wrong makes a declared user look absent.
+    private func validated(_ text: ArraySlice<UInt8>, at start: Int) throws(Failure) -> String {
+        guard let string = String(validating: text, as: UTF8.self) else {
+            throw Failure(description: "invalid UTF-8 in the string at byte \(start)")
+        }
+        return string
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {

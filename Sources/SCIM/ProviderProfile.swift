@@ -45,6 +45,10 @@ public struct ProviderProfile: Sendable, Hashable {
     public var requiredCreateAttributes: [String]
     /// Whether the provider has Groups at all; nil: ask `/ResourceTypes`.
     public var groupsSupported: Bool?
+    /// The provider leaves a deleted user's id among group members. Where it does, such a member is a
+    /// counted removal; where it does not, a member that names no listed user fails the read (the user
+    /// listing is then incomplete, and acting on it would remove people).
+    public var keepsMembersOfDeletedUsers: Bool
 
     public init(name: String) {
         self.name = name
@@ -54,6 +58,7 @@ public struct ProviderProfile: Sendable, Hashable {
         deleteDeactivates = false
         conflictAs400NotUnique = false
         requiredCreateAttributes = ["userName"]
+        keepsMembersOfDeletedUsers = false
     }
 
     /// The profiles scimctl ships, by the names `target.provider` accepts.

@@ -16,6 +16,19 @@ public enum SCIMSchema {
 public struct SCIMDecodingError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    /// A provider's text quoted for a message: at most 80 characters, control characters escaped.
+    static func quote(_ text: String) -> String {
+        var quoted = "'"
+        for scalar in text.unicodeScalars.prefix(80) {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" {
+                quoted += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + (text.unicodeScalars.count > 80 ? "…'" : "'")
+    }
 }
 
 /// `meta` (RFC 7643 §3.1). `version` is the ETag when the provider has them.
@@ -34,6 +47,14 @@ public struct SCIMMeta: Sendable, Hashable {
         location = object[attribute: "location"]?.stringValue
         version = object[attribute: "version"]?.stringValue
     }
+
+    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
+        resourceType = try reader.string("resourceType")
+        created = try reader.string("created")
+        lastModified = try reader.string("lastModified")
+        location = try reader.string("location")
+        version = try reader.string("version")
+    }
 }
 
 /// An entry of a multi-valued attribute: an email, a phone number (RFC 7643 §2.4).
@@ -50,12 +71,21 @@ public struct SCIMMultiValue: Sendable, Hashable {
         self.display = display
     }
 
-    init?(json: JSONValue) {
-        guard let object = json.objectValue, let value = object[attribute: "value"]?.stringValue else { return nil }
-        self.value = value
-        type = object[attribute: "type"]?.stringValue
-        primary = object[attribute: "primary"]?.boolValue
-        display = object[attribute: "display"]?.stringValue
+    static func list(_ readers: [AttributeReader]?) throws(SCIMDecodingError) -> [SCIMMultiValue]? {
+        guard let readers else { return nil }
+        var values: [SCIMMultiValue] = []
+        for reader in readers { if let value = try SCIMMultiValue(reader) { values.append(value) } }
+        return values
+    }
+
+    /// nil for an entry without a `value` (it names no address to compare); a wrong type is an error.
+    init?(_ reader: AttributeReader) throws(SCIMDecodingError) {
+        let value = try reader.string("value")
+        let type = try reader.string("type")
+        let primary = try reader.bool("primary")
+        let display = try reader.string("display")
+        guard let value else { return nil }
+        self.init(value: value, type: type, primary: primary, display: display)
     }
 
     var json: JSONValue {
@@ -97,9 +127,8 @@ public struct SCIMName: Sendable, Hashable {
         ]
     }
 
-    init?(json: JSONValue?) {
-        guard let object = json?.objectValue else { return nil }
-        for (name, path) in Self.attributes { self[keyPath: path] = object[attribute: name]?.stringValue }
+    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
+        for (name, path) in Self.attributes { self[keyPath: path] = try reader.string(name) }
     }
 
     var json: JSONValue {
@@ -139,10 +168,16 @@ public struct SCIMEnterpriseUser: Sendable, Hashable {
         ]
     }
 
-    init?(json: JSONValue?) {
-        guard let object = json?.objectValue else { return nil }
-        for (name, path) in Self.attributes { self[keyPath: path] = object[attribute: name]?.stringValue }
-        managerId = object[attribute: "manager"]?.objectValue?[attribute: "value"]?.stringValue
+    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
+        for (name, path) in Self.attributes { self[keyPath: path] = try reader.string(name) }
+        // RFC 7643 §4.3: a complex attribute; some providers send the manager's id as a plain string.
+        if case .string(let id)? = reader.value("manager") {
+            managerId = id
+        } else {
+            managerId = try reader.object("manager").map { manager throws(SCIMDecodingError) in
+                try manager.identifier("value")
+            } ?? nil
+        }
     }
 
     var json: JSONValue {
@@ -168,12 +203,11 @@ public struct SCIMMember: Sendable, Hashable {
         self.ref = ref
     }
 
-    init?(json: JSONValue) {
-        guard let object = json.objectValue, let value = object[attribute: "value"]?.stringValue else { return nil }
-        self.value = value
-        type = object[attribute: "type"]?.stringValue
-        display = object[attribute: "display"]?.stringValue
-        ref = object[attribute: "$ref"]?.stringValue
+    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
+        value = try reader.required("value", reader.identifier)
+        type = try reader.string("type")
+        display = try reader.string("display")
+        ref = try reader.string("$ref")
     }
 
     /// Only `value` (and `type`, when known) is sent: `display` and `$ref` are the provider's to fill.
@@ -227,30 +261,42 @@ public struct SCIMUser: Sendable, Hashable {
         ]
     }
 
+    /// The single-valued string attributes a client sets, by SCIM name (`id` aside).
+    public static var writableStrings: [(String, WritableKeyPath<SCIMUser, String?>)] {
+        strings.filter { $0.0 != "id" }
+    }
+
     private static let modelled: Set<String> = Set(
         (strings.map(\.0) + [
             "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta", "schemas", "schema",
             SCIMSchema.enterpriseUser,
         ]).map { $0.lowercased() })
 
+    /// Reads a User strictly: every attribute scimctl models must have its JSON type (see
+    /// `AttributeReader`); `id` and `userName` must be there.
     public init(json: JSONValue) throws(SCIMDecodingError) {
         guard let object = json.objectValue else {
-            throw SCIMDecodingError(message: "a User must be a JSON object")
+            throw SCIMDecodingError(message: "a User is \(json.kindDescription), not an object")
         }
-        guard let userName = object[attribute: "userName"]?.stringValue else {
-            throw SCIMDecodingError(message: "a User has no userName")
-        }
+        var reader = AttributeReader(object, subject: "a User")
+        let id = try reader.identifier("id")
+        reader.subject = "the User" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
+        let userName = try reader.required("userName", reader.string)
+        reader.subject = "the User \(SCIMDecodingError.quote(userName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
         self.init(userName: userName)
-        for (name, path) in Self.strings { self[keyPath: path] = object[attribute: name]?.stringValue }
-        name = SCIMName(json: object[attribute: "name"])
-        active = object[attribute: "active"]?.boolValue
-        emails = object[attribute: "emails"]?.arrayValue?.compactMap(SCIMMultiValue.init(json:))
-        phoneNumbers = object[attribute: "phoneNumbers"]?.arrayValue?.compactMap(SCIMMultiValue.init(json:))
-        enterprise = SCIMEnterpriseUser(json: object[attribute: SCIMSchema.enterpriseUser])
-        groups = object[attribute: "groups"]?.arrayValue?.compactMap(SCIMMember.init(json:))
-        meta = object[attribute: "meta"].map { SCIMMeta(json: $0) }
+        for (name, path) in Self.strings where name != "id" { self[keyPath: path] = try reader.string(name) }
+        self.id = id
+        name = try reader.object("name").map { reader throws(SCIMDecodingError) in try SCIMName(reader) }
+        active = try reader.bool("active")
+        emails = try SCIMMultiValue.list(reader.objects("emails"))
+        phoneNumbers = try SCIMMultiValue.list(reader.objects("phoneNumbers"))
+        enterprise = try reader.object(SCIMSchema.enterpriseUser).map { reader throws(SCIMDecodingError) in
+            try SCIMEnterpriseUser(reader)
+        }
+        // Read-only and not used for planning (membership is read from Groups): kept where it reads.
+        groups = (try? reader.objects("groups"))??.compactMap { try? SCIMMember($0) }
+        meta = try reader.object("meta").map { reader throws(SCIMDecodingError) in try SCIMMeta(reader) }
         extra = object.filter { !Dictionary.matches($0.key, Self.modelled) }
-        if id == nil, let number = object[attribute: "id"]?.intValue { id = String(number) }
     }
 
     /// The resource as sent on create or replace: read-only attributes (`groups`, `meta`) left out.
@@ -294,18 +340,22 @@ public struct SCIMGroup: Sendable, Hashable {
         "id", "externalid", "displayname", "members", "meta", "schemas", "schema",
     ]
 
+    /// Reads a Group strictly, like `SCIMUser.init(json:)`: members must be objects with a `value`.
     public init(json: JSONValue) throws(SCIMDecodingError) {
         guard let object = json.objectValue else {
-            throw SCIMDecodingError(message: "a Group must be a JSON object")
+            throw SCIMDecodingError(message: "a Group is \(json.kindDescription), not an object")
         }
-        guard let displayName = object[attribute: "displayName"]?.stringValue else {
-            throw SCIMDecodingError(message: "a Group has no displayName")
-        }
+        var reader = AttributeReader(object, subject: "a Group")
+        let id = try reader.identifier("id")
+        reader.subject = "the Group" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
+        let displayName = try reader.required("displayName", reader.string)
+        reader.subject =
+            "the Group \(SCIMDecodingError.quote(displayName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
         self.init(displayName: displayName)
-        id = object[attribute: "id"]?.stringValue ?? object[attribute: "id"]?.intValue.map(String.init)
-        externalId = object[attribute: "externalId"]?.stringValue
-        members = object[attribute: "members"]?.arrayValue?.compactMap(SCIMMember.init(json:))
-        meta = object[attribute: "meta"].map { SCIMMeta(json: $0) }
+        self.id = id
+        externalId = try reader.string("externalId")
+        members = try reader.objects("members")?.map { reader throws(SCIMDecodingError) in try SCIMMember(reader) }
+        meta = try reader.object("meta").map { reader throws(SCIMDecodingError) in try SCIMMeta(reader) }
         extra = object.filter { !Dictionary.matches($0.key, Self.modelled) }
     }
 

@@ -28,10 +28,11 @@ public protocol SCIMWriter: Sendable {
     func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup
     func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMGroup?
     func deleteGroup(id: String) async throws(SCIMError)
-    /// Adds members by id, in PATCHes of at most the profile's limit.
-    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError)
-    /// Removes members by id, one operation each, in PATCHes of at most the profile's limit.
-    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError)
+    /// Adds members by id, in PATCHes of at most the profile's limit; the last PATCH's answer (nil for 204).
+    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup?
+    /// Removes members by id, one operation each, in PATCHes of at most the profile's limit; the last
+    /// PATCH's answer (nil for 204).
+    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup?
 }
 
 /// A SCIM 2.0 client for one provider: discovery once at connect, then reads and writes through one
@@ -107,15 +108,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         case .byUserFilter:
             var groups = try await groups(query: [("excludedAttributes", "members")])
             let ids = groups.map { $0.id ?? "" }
-            let members = try await concurrentMap(ids) { id throws(SCIMError) in
-                try await list(
-                    capabilities.usersEndpoint,
-                    query: [("filter", SCIMFilter.equals("groups.value", id)), ("attributes", "id,userName")]
-                )
-                .compactMap { $0.objectValue?[attribute: "id"]?.stringValue }.map {
-                    SCIMMember(value: $0, type: "User")
-                }
-            }
+            let members = try await concurrentMap(ids) { id throws(SCIMError) in try await membersByUserFilter(id) }
             for index in groups.indices { groups[index].members = members[index] }
             return groups
         }
@@ -134,12 +127,24 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
             SCIMUser.init(json:))
     }
 
+    /// One group with its members, read as the provider allows (by a user filter where groups never
+    /// carry them).
     public func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
         try requireGroups()
         let path = resourcePath(capabilities.groupsEndpoint, id)
-        return try Self.decode(
+        var group = try Self.decode(
             try await connection.send("GET", path, retryable: true), method: "GET", path: path, connection: connection,
             SCIMGroup.init(json:))
+        if capabilities.membershipRead == .byUserFilter { group.members = try await membersByUserFilter(id) }
+        return group
+    }
+
+    private func membersByUserFilter(_ groupId: String) async throws(SCIMError) -> [SCIMMember] {
+        try await list(
+            capabilities.usersEndpoint,
+            query: [("filter", SCIMFilter.equals("groups.value", groupId)), ("attributes", "id,userName")]
+        )
+        .compactMap { $0.objectValue?[attribute: "id"]?.stringValue }.map { SCIMMember(value: $0, type: "User") }
     }
 
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
@@ -454,16 +459,20 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         return try Self.decode(response, method: "PATCH", path: path, connection: connection, make)
     }
 
-    public func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+    public func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
+        var answer: SCIMGroup?
         for chunk in memberIds.chunked(by: capabilities.profile.maxMembersAddedPerPatch) {
-            _ = try await patchGroup(id: groupId, [.addMembers(chunk)], version: nil)
+            answer = try await patchGroup(id: groupId, [.addMembers(chunk)], version: nil)
         }
+        return answer
     }
 
-    public func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+    public func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
+        var answer: SCIMGroup?
         for chunk in memberIds.chunked(by: capabilities.profile.maxMembersRemovedPerPatch) {
-            _ = try await patchGroup(id: groupId, chunk.map(PatchOperation.removeMember), version: nil)
+            answer = try await patchGroup(id: groupId, chunk.map(PatchOperation.removeMember), version: nil)
         }
+        return answer
     }
 
     private func patch(_ path: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)

@@ -37,8 +37,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = Session(planning: planning, connection: connection)
-        var (plan, client) = try await loadPlan(session)
-        if let allowDestructive, plan.budget.digest == allowDestructive { plan.budget.approved = true }
+        let (plan, client) = try await loadPlan(session)
         let renderer = PlanRenderer(colour: Terminal.stdoutWantsColour)
         Terminal.standardOutput(renderer.text(plan))
         do {
@@ -65,62 +64,34 @@ struct ApplyCommand: AsyncParsableCommand {
         if result.failed > 0 || result.skipped > 0 || result.interrupted { throw ExitCode(1) }
     }
 
-    /// The plan to execute: a saved one, checked against the live state; or a fresh one from the YAML.
+    /// The plan to execute, always made now from the YAML and a fresh read. With `--plan`, the saved
+    /// plan must be made from the same YAML (checked before anything is read) and equal the fresh one;
+    /// nothing else is taken from the file (design.md, Saved plans).
     private func loadPlan(_ session: Session) async throws -> (Plan, SCIMClient) {
+        let approvals = allowDestructive.map { [$0] } ?? []
         guard let planFile else {
-            let (plan, _, client) = try await session.plan(extraApprovals: allowDestructive.map { [$0] } ?? [])
+            let (plan, _, client) = try await session.plan(extraApprovals: approvals)
             return (plan, client)
         }
-        let plan: Plan
+        let saved: SavedPlan
         do {
-            plan = try Plan.decode(try Data(contentsOf: URL(fileURLWithPath: planFile)))
-        } catch let error as DecodingError {
-            session.fail(
-                "\(planFile) is not a scimctl plan (make one with scimctl plan --out): \(Self.describe(error))")
+            saved = try SavedPlan.decode(try Data(contentsOf: URL(fileURLWithPath: planFile)))
+        } catch let refusal as SavedPlanRefusal {
+            session.fail("\(planFile): \(refusal); nothing was changed")
         } catch {
             session.fail("cannot read the plan \(planFile): \(error.localizedDescription)")
         }
-        var target = plan.target
-        if let url = connection.url { target.url = url }
-        let client = try await session.connect(target)
-        let readsGroups =
-            plan.liveVersions.keys.contains { $0.hasPrefix("Group/") } || plan.actions.contains { $0.type == .group }
-        let live: LiveSnapshot
-        do {
-            live = try await LiveSnapshot.read(
-                from: client, includeGroups: readsGroups && client.capabilities.groupsSupported)
-        } catch {
-            session.fail("reading the live state failed, so nothing was changed: \(error)")
+        let (desired, digest) = try session.loadDesired()
+        guard digest == saved.desiredDigest else {
+            session.fail("\(planFile): \(SavedPlanRefusal.yamlChanged); nothing was read or changed")
         }
-        let now = live.versions
-        if now != plan.liveVersions {
-            let changed = Set(now.keys).symmetricDifference(plan.liveVersions.keys)
-                .union(now.keys.filter { plan.liveVersions[$0] != nil && plan.liveVersions[$0] != now[$0] })
-            let sample = changed.sorted().prefix(10).joined(separator: ", ")
-            session.fail(
-                "the plan is stale: \(changed.count) live object(s) changed since it was made (\(sample)); "
-                    + "nothing was changed. Run scimctl plan again")
+        let (plan, _, client) = try await session.plan(desired, digest: digest, extraApprovals: approvals)
+        do {
+            try saved.check(plan)
+        } catch {
+            session.fail("\(planFile): \(error); nothing was changed")
         }
         return (plan, client)
-    }
-
-    /// What is wrong, and where in the document: no Swift type names.
-    private static func describe(_ error: DecodingError) -> String {
-        let context: DecodingError.Context
-        switch error {
-        case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):
-            context = c
-        @unknown default:
-            return "unreadable"
-        }
-        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        let what: String
-        if case .keyNotFound(let key, _) = error {
-            what = "'\(key.stringValue)' is missing"
-        } else {
-            what = context.debugDescription
-        }
-        return path.isEmpty ? what : "\(what) (at \(path))"
     }
 
     private func confirm() throws {

@@ -137,6 +137,13 @@ struct Session {
     /// Reads the live state and computes the plan.
     func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
         let (desired, digest) = try loadDesired()
+        return try await plan(desired, digest: digest, extraApprovals: extraApprovals)
+    }
+
+    /// Reads the live state and computes the plan of a loaded desired state.
+    func plan(_ desired: DesiredState, digest: String, extraApprovals: [String]) async throws -> (
+        Plan, DesiredState, SCIMClient
+    ) {
         let (client, info) = try await connect(desired)
         let groups = Planner.managesGroups(desired)
         if groups && !client.capabilities.groupsSupported {

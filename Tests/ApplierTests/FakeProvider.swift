@@ -160,21 +160,23 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
         try await run("addMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
             () async throws(SCIMError) in
             guard var group = await store.groups[groupId] else { throw Self.notFound }
             group.members = (group.members ?? []) + memberIds.map { SCIMMember(value: $0) }
             await store.store(group)
+            return nil
         }
     }
 
-    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) {
+    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
         try await run("removeMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
             () async throws(SCIMError) in
             guard var group = await store.groups[groupId] else { throw Self.notFound }
             group.members = group.members?.filter { !memberIds.contains($0.value) }
             await store.store(group)
+            return nil
         }
     }
 }

@@ -52,14 +52,16 @@ struct FaultInjectionTests {
 
         var runs = 0
         var remaining = try await plan(state, clean)
+        var failures: [String] = []
         while remaining.hasChanges && runs < 2 {
             runs += 1
-            _ = await Applier(client: client, parallelism: 4).apply(remaining)
+            let result = await Applier(client: client, parallelism: 4).apply(remaining)
+            failures += result.entries.filter { $0.outcome != .done }.map { "\($0.key): \($0.detail ?? "")" }
             remaining = try await plan(state, clean)
         }
         #expect(
             !remaining.hasChanges,
-            "still planned after \(runs) runs: \(remaining.actions.map { "\($0.action) \($0.key)" })")
+            "still planned after \(runs) runs: \(remaining.actions.map { "\($0.action) \($0.key)" }); failures: \(failures)")
         let injected = faults.injected
         #expect((injected["429"] ?? 0) > 0 && (injected["503"] ?? 0) > 0 && (injected["drop"] ?? 0) > 0, "\(injected)")
 

@@ -17,7 +17,7 @@ struct GoldenTests {
         return try plan(
             """
             policy: {unmanaged: deactivate, protect: [owner@x.io]}
-            safety: {maxDestructive: 2, maxDestructivePercent: 100}
+            safety: {maxDestructive: 1, maxDestructivePercent: 100}
             users:
               - userName: alice@x.io
                 name: {givenName: Alice, familyName: Nguyen}

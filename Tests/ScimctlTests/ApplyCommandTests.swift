@@ -146,22 +146,20 @@ struct ApplyCommandTests {
 
         let saved = tenant.folder.appendingPathComponent("plan.json")
         #expect(try await run("plan", ["--out", saved.path], in: tenant).status == 0)
-        var someone = try #require(try await tenant.client.listUsers().first { $0.userName == "user7@x.io" })
+        // The user the plan changes is changed by hand: planning again gives another action.
+        var someone = try #require(try await tenant.client.listUsers().first { $0.userName == "user0@x.io" })
         someone.title = "changed by hand"
         _ = try await tenant.client.replaceUser(id: someone.id!, with: someone, version: nil)
         let changedByHand = try await dump(tenant)
-        let stale = try await ProcessRunner.runScimctl(
-            ["apply", "--plan", saved.path, "--auto-approve", "--url", tenant.url.absoluteString],
-            environment: ["SCIM_TOKEN": tenant.token])
+        let stale = try await run("apply", ["--plan", saved.path, "--auto-approve"], in: tenant)
         #expect(stale.status == 1)
-        #expect(stale.stderr.contains("the plan is stale"))
+        #expect(stale.stderr.contains("the plan is stale"), "\(stale.stderr)")
+        #expect(stale.stderr.contains("User 'user0@x.io' (planned differently)"))
         #expect(try await dump(tenant) == changedByHand)
 
         // A fresh saved plan applies.
         #expect(try await run("plan", ["--out", saved.path], in: tenant).status == 0)
-        let fresh = try await ProcessRunner.runScimctl(
-            ["apply", "--plan", saved.path, "--auto-approve", "--url", tenant.url.absoluteString],
-            environment: ["SCIM_TOKEN": tenant.token])
+        let fresh = try await run("apply", ["--plan", saved.path, "--auto-approve"], in: tenant)
         #expect(fresh.status == 0, "\(fresh.stdout)\(fresh.stderr)")
     }
 }

@@ -91,7 +91,8 @@ struct PlanCommandTests {
         #expect(qase["add"] as? [String] == ["alice@x.io"])
         #expect(qase["remove"] as? [String] == ["mallory@x.io"])
         let summary = try #require(object["summary"] as? [String: Any])
-        #expect(summary["destructive"] as? Int == 2)
+        // mallory is deactivated and leaves qaseUsers: one person, counted once.
+        #expect(summary["destructive"] as? Int == 1)
         #expect(summary["blocked"] as? Bool == false)
         #expect((object["protected"] as? [[String: Any]])?.first?["key"] as? String == "owner@x.io")
         #expect(!result.stdout.contains(tenant.token) && !result.stderr.contains(tenant.token))
@@ -100,7 +101,7 @@ struct PlanCommandTests {
         #expect(detailed.status == 2)
         #expect(
             detailed.stdout.contains(
-                "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 2 of 4."))
+                "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 1 of cap 4."))
         let actionLines = detailed.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
         #expect(
             actionLines == [
@@ -116,7 +117,7 @@ struct PlanCommandTests {
         let markdown = try await run(["plan", "--format", "markdown"], tenant, folder: folder)
         #expect(markdown.status == 0)
         #expect(markdown.stdout.hasPrefix("### scimctl plan — `\(tenant.url.absoluteString)` (generic)"))
-        #expect(markdown.stdout.contains("| 2 | 3 | 0 | 1 | 1 | 0 | 2 / 4 |"))
+        #expect(markdown.stdout.contains("| 2 | 3 | 0 | 1 | 1 | 0 | 1 / 4 |"))
         #expect(markdown.stdout.contains("- `~` Group **qaseUsers** — remove members: mallory@x.io\n"))
         #expect(
             markdown.stdout.contains(
@@ -133,16 +134,19 @@ struct PlanCommandTests {
     func blocked() async throws {
         let tenant = try await tenant()
         try await seed(tenant)
-        let folder = try write(yaml.replacingOccurrences(of: "maxDestructive: 5", with: "maxDestructive: 1"))
+        let folder = try write(yaml.replacingOccurrences(of: "maxDestructive: 5", with: "maxDestructive: 0"))
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try await run(["plan"], tenant, folder: folder)
         #expect(result.status == 3)
-        #expect(result.stdout.contains("BLOCKED: 2 destructive changes exceed the cap of 1."))
+        #expect(
+            result.stdout.contains(
+                "BLOCKED: this plan takes access away from 1 (people and groups); the cap is 0, the lower of "
+                    + "safety.maxDestructive (0) and safety.maxDestructivePercent"))
         let digest = try #require(
             result.stdout.split(separator: "\n").first { $0.hasPrefix("Destructive digest: ") }?
                 .dropFirst("Destructive digest: ".count))
         let approved = try write(
-            yaml.replacingOccurrences(of: "maxDestructive: 5", with: "maxDestructive: 1, approve: [\"\(digest)\"]"))
+            yaml.replacingOccurrences(of: "maxDestructive: 5", with: "maxDestructive: 0, approve: [\"\(digest)\"]"))
         defer { try? FileManager.default.removeItem(at: approved) }
         let again = try await run(["plan"], tenant, folder: approved)
         #expect(again.status == 0, "\(again.stdout)")
