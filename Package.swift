@@ -109,7 +109,8 @@ let package = Package(
             name: "SandboxTests", dependencies: ["Sandbox", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ApplierTests", dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            name: "ApplierTests",
+            dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",

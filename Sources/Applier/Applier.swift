@@ -165,7 +165,9 @@ public struct Applier: Sendable {
                 }
             }
             guard let problem else { continue }
-            if let entry = await state.failAfterCheck(check.entry, detail: "checked after apply: " + problem, time: now()) {
+            if let entry = await state.failAfterCheck(
+                check.entry, detail: "checked after apply: " + problem, time: now())
+            {
                 record(entry)
             }
         }

@@ -34,7 +34,8 @@ extension Applier {
                         let answer = try await client.patchUser(id: id, operations + [activate], version: nil)
                         counter.requests += 1
                         try check(
-                            answer, Expectation(type: .user, id: id, key: user.userName, changes: changes, active: true),
+                            answer,
+                            Expectation(type: .user, id: id, key: user.userName, changes: changes, active: true),
                             counter: &counter)
                     }
                     return
@@ -134,7 +135,8 @@ extension Applier {
         let answer = try await client.patchUser(id: id, operations, version: nil)
         counter.requests += 1
         try check(
-            answer, Expectation(type: .user, id: id, key: action.key, changes: try await resolved([change], state: state)),
+            answer,
+            Expectation(type: .user, id: id, key: action.key, changes: try await resolved([change], state: state)),
             counter: &counter)
     }
 
@@ -278,7 +280,8 @@ extension Applier {
         if !operations.isEmpty {
             let answer = try await client.patchGroup(id: id, operations, version: nil)
             counter.sent(200)
-            try check(answer, Expectation(type: .group, id: id, key: action.key, changes: action.changes), counter: &counter)
+            try check(
+                answer, Expectation(type: .group, id: id, key: action.key, changes: action.changes), counter: &counter)
         }
         try await addMembers(action, state: state, counter: &counter)
     }
@@ -331,7 +334,8 @@ extension Applier {
             removed.append(id)
         }
         try check(
-            lastAnswer, Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: removed),
+            lastAnswer,
+            Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: removed),
             counter: &counter)
     }
 

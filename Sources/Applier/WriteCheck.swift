@@ -1,5 +1,5 @@
-import Planner
 import DesiredState
+import Planner
 import SCIM
 
 /// What one write must leave on the provider: the object it names, the attributes it set, the members it
@@ -28,7 +28,8 @@ struct Expectation: Sendable {
     /// Why `user` is not what the write should have left; nil when it is.
     func problem(with user: SCIMUser) -> String? {
         if let id = user.id, id != self.id {
-            return "the provider answered with a different user ('\(user.userName)', id \(id)) for '\(key)' (id \(self.id))"
+            return
+                "the provider answered with a different user ('\(user.userName)', id \(id)) for '\(key)' (id \(self.id))"
         }
         if user.userName.caseFolded != key.caseFolded {
             return "the provider answered with a different user ('\(user.userName)') for '\(key)'"
@@ -44,7 +45,8 @@ struct Expectation: Sendable {
     /// members (`members` absent where the read should carry them) has none.
     func problem(with group: SCIMGroup) -> String? {
         if let id = group.id, id != self.id {
-            return "the provider answered with a different group ('\(group.displayName)', id \(id)) for '\(key)' (id \(self.id))"
+            return
+                "the provider answered with a different group ('\(group.displayName)', id \(id)) for '\(key)' (id \(self.id))"
         }
         if checksName, group.displayName.caseFolded != key.caseFolded {
             return "the provider answered with a different group ('\(group.displayName)') for '\(key)'"
@@ -106,7 +108,8 @@ struct Expectation: Sendable {
             (foldCase ? value.caseFolded : value) + "\u{0}" + (type ?? "")
         }
         let wantedList = (wanted?.arrayValue ?? []).compactMap(\.objectValue)
-        let wantedKeys = Set(wantedList.compactMap { o in o["value"]?.stringValue.map { key($0, o["type"]?.stringValue) } })
+        let wantedKeys = Set(
+            wantedList.compactMap { o in o["value"]?.stringValue.map { key($0, o["type"]?.stringValue) } })
         let haveKeys = Set((have ?? []).map { key($0.value, $0.type) })
         let wantedPrimary = wantedList.first { $0["primary"]?.boolValue == true }.flatMap { o in
             o["value"]?.stringValue.map { key($0, o["type"]?.stringValue) }

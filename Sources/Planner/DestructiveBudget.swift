@@ -79,7 +79,8 @@ public struct DestructiveBudget: Sendable, Hashable {
         var lines: [String] = []
         for action in actions {
             if action.action == .deactivate || action.action == .delete {
-                lines.append("\(action.action.rawValue) \(action.type.rawValue) \(action.key.caseFolded) \(action.id ?? "")")
+                lines.append(
+                    "\(action.action.rawValue) \(action.type.rawValue) \(action.key.caseFolded) \(action.id ?? "")")
             }
             for member in action.members?.remove ?? [] {
                 lines.append(

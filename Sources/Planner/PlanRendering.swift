@@ -118,7 +118,9 @@ public struct PlanRenderer: Sendable {
         head +=
             "| \(plan.count(.deactivate)) | \(plan.count(.delete)) | \(plan.budget.count) / \(plan.budget.cap) |\n\n"
         if plan.budget.blocked {
-            head += "> [!CAUTION]\n" + plan.budget.blockedLines.map { "> \(escape($0))" }.joined(separator: "<br>\n") + "\n\n"
+            head +=
+                "> [!CAUTION]\n" + plan.budget.blockedLines.map { "> \(escape($0))" }.joined(separator: "<br>\n")
+                + "\n\n"
         } else if plan.budget.count > 0 {
             head += "Destructive digest: `\(plan.budget.digest)`\(plan.budget.approved ? " (approved)" : "")\n\n"
         }

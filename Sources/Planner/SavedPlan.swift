@@ -1,5 +1,5 @@
-public import Foundation
 import DesiredState
+public import Foundation
 
 /// A plan file (`plan --out`) read back for `apply --plan`. It is a claim, not an authority: apply makes
 /// a fresh plan from the YAML and a fresh read, and goes on only when that plan's actions equal the saved
@@ -31,7 +31,8 @@ public struct SavedPlan: Sendable {
     public func check(_ fresh: Plan) throws(SavedPlanRefusal) {
         guard fresh.desiredDigest == desiredDigest else { throw .yamlChanged }
         guard fresh.target.url == target.url, fresh.target.provider == target.provider else {
-            throw .otherTarget(saved: "\(target.url) (\(target.provider))", now: "\(fresh.target.url) (\(fresh.target.provider))")
+            throw .otherTarget(
+                saved: "\(target.url) (\(target.provider))", now: "\(fresh.target.url) (\(fresh.target.provider))")
         }
         if fresh.actions.map(Self.canonical) != actions.map(Self.canonical) {
             throw .stale(Self.differences(saved: actions, fresh: fresh.actions))

@@ -21,7 +21,9 @@ public struct SCIMDecodingError: Error, Sendable, Hashable, CustomStringConverti
     static func quote(_ text: String) -> String {
         var quoted = "'"
         for scalar in text.unicodeScalars.prefix(80) {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}"
+                || scalar == "\u{2029}"
+            {
                 quoted += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 quoted.unicodeScalars.append(scalar)
@@ -174,9 +176,10 @@ public struct SCIMEnterpriseUser: Sendable, Hashable {
         if case .string(let id)? = reader.value("manager") {
             managerId = id
         } else {
-            managerId = try reader.object("manager").map { manager throws(SCIMDecodingError) in
-                try manager.identifier("value")
-            } ?? nil
+            managerId =
+                try reader.object("manager").map { manager throws(SCIMDecodingError) in
+                    try manager.identifier("value")
+                } ?? nil
         }
     }
 
@@ -282,7 +285,8 @@ public struct SCIMUser: Sendable, Hashable {
         let id = try reader.identifier("id")
         reader.subject = "the User" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
         let userName = try reader.required("userName", reader.string)
-        reader.subject = "the User \(SCIMDecodingError.quote(userName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
+        reader.subject =
+            "the User \(SCIMDecodingError.quote(userName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
         self.init(userName: userName)
         for (name, path) in Self.strings where name != "id" { self[keyPath: path] = try reader.string(name) }
         self.id = id
@@ -350,7 +354,8 @@ public struct SCIMGroup: Sendable, Hashable {
         reader.subject = "the Group" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
         let displayName = try reader.required("displayName", reader.string)
         reader.subject =
-            "the Group \(SCIMDecodingError.quote(displayName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
+            "the Group \(SCIMDecodingError.quote(displayName))"
+            + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
         self.init(displayName: displayName)
         self.id = id
         externalId = try reader.string("externalId")

@@ -511,7 +511,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         } catch {
             let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
             throw SCIMError(
-                .invalidResponse, "the response is not JSON: \(excerpt)", method: method, url: url,
+                .invalidResponse, "the response is not JSON (\(error)): \(excerpt)", method: method, url: url,
                 status: response.status)
         }
     }

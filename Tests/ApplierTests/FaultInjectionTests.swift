@@ -61,7 +61,8 @@ struct FaultInjectionTests {
         }
         #expect(
             !remaining.hasChanges,
-            "still planned after \(runs) runs: \(remaining.actions.map { "\($0.action) \($0.key)" }); failures: \(failures)")
+            "still planned after \(runs) runs: \(remaining.actions.map { "\($0.action) \($0.key)" }); failures: \(failures)"
+        )
         let injected = faults.injected
         #expect((injected["429"] ?? 0) > 0 && (injected["503"] ?? 0) > 0 && (injected["drop"] ?? 0) > 0, "\(injected)")
 

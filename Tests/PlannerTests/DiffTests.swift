@@ -238,7 +238,8 @@ struct DiffTests {
         #expect(result.actions[0].members?.remove == [MemberReference(.user, key: "z@x.io", id: "1")])
         #expect(result.budget.count == 1)
         // The removals are in the digest: the same deletion without them is another set.
-        let alone = try plan(yaml, users: [liveUser("1", "z@x.io")], groups: [liveGroup("g", "qa"), liveGroup("h", "qb")])
+        let alone = try plan(
+            yaml, users: [liveUser("1", "z@x.io")], groups: [liveGroup("g", "qa"), liveGroup("h", "qb")])
         #expect(alone.budget.count == 1)
         #expect(alone.budget.digest != result.budget.digest)
     }
@@ -306,11 +307,15 @@ struct DiffTests {
 
     @Test("duplicate live groups of a declared name: the fullest is kept, the others deleted, counted and named")
     func duplicateGroups() throws {
-        let yaml = "safety: {maxDestructive: 5, maxDestructivePercent: 100}\nusers:\n  - {userName: a@x.io}\n  - {userName: b@x.io}\ngroups:\n  - {displayName: qa, members: [a@x.io, b@x.io]}\n"
+        let yaml =
+            "safety: {maxDestructive: 5, maxDestructivePercent: 100}\nusers:\n  - {userName: a@x.io}\n  - {userName: b@x.io}\ngroups:\n  - {displayName: qa, members: [a@x.io, b@x.io]}\n"
         let users = [liveUser("1", "a@x.io"), liveUser("2", "b@x.io")]
         let result = try plan(
             yaml, users: users,
-            groups: [liveGroup("g1", "qa", members: ["1"]), liveGroup("g2", "QA", members: ["1", "2"]), liveGroup("g3", "qa")])
+            groups: [
+                liveGroup("g1", "qa", members: ["1"]), liveGroup("g2", "QA", members: ["1", "2"]),
+                liveGroup("g3", "qa"),
+            ])
         #expect(summary(result) == ["- Group qa", "- Group qa"])
         #expect(Set(result.actions.compactMap(\.id)) == ["g1", "g3"])
         #expect(result.actions.allSatisfy { $0.reason?.contains("keeping id g2 with 2") == true })

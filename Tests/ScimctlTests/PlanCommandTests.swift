@@ -101,7 +101,8 @@ struct PlanCommandTests {
         #expect(detailed.status == 2)
         #expect(
             detailed.stdout.contains(
-                "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 1 of cap 4."))
+                "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 1 of cap 4."
+            ))
         let actionLines = detailed.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
         #expect(
             actionLines == [

@@ -46,3 +46,18 @@ struct Tenant {
         try? FileManager.default.removeItem(at: folder)
     }
 }
+
+extension Tenant {
+    /// Every user and group with its version: any write at all changes it.
+    func fingerprint() async throws -> String {
+        let users = try await client.listUsers().map {
+            String(decoding: $0.json.serialized(), as: UTF8.self) + ($0.meta?.version ?? "")
+        }
+        var groups: [String] = []
+        for var group in try await client.listGroups() {
+            group.members = group.members?.sorted { $0.value < $1.value }
+            groups.append(String(decoding: group.json.serialized(), as: UTF8.self) + (group.meta?.version ?? ""))
+        }
+        return (users.sorted() + groups.sorted()).joined(separator: "\n")
+    }
+}
