@@ -474,8 +474,12 @@ public final class SandboxProvider: Sendable {
         }
     }
 
+    /// RFC 7643 dateTime, to the millisecond: two creates in one second still have an order (a client
+    /// that resolves twins keeps the oldest).
     static func timestamp() -> String {
-        ISO8601DateFormatter().string(from: Date())
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import SCIM
 import Sandbox
 import ScimctlTestSupport
+import Synchronization
 import Testing
 
 @testable import Planner
@@ -33,10 +34,10 @@ final class LyingTransport: HTTPTransport, @unchecked Sendable {
         return lie(request) { provider.handle($0) }
     }
 
-    func client(profile: ProviderProfile = .generic) async throws -> SCIMClient {
+    func client(profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy()) async throws -> SCIMClient {
         try await SCIMClient.connect(
             try SCIMConnection(
-                baseURL: URL(string: provider.baseURL)!, token: nil, transport: self, profile: profile))
+                baseURL: URL(string: provider.baseURL)!, token: nil, transport: self, profile: profile, retry: retry))
     }
 }
 
@@ -219,6 +220,32 @@ struct HostileProviderTests {
             lines.contains { $0.contains("failed ben@x.io") && $0.contains("this plan deactivates it") }, "\(lines)")
     }
 
+    @Test("the journal records the true attempts and the last status of every action, failed ones too")
+    func trueAttempts() async throws {
+        let (transport, _) = try await seeded()
+        let client = try await transport.client(
+            retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2)))
+        let unavailable = HTTPResponse(status: 503, body: Data(#"{"status":"503","detail":"busy"}"#.utf8))
+        let patches = Counted()
+        transport.lie = { request, forward in
+            guard request.method == "PATCH" else { return forward(request) }
+            let key = request.bodyText.contains("Boss") ? "ann" : "ben"
+            // ann's PATCH succeeds on the third try; ben's never does.
+            if key == "ben" || patches.next(key) < 2 { return unavailable }
+            return forward(request)
+        }
+        let yaml = Self.start.replacingOccurrences(of: "title: Lead", with: "title: Boss")
+            .replacingOccurrences(of: "ben@x.io, title: Dev", with: "ben@x.io, title: Ops")
+        let journal = Journal()
+        let result = await Applier(client: client, record: { journal.append($0) }).apply(try await plan(yaml, client))
+        let entries = journal.entries
+        let ann = try #require(entries.first { $0.key == "ann@x.io" })
+        #expect(ann.outcome == .done && ann.attempts == 3 && ann.status == 200, "\(ann)")
+        let ben = try #require(entries.first { $0.key == "ben@x.io" })
+        #expect(ben.outcome == .failed && ben.attempts == 3 && ben.status == 503, "\(ben)")
+        #expect(result.entries.count == entries.count)
+    }
+
     // MARK: Reads
 
     @Test(
@@ -297,4 +324,24 @@ struct HostileProviderTests {
             result.actions[0].members?.remove == [MemberReference(.user, key: "ghost", id: "ghost", dangling: true)])
         #expect(result.budget.count == 1)
     }
+}
+
+/// Counts calls by key, across tasks.
+final class Counted: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    /// How many times `key` was seen before this call.
+    func next(_ key: String) -> Int {
+        counts.withLock { counts in
+            defer { counts[key, default: 0] += 1 }
+            return counts[key, default: 0]
+        }
+    }
+}
+
+/// The journal lines an apply wrote, in order.
+final class Journal: Sendable {
+    private let lines = Mutex<[LedgerEntry]>([])
+    var entries: [LedgerEntry] { lines.withLock { $0 } }
+    func append(_ entry: LedgerEntry) { lines.withLock { $0.append(entry) } }
 }
