@@ -23,7 +23,11 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customLong("plan"), help: "Execute this saved plan (scimctl plan --out); refused if stale.")
+    @Option(
+        name: .customLong("plan"),
+        help:
+            "Apply this saved plan (scimctl plan --out) only if planning again from the YAML and a fresh read gives the same actions."
+    )
     var planFile: String?
 
     @Flag(help: "Apply without asking.")
