@@ -11,6 +11,23 @@ struct AttributeReader {
         self.subject = subject
     }
 
+    /// The reader of one resource, with its id and the name it is known by (`userName`, `displayName`),
+    /// which must be there; messages then name the resource ("the User 'ann@x.io' (id '42')").
+    static func resource(_ json: JSONValue, type: String, named nameAttribute: String) throws(SCIMDecodingError)
+        -> (AttributeReader, id: String?, name: String)
+    {
+        guard let object = json.objectValue else {
+            throw SCIMDecodingError(message: "a \(type) is \(json.kindDescription), not an object")
+        }
+        var reader = AttributeReader(object, subject: "a \(type)")
+        let id = try reader.identifier("id")
+        let quotedId = id.map(SCIMDecodingError.quote)
+        reader.subject = "the \(type)" + (quotedId.map { " with id \($0)" } ?? "")
+        let name = try reader.required(nameAttribute, reader.string)
+        reader.subject = "the \(type) \(SCIMDecodingError.quote(name))" + (quotedId.map { " (id \($0))" } ?? "")
+        return (reader, id, name)
+    }
+
     func value(_ name: String) -> JSONValue? {
         switch object[attribute: name] {
         case .none, .null?: nil

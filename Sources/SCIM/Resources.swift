@@ -278,15 +278,8 @@ public struct SCIMUser: Sendable, Hashable {
     /// Reads a User strictly: every attribute scimctl models must have its JSON type (see
     /// `AttributeReader`); `id` and `userName` must be there.
     public init(json: JSONValue) throws(SCIMDecodingError) {
-        guard let object = json.objectValue else {
-            throw SCIMDecodingError(message: "a User is \(json.kindDescription), not an object")
-        }
-        var reader = AttributeReader(object, subject: "a User")
-        let id = try reader.identifier("id")
-        reader.subject = "the User" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
-        let userName = try reader.required("userName", reader.string)
-        reader.subject =
-            "the User \(SCIMDecodingError.quote(userName))" + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
+        let (reader, id, userName) = try AttributeReader.resource(json, type: "User", named: "userName")
+        let object = reader.object
         self.init(userName: userName)
         for (name, path) in Self.strings where name != "id" { self[keyPath: path] = try reader.string(name) }
         self.id = id
@@ -346,16 +339,8 @@ public struct SCIMGroup: Sendable, Hashable {
 
     /// Reads a Group strictly, like `SCIMUser.init(json:)`: members must be objects with a `value`.
     public init(json: JSONValue) throws(SCIMDecodingError) {
-        guard let object = json.objectValue else {
-            throw SCIMDecodingError(message: "a Group is \(json.kindDescription), not an object")
-        }
-        var reader = AttributeReader(object, subject: "a Group")
-        let id = try reader.identifier("id")
-        reader.subject = "the Group" + (id.map { " with id \(SCIMDecodingError.quote($0))" } ?? "")
-        let displayName = try reader.required("displayName", reader.string)
-        reader.subject =
-            "the Group \(SCIMDecodingError.quote(displayName))"
-            + (id.map { " (id \(SCIMDecodingError.quote($0)))" } ?? "")
+        let (reader, id, displayName) = try AttributeReader.resource(json, type: "Group", named: "displayName")
+        let object = reader.object
         self.init(displayName: displayName)
         self.id = id
         externalId = try reader.string("externalId")
