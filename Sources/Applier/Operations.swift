@@ -9,7 +9,7 @@ extension Applier {
     func createUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         let user = try await Self.user(from: action.changes)
         var lastError: SCIMError?
-        for _ in 0..<3 {
+        for _ in 0..<Self.createAttempts {
             switch await attempt({ () throws(SCIMError) in try await client.createUser(user) }) {
             case .success(let created):
                 counter.sent(201)
@@ -57,6 +57,10 @@ extension Applier {
         }
         throw lastError ?? SCIMError(.transport, "the user could not be created")
     }
+
+    /// How many times a create is sent at most, each retry after a look-up that found nothing: as many
+    /// as any other request gets by default (`RetryPolicy.maxAttempts`).
+    static let createAttempts = 5
 
     /// The live user with this userName (ignoring case), if there is one. After a create whose outcome is
     /// unknown this look-up decides whether to send it again, so a look-up that itself fails on a
