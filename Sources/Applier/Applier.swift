@@ -136,39 +136,39 @@ public struct Applier: Sendable {
         let deleteDeactivates = client.capabilities.profile.deleteDeactivates
         for check in checks {
             let expected = check.expectation
-            let problem: String?
-            switch expected.type {
-            case .user:
-                switch users {
-                case .failure(let error): problem = "written, but the re-read to check it failed: \(error)"
-                case .success(let found):
-                    switch (expected.state, found[expected.id]) {
-                    case (.deleted, nil): problem = nil
-                    case (.deleted, let user?):
-                        problem =
-                            deleteDeactivates && user.active == false
-                            ? nil : "the provider still has the user after the DELETE"
-                    case (.present, nil): problem = "the provider no longer has the user"
-                    case (.present, let user?): problem = expected.problem(with: user)
+            let problem: String? =
+                switch expected.type {
+                case .user:
+                    Self.problem(expected, in: users, noun: "user", check: expected.problem(with:)) {
+                        deleteDeactivates && $0.active == false
                     }
+                case .group:
+                    Self.problem(expected, in: groups, noun: "group", check: expected.problem(with:)) { _ in false }
                 }
-            case .group:
-                switch groups {
-                case .failure(let error): problem = "written, but the re-read to check it failed: \(error)"
-                case .success(let found):
-                    switch (expected.state, found[expected.id]) {
-                    case (.deleted, nil): problem = nil
-                    case (.deleted, _?): problem = "the provider still has the group after the DELETE"
-                    case (.present, nil): problem = "the provider no longer has the group"
-                    case (.present, let group?): problem = expected.problem(with: group)
-                    }
-                }
-            }
             guard let problem else { continue }
             if let entry = await state.failAfterCheck(
                 check.entry, detail: "checked after apply: " + problem, time: now())
             {
                 record(entry)
+            }
+        }
+    }
+
+    /// What is wrong with the re-read object `expected` names, if anything. `deletedAnyway`: a still
+    /// listed object counts as deleted (a provider whose DELETE deactivates).
+    private static func problem<Resource>(
+        _ expected: Expectation, in reread: Result<[String: Resource], SCIMError>, noun: String,
+        check: (Resource) -> String?, deletedAnyway: (Resource) -> Bool
+    ) -> String? {
+        switch reread {
+        case .failure(let error): return "written, but the re-read to check it failed: \(error)"
+        case .success(let found):
+            switch (expected.state, found[expected.id]) {
+            case (.deleted, nil): return nil
+            case (.deleted, let resource?):
+                return deletedAnyway(resource) ? nil : "the provider still has the \(noun) after the DELETE"
+            case (.present, nil): return "the provider no longer has the \(noun)"
+            case (.present, let resource?): return check(resource)
             }
         }
     }

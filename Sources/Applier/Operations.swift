@@ -13,9 +13,9 @@ extension Applier {
             switch await attempt({ () throws(SCIMError) in try await client.createUser(user) }) {
             case .success(let created):
                 counter.sent(201)
-                var expected = Expectation(type: .user, id: created.id ?? "", key: user.userName, active: true)
-                expected.changes = Self.creationChanges(action)
-                if let problem = expected.problem(with: created) { throw WriteNotKept(description: problem) }
+                if let problem = Self.created(created.id, action).problem(with: created) {
+                    throw ActionFailed(description: problem)
+                }
                 try await adoptId(created.id, action, state: state)
                 return
             case .failure(let error):
@@ -27,16 +27,12 @@ extension Applier {
                     guard let found = try await lookUp(user.userName, counter: &counter) else { throw error }
                     try await adopt(found.id, action, state: state)
                     counter.note = "already existed; adopted"
-                    let changes = Self.creationChanges(action)
-                    let operations = try await patchOperations(changes, state: state)
                     if let id = found.id {
-                        let activate = PatchOperation(.replace, path: "active", value: .bool(true))
-                        let answer = try await client.patchUser(id: id, operations + [activate], version: nil)
+                        let expected = Self.created(id, action)
+                        let answer = try await client.patchUser(
+                            id: id, Self.patchOperations(expected.changes), version: nil)
                         counter.requests += 1
-                        try check(
-                            answer,
-                            Expectation(type: .user, id: id, key: user.userName, changes: changes, active: true),
-                            counter: &counter)
+                        try check(answer, expected, counter: &counter)
                     }
                     return
                 case .transport, .unavailable:
@@ -44,9 +40,9 @@ extension Applier {
                     lastError = error
                     if let found = try await lookUp(user.userName, counter: &counter) {
                         try await adopt(found.id, action, state: state)
-                        var expected = Expectation(type: .user, id: found.id ?? "", key: user.userName, active: true)
-                        expected.changes = Self.creationChanges(action)
-                        if let problem = expected.problem(with: found) { throw WriteNotKept(description: problem) }
+                        if let problem = Self.created(found.id, action).problem(with: found) {
+                            throw ActionFailed(description: problem)
+                        }
                         counter.note = "created (the first response was lost)"
                         return
                     }
@@ -99,7 +95,7 @@ extension Applier {
     /// deactivates or deletes is never adopted in the same run.
     private func adopt(_ id: String?, _ action: PlannedAction, state: ApplyState) async throws {
         if let id, let removal = await state.removal(action.type, id) {
-            throw WriteNotKept(
+            throw ActionFailed(
                 description:
                     "a \(action.type.rawValue) named '\(action.key)' exists live (id \(id)), and this plan "
                     + "\(removal.action.rawValue)s it as '\(removal.key)'; not adopted: plan again")
@@ -107,9 +103,16 @@ extension Applier {
         try await adoptId(id, action, state: state)
     }
 
-    /// The attributes a create sets that can be checked on the created user (the manager is set later).
-    static func creationChanges(_ action: PlannedAction) -> [AttributeChange] {
-        action.changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" }
+    /// The attributes a create sets, but the userName and the manager (set once both users exist).
+    static func creationChanges(_ changes: [AttributeChange]) -> [AttributeChange] {
+        changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" }
+    }
+
+    /// What the user a create made (or adopted) must hold: its name, the declared attributes, active.
+    static func created(_ id: String?, _ action: PlannedAction) -> Expectation {
+        Expectation(
+            type: .user, id: id ?? "", key: action.key,
+            changes: creationChanges(action.changes) + [AttributeChange("active", old: nil, new: .bool(true))])
     }
 
     /// Checks a write's answer against what it should have left: at once when the provider answered with
@@ -119,7 +122,7 @@ extension Applier {
             counter.pending.append(expected)
             return
         }
-        if let problem = expected.problem(with: answer) { throw WriteNotKept(description: problem) }
+        if let problem = expected.problem(with: answer) { throw ActionFailed(description: problem) }
     }
 
     func check(_ answer: SCIMGroup?, _ expected: Expectation, counter: inout Counter) throws {
@@ -127,7 +130,7 @@ extension Applier {
             counter.pending.append(expected)
             return
         }
-        if let problem = expected.problem(with: answer) { throw WriteNotKept(description: problem) }
+        if let problem = expected.problem(with: answer) { throw ActionFailed(description: problem) }
     }
 
     /// A manager can be set only once both users exist: after the creates, by PATCH.
@@ -135,13 +138,10 @@ extension Applier {
         guard let change = action.changes.first(where: { $0.attribute == "enterprise.manager" }),
             let id = await state.id(.user, action.key)
         else { return }
-        let operations = try await patchOperations([change], state: state)
-        let answer = try await client.patchUser(id: id, operations, version: nil)
+        let changes = try await resolved([change], state: state)
+        let answer = try await client.patchUser(id: id, Self.patchOperations(changes), version: nil)
         counter.requests += 1
-        try check(
-            answer,
-            Expectation(type: .user, id: id, key: action.key, changes: try await resolved([change], state: state)),
-            counter: &counter)
+        try check(answer, Expectation(type: .user, id: id, key: action.key, changes: changes), counter: &counter)
     }
 
     /// Changes as the provider should hold them: the manager by id.
@@ -169,7 +169,7 @@ extension Applier {
         // re-run after a lost response) links the group instead of making a twin.
         let existing = try await client.findGroups(displayName: group.displayName)
         counter.requests += 1
-        if let found = try await adoptable(existing, group.displayName) {
+        if let found = try adoptable(existing, group.displayName) {
             try await adopt(found.id, action, state: state)
             counter.note = "already existed; adopted"
             return
@@ -178,7 +178,7 @@ extension Applier {
         case .success(let created):
             counter.sent(201)
             expected.id = created.id ?? ""
-            if let problem = expected.problem(with: created) { throw WriteNotKept(description: problem) }
+            if let problem = expected.problem(with: created) { throw ActionFailed(description: problem) }
             try await adoptId(try await settleTwins(of: created, counter: &counter), action, state: state)
         case .failure(let error):
             counter.requests += 1
@@ -186,7 +186,7 @@ extension Applier {
             // It may exist (a conflict, or a create whose response was lost): link it if exactly one does.
             let existing = try await client.findGroups(displayName: group.displayName)
             counter.requests += 1
-            guard let found = try await adoptable(existing, group.displayName) else { throw error }
+            guard let found = try adoptable(existing, group.displayName) else { throw error }
             try await adopt(found.id, action, state: state)
             counter.note =
                 error.kind == .conflict ? "already existed; adopted" : "created (the first response was lost)"
@@ -194,10 +194,10 @@ extension Applier {
     }
 
     /// The one live group with this name, if there is one; several are an error to plan again over.
-    private func adoptable(_ groups: [SCIMGroup], _ displayName: String) async throws -> SCIMGroup? {
+    private func adoptable(_ groups: [SCIMGroup], _ displayName: String) throws -> SCIMGroup? {
         let named = groups.filter { $0.displayName.caseFolded == displayName.caseFolded }
         guard named.count <= 1 else {
-            throw WriteNotKept(
+            throw ActionFailed(
                 description:
                     "\(named.count) groups named '\(displayName)' exist live (ids "
                     + named.compactMap(\.id).sorted().joined(separator: ", ") + "): plan again to resolve them")
@@ -237,8 +237,9 @@ extension Applier {
         }
         guard !changes.isEmpty else { return }
         let result: Result<SCIMUser?, SCIMError>
+        let resolvedChanges = try await resolved(changes, state: state)
         if client.capabilities.patchSupported {
-            let operations = try await patchOperations(changes, state: state)
+            let operations = Self.patchOperations(resolvedChanges)
             result = await attempt { () throws(SCIMError) in
                 try await client.patchUser(id: id, operations, version: action.version)
             }
@@ -253,17 +254,8 @@ extension Applier {
         switch result {
         case .success(let answer):
             counter.sent(200)
-            let active: Bool? =
-                switch action.action {
-                case .deactivate: false
-                case .reactivate: true
-                default: nil
-                }
-            let expected = Expectation(
-                type: .user, id: id, key: action.key,
-                changes: try await resolved(changes.filter { $0.attribute != "active" }, state: state),
-                active: active)
-            try check(answer, expected, counter: &counter)
+            try check(
+                answer, Expectation(type: .user, id: id, key: action.key, changes: resolvedChanges), counter: &counter)
         case .failure(let error) where error.kind == .notFound && action.action == .deactivate:
             counter.sent(404)
             counter.note = "already gone"
@@ -371,24 +363,14 @@ extension Applier {
     }
 
     /// One PATCH operation per changed path: `replace` for a value, `remove` for a cleared one.
-    func patchOperations(_ changes: [AttributeChange], state: ApplyState) async throws -> [PatchOperation] {
-        var operations: [PatchOperation] = []
-        for change in changes {
+    /// One PATCH operation per changed path, for changes already `resolved` (the manager by id).
+    static func patchOperations(_ changes: [AttributeChange]) -> [PatchOperation] {
+        changes.map { change in
             let path = Self.scimPath(change.attribute)
-            guard let new = change.new, new != .null else {
-                operations.append(PatchOperation(.remove, path: path))
-                continue
-            }
-            if change.attribute == "enterprise.manager", let key = new.stringValue {
-                guard let id = await state.id(.user, key) else {
-                    throw Skip(reason: "its manager '\(key)' was not created")
-                }
-                operations.append(PatchOperation(.replace, path: path, value: .object(["value": .string(id)])))
-            } else {
-                operations.append(PatchOperation(.replace, path: path, value: new))
-            }
+            guard let new = change.new, new != .null else { return PatchOperation(.remove, path: path) }
+            let value = change.attribute == "enterprise.manager" ? .object(["value": new]) : new
+            return PatchOperation(.replace, path: path, value: value)
         }
-        return operations
     }
 
     /// The user a create sends: every declared attribute but the manager (set once both exist).
@@ -398,8 +380,7 @@ extension Applier {
         }
         var user = SCIMUser(userName: userName)
         user.active = true
-        return try await apply(
-            changes.filter { $0.attribute != "enterprise.manager" && $0.attribute != "userName" }, to: user, state: nil)
+        return try await apply(creationChanges(changes), to: user, state: nil)
     }
 
     /// `changes` applied to a user value (for creates, and GET + PUT where PATCH is missing).

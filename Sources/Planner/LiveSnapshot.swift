@@ -54,7 +54,7 @@ public struct LiveSnapshot: Sendable {
 
     /// The first group member that names no listed user or group, where the profile does not allow such
     /// members: a sign that the user listing is incomplete, or that the provider is inconsistent.
-    public func danglingMember() -> (group: String, member: String)? {
+    func danglingMember() -> (group: String, member: String)? {
         guard groupsRead, !danglingMembersAllowed else { return nil }
         var ids = Set<String>(minimumCapacity: users.count + groups.count)
         for user in users { if let id = user.id { ids.insert(id) } }

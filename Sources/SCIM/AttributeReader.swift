@@ -1,14 +1,44 @@
 /// Reads one resource's attributes strictly: a value of the wrong JSON type is an error, never "absent".
 /// A read that cannot be understood must fail the plan (an `emails` that is not a list, read as absent,
 /// would be overwritten); `null` is absent, as RFC 7643 §2.5 says.
+/// The words naming what is read are put together only when a message needs them: every resource of a
+/// 100,000-user listing passes through here.
 struct AttributeReader {
     let object: [String: JSONValue]
-    /// What is being read, for messages: "the User 'alice@example.com' (id 42)".
-    var subject: String
+    /// The resource: its type, and its id and name once read.
+    private let type: String
+    private var id: String?
+    private var name: String?
+    /// Where in the resource, for a nested object: the enclosing attribute, and this one (with its index
+    /// in a list).
+    private var parent: String?
+    private var place: (name: String, index: Int?)?
 
-    init(_ object: [String: JSONValue], subject: String) {
+    private init(_ object: [String: JSONValue], type: String) {
         self.object = object
-        self.subject = subject
+        self.type = type
+    }
+
+    /// What is being read, for messages: "the User 'alice@example.com' (id '42'), in `emails[1]`".
+    var subject: String {
+        let quotedId = id.map(SCIMDecodingError.quote)
+        var text =
+            if let name {
+                "the \(type) \(SCIMDecodingError.quote(name))" + (quotedId.map { " (id \($0))" } ?? "")
+            } else {
+                quotedId.map { "the \(type) with id \($0)" } ?? "a \(type)"
+            }
+        if let place {
+            text +=
+                ", in `" + (parent.map { $0 + "." } ?? "") + place.name + (place.index.map { "[\($0)]" } ?? "") + "`"
+        }
+        return text
+    }
+
+    private func nested(_ object: [String: JSONValue], _ name: String, _ index: Int?) -> AttributeReader {
+        var reader = AttributeReader(object, type: type)
+        (reader.id, reader.name, reader.parent, reader.place) = (id, self.name, place?.name, (name, index))
+        return reader
     }
 
     /// The reader of one resource, with its id and the name it is known by (`userName`, `displayName`),
@@ -19,12 +49,11 @@ struct AttributeReader {
         guard let object = json.objectValue else {
             throw SCIMDecodingError(message: "a \(type) is \(json.kindDescription), not an object")
         }
-        var reader = AttributeReader(object, subject: "a \(type)")
+        var reader = AttributeReader(object, type: type)
         let id = try reader.identifier("id")
-        let quotedId = id.map(SCIMDecodingError.quote)
-        reader.subject = "the \(type)" + (quotedId.map { " with id \($0)" } ?? "")
+        reader.id = id
         let name = try reader.required(nameAttribute, reader.string)
-        reader.subject = "the \(type) \(SCIMDecodingError.quote(name))" + (quotedId.map { " (id \($0))" } ?? "")
+        reader.name = name
         return (reader, id, name)
     }
 
@@ -59,7 +88,7 @@ struct AttributeReader {
     func object(_ name: String) throws(SCIMDecodingError) -> AttributeReader? {
         guard let value = value(name) else { return nil }
         guard let nested = value.objectValue else { throw mismatch(name, value, "an object") }
-        return AttributeReader(nested, subject: "\(subject), in `\(name)`")
+        return self.nested(nested, name, nil)
     }
 
     /// A multi-valued attribute: a list of objects.
@@ -72,7 +101,7 @@ struct AttributeReader {
             guard let nested = element.objectValue else {
                 throw mismatch("\(name)[\(index)]", element, "an object")
             }
-            readers.append(AttributeReader(nested, subject: "\(subject), in `\(name)[\(index)]`"))
+            readers.append(self.nested(nested, name, index))
         }
         return readers
     }

@@ -35,6 +35,42 @@ struct WireModelTests {
         #expect(user.extra["ID"] == nil && user.extra["meta"] == nil)
     }
 
+    @Test(
+        "a wrong JSON type is an error naming the user and the attribute, nested ones too; null is absent",
+        arguments: [
+            (#""title": 7"#, "the User 'a@x.io' (id '1'): `title` is a number, not a string"),
+            (#""emails": {"value": "a@x.io"}"#, "the User 'a@x.io' (id '1'): `emails` is an object, not a list"),
+            (#""emails": ["a@x.io"]"#, "the User 'a@x.io' (id '1'): `emails[0]` is a string, not an object"),
+            (
+                #""emails": [{"value": 1}]"#,
+                "the User 'a@x.io' (id '1'), in `emails[0]`: `value` is a number, not a string"
+            ),
+            (
+                #""name": {"givenName": false}"#,
+                "the User 'a@x.io' (id '1'), in `name`: `givenName` is a boolean, not a string"
+            ),
+            (
+                #""urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": true}}"#,
+                "in `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.manager`: `value` is a boolean, not a string"
+            ),
+            (#""meta": "yesterday""#, "the User 'a@x.io' (id '1'): `meta` is a string, not an object"),
+        ])
+    func wrongTypes(attribute: String, message: String) throws {
+        let text = #"{"id": "1", "userName": "a@x.io", "# + attribute + "}"
+        do {
+            let user = try SCIMUser(json: json(text))
+            Issue.record("read \(user) from \(text)")
+        } catch let error as SCIMDecodingError {
+            #expect(error.message.hasSuffix(message), "\(error.message)")
+        }
+        let cleared = try SCIMUser(json: json(#"{"id": "1", "userName": "a@x.io", "title": null, "emails": null}"#))
+        #expect(cleared.title == nil && cleared.emails == nil)
+        #expect(throws: SCIMDecodingError.self) { try SCIMUser(json: json(#"{"id": "1"}"#)) }
+        #expect(throws: SCIMDecodingError.self) {
+            try SCIMGroup(json: json(#"{"id": "1", "displayName": "g", "members": [{"display": "x"}]}"#))
+        }
+    }
+
     @Test("a User encodes strictly: schemas listed, read-only attributes left out, unknown attributes sent back")
     func strictEncoding() throws {
         var user = SCIMUser(userName: "alice@example.com")
