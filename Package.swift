@@ -33,13 +33,15 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // Redaction of secrets and escaping of control characters: the last gate before any output.
+        .target(name: "SafeText", swiftSettings: swiftSettings),
         // A thin reader over libyaml's event API that builds position-marked nodes.
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
         // YAML files → the validated desired-state model, with located diagnostics.
-        .target(name: "DesiredState", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .target(name: "DesiredState", dependencies: ["YAML", "SafeText"], swiftSettings: swiftSettings),
         // The SCIM wire model and client, behind the HTTPTransport, SCIMReader and SCIMWriter protocols.
         .target(
-            name: "SCIM", dependencies: [.product(name: "Logging", package: "swift-log")],
+            name: "SCIM", dependencies: ["SafeText", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         // The transport scimctl reaches providers through: AsyncHTTPClient (kept out of the SCIM module).
         .target(
@@ -75,6 +77,7 @@ let package = Package(
             name: "scimctl",
             dependencies: [
                 "DesiredState",
+                "SafeText",
                 "SCIM",
                 "SCIMTransport",
                 "Planner",
@@ -99,7 +102,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DesiredStateTests",
-            dependencies: ["DesiredState", "YAML", "ScimctlTestSupport"],
+            dependencies: ["DesiredState", "YAML", "SafeText", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,6 +14,7 @@ public struct LoadedState: Sendable {
 /// The bytes of the files that were read, to quote the line a diagnostic points at.
 public struct SourceFiles: Sendable {
     private var contents: [String: [UInt8]] = [:]
+    private var secretLines: [String: Set<Int>] = [:]
 
     public init() {}
 
@@ -21,8 +22,19 @@ public struct SourceFiles: Sendable {
         contents[file] = bytes
     }
 
+    /// Marks lines of `file` that hold a secret: they are never quoted.
+    mutating func markSecret(_ lines: Set<Int>, in file: String) {
+        guard !lines.isEmpty else { return }
+        secretLines[file, default: []].formUnion(lines)
+    }
+
     public func bytes(of file: String) -> [UInt8]? {
         contents[file]
+    }
+
+    /// Whether line `line` of `file` holds a secret.
+    public func holdsSecret(_ file: String, line: Int) -> Bool {
+        secretLines[file]?.contains(line) ?? false
     }
 
     /// The files read, sorted.
@@ -53,11 +65,16 @@ public struct DesiredStateLoader: Sendable {
         let files = YAMLFileFinder.files(in: paths, diagnostics: &diagnostics)
         var decoded: [(path: String, contents: FileContents)] = []
         for file in files {
-            guard let bytes = read(file, diagnostics: &diagnostics) else { continue }
+            guard var bytes = read(file, diagnostics: &diagnostics) else { continue }
+            // A UTF-8 byte order mark (Windows editors write one) is not content: libyaml, told the text is
+            // UTF-8, would read it as a character. Dropped here, so positions count from the text after it.
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
             sources.add(bytes, for: file)
-            if let contents = decode(bytes, file: file, diagnostics: &diagnostics) {
+            var secretLines = Set<Int>()
+            if let contents = decode(bytes, file: file, diagnostics: &diagnostics, secretLines: &secretLines) {
                 decoded.append((file, contents))
             }
+            sources.markSecret(secretLines, in: file)
         }
         var validator = OrgValidator()
         let state = validator.merge(decoded)
@@ -66,9 +83,26 @@ public struct DesiredStateLoader: Sendable {
         return LoadedState(state: diagnostics.hasErrors ? nil : state, diagnostics: diagnostics, sources: sources)
     }
 
+    /// Reads a file whole. The size cap is checked on what was opened (the target of a link, not the
+    /// link), and only regular files are read: a FIFO or a device would never end.
     private func read(_ file: String, diagnostics: inout [Diagnostic]) -> [UInt8]? {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maxFileSize {
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            diagnostics.append(Diagnostic(.fileUnreadable, "the file cannot be read: \(reason)", at: .file(file)))
+            return nil
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            diagnostics.append(
+                Diagnostic(
+                    .notARegularFile, "not a regular file (a FIFO, a device or a socket); name a YAML file",
+                    at: .file(file)))
+            return nil
+        }
+        let size = Int(status.st_size)
+        if size > maxFileSize {
             diagnostics.append(
                 Diagnostic(
                     .fileTooLarge,
@@ -77,13 +111,36 @@ public struct DesiredStateLoader: Sendable {
                     at: .file(file)))
             return nil
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            diagnostics.append(Diagnostic(.fileUnreadable, "the file cannot be read", at: .file(file)))
+        // Read to the end but never past the cap, in case the file grows while it is read.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= maxFileSize else { break }
+                bytes += [UInt8](repeating: 0, count: min(bytes.count, maxFileSize + 1 - bytes.count))
+            }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                Foundation.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else {
+                let reason = String(cString: strerror(errno))
+                diagnostics.append(Diagnostic(.fileUnreadable, "the file cannot be read: \(reason)", at: .file(file)))
+                return nil
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        guard filled <= maxFileSize else {
+            diagnostics.append(
+                Diagnostic(
+                    .fileTooLarge, "the file grew past \(maxFileSize / (1 << 20)) MiB while it was read",
+                    at: .file(file)))
             return nil
         }
-        let bytes = [UInt8](data)
+        bytes.removeSubrange(filled...)
         if let offset = Self.firstNonUTF8Byte(bytes) {
-            let (line, column) = Self.position(ofByte: offset, in: bytes)
+            let (line, column) = LineIndex(bytes).position(ofByte: offset, in: bytes)
             let problem = bytes[offset] == 0 ? "a NUL byte (is the file UTF-16?)" : "a byte that is not UTF-8"
             diagnostics.append(
                 Diagnostic(
@@ -94,7 +151,9 @@ public struct DesiredStateLoader: Sendable {
         return bytes
     }
 
-    private func decode(_ bytes: [UInt8], file: String, diagnostics: inout [Diagnostic]) -> FileContents? {
+    private func decode(
+        _ bytes: [UInt8], file: String, diagnostics: inout [Diagnostic], secretLines: inout Set<Int>
+    ) -> FileContents? {
         let limits = YAMLLimits(maxAliasExpansion: maxAliasExpansion)
         var decoder = DocumentDecoder(file: file)
         let pipeline = bytes.count >= parallelDecodingThreshold ? DecodingPipeline(decoder: decoder) : nil
@@ -122,9 +181,11 @@ public struct DesiredStateLoader: Sendable {
                 case .aliasExpansion: .aliasLimit
                 case .tooDeep: .tooDeep
                 case .multipleDocuments: .multipleDocuments
+                case .unsupportedTag: .unsupportedTag
                 }
             let location = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
             diagnostics.append(Diagnostic(code, Self.explain(error, in: bytes), at: location))
+            secretLines = decoder.secretLines
             return nil
         }
         guard let root else {
@@ -135,34 +196,17 @@ public struct DesiredStateLoader: Sendable {
         }
         let contents = decoder.decode(root)
         diagnostics += decoder.diagnostics
+        secretLines = decoder.secretLines
         return contents
     }
 
     /// libyaml's message, with a plainer word for the mistakes people make most.
     private static func explain(_ error: YAMLError, in bytes: [UInt8]) -> String {
         guard error.kind == .syntax,
-            let offset = byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
+            let offset = LineIndex(bytes).byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
             offset < bytes.count, bytes[offset] == UInt8(ascii: "\t")
         else { return error.message }
         return "a tab cannot indent YAML; indent with spaces (\(error.message))"
-    }
-
-    /// The byte offset of a 1-based line and character column.
-    private static func byteOffset(line: Int, column: Int, in bytes: [UInt8]) -> Int? {
-        var offset = 0
-        var currentLine = 1
-        while currentLine < line {
-            guard let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-            offset = newline + 1
-            currentLine += 1
-        }
-        var characters = 1
-        while characters < column, offset < bytes.count {
-            offset += 1
-            while offset < bytes.count, bytes[offset] & 0xC0 == 0x80 { offset += 1 }
-            characters += 1
-        }
-        return offset
     }
 
     /// The offset of the first byte that is not part of valid UTF-8, or of the first NUL.
@@ -196,62 +240,88 @@ public struct DesiredStateLoader: Sendable {
         return nil
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
-    static func position(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-        var line = 1
-        var lineStart = 0
-        for index in 0..<offset where bytes[index] == UInt8(ascii: "\n") {
-            line += 1
-            lineStart = index + 1
-        }
-        let column = bytes[lineStart..<offset].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
-        return (line, column)
-    }
 }
 
 /// Expands the paths given on the command line into the YAML files to read.
 enum YAMLFileFinder {
     /// Files named directly are read whatever their extension; directories are searched recursively for
-    /// `*.yaml` and `*.yml`, skipping hidden entries (`.git`, `.github` workflows). Sorted, without repeats.
+    /// `*.yaml` and `*.yml`, skipping hidden entries (`.git`, `.github` workflows). Symbolic links are
+    /// followed (a linked directory is searched, each real directory once); a link that leads nowhere is
+    /// an error, not a skip, since the users it was meant to declare would otherwise be offboarded.
+    /// Sorted, without repeats.
     static func files(in paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
         var found: [String] = []
-        let manager = FileManager.default
+        var visited = Set<String>()
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            switch kind(of: path) {
+            case .missing:
                 diagnostics.append(Diagnostic(.fileUnreadable, "no such file or directory", at: .file(path)))
-                continue
-            }
-            guard isDirectory.boolValue else {
-                found.append(path)
-                continue
-            }
-            var inDirectory: [String] = []
-            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            if let enumerator = manager.enumerator(atPath: path) {
-                while let relative = enumerator.nextObject() as? String {
-                    let name = (relative as NSString).lastPathComponent
-                    if name.hasPrefix(".") {
-                        enumerator.skipDescendants()
-                        continue
-                    }
-                    if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-                        let full = base == "." ? relative : base + "/" + relative
-                        var entryIsDirectory: ObjCBool = false
-                        if manager.fileExists(atPath: full, isDirectory: &entryIsDirectory), !entryIsDirectory.boolValue
-                        {
-                            inDirectory.append(full)
-                        }
-                    }
-                }
-            }
-            if inDirectory.isEmpty {
+            case .danglingLink:
                 diagnostics.append(
-                    Diagnostic(.noYAMLFiles, "no *.yaml or *.yml files in this directory", at: .file(path)))
+                    Diagnostic(.fileUnreadable, "a symbolic link to nothing (its target is gone)", at: .file(path)))
+            case .file, .other:
+                found.append(path)
+            case .directory:
+                let base = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+                var inDirectory: [String] = []
+                search(base, into: &inDirectory, visited: &visited, diagnostics: &diagnostics)
+                if inDirectory.isEmpty {
+                    diagnostics.append(
+                        Diagnostic(.noYAMLFiles, "no *.yaml or *.yml files in this directory", at: .file(path)))
+                }
+                found += inDirectory.sorted()
             }
-            found += inDirectory.sorted()
         }
         var seen = Set<String>()
         return found.filter { seen.insert($0).inserted }
+    }
+
+    private enum Kind { case missing, danglingLink, file, directory, other }
+
+    /// What `path` is, following links.
+    private static func kind(of path: String) -> Kind {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR: return .directory
+            case S_IFREG: return .file
+            default: return .other
+            }
+        }
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFLNK ? .danglingLink : .missing
+    }
+
+    private static func search(
+        _ directory: String, into found: inout [String], visited: inout Set<String>, diagnostics: inout [Diagnostic]
+    ) {
+        // Each real directory once: a link back up the tree must not loop.
+        let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard visited.insert(real).inserted else { return }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            diagnostics.append(Diagnostic(.fileUnreadable, "the directory cannot be read", at: .file(directory)))
+            return
+        }
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let full = directory == "." ? name : directory + "/" + name
+            let isYAML = name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+            switch kind(of: full) {
+            case .directory:
+                search(full, into: &found, visited: &visited, diagnostics: &diagnostics)
+            case .file where isYAML:
+                found.append(full)
+            case .danglingLink where isYAML:
+                diagnostics.append(
+                    Diagnostic(
+                        .fileUnreadable, "a symbolic link to nothing (its target is gone); its users would be missing",
+                        at: .file(full)))
+            case .other where isYAML:
+                diagnostics.append(
+                    Diagnostic(
+                        .notARegularFile, "not a regular file (a FIFO, a device or a socket); it is not read",
+                        at: .file(full)))
+            default:
+                continue
+            }
+        }
     }
 }

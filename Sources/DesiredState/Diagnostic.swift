@@ -1,3 +1,5 @@
+import SafeText
+
 /// A stable identifier for each kind of problem. Scripts and tests match on these, so never rename one.
 public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     // Files and YAML
@@ -11,6 +13,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case tooDeep = "too-deep"
     case multipleDocuments = "multiple-documents"
     case emptyFile = "empty-file"
+    case unsupportedTag = "unsupported-tag"
+    case notARegularFile = "not-a-regular-file"
     // Shape
     case unknownKey = "unknown-key"
     case duplicateKey = "duplicate-key"
@@ -41,6 +45,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case unknownGroup = "unknown-group"
     case groupCycle = "group-cycle"
     case duplicateMember = "duplicate-member"
+    case lookalike = "lookalike"
 }
 
 /// How serious a diagnostic is: errors make the desired state invalid; warnings do not.
@@ -56,7 +61,7 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
         public var location: SourceLocation
 
         public init(_ message: String, at location: SourceLocation) {
-            self.message = message
+            self.message = Diagnostic.bounded(message)
             self.location = location
         }
     }
@@ -75,10 +80,22 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     ) {
         self.code = code
         self.severity = severity
-        self.message = message
+        self.message = Self.bounded(message)
         self.location = location
         self.notes = notes
         self.redactsSource = redactsSource
+    }
+
+    /// The longest message kept, in characters: messages quote values cut short already; this is the
+    /// backstop that keeps any diagnostic's output bounded whatever it quotes.
+    static let maxMessageLength = 600
+
+    /// `message` with control characters escaped and cut in the middle when too long.
+    static func bounded(_ message: String) -> String {
+        let escaped = Printable.escape(message)
+        guard escaped.utf8.count > maxMessageLength else { return escaped }
+        guard escaped.count > maxMessageLength else { return escaped }
+        return escaped.prefix(maxMessageLength / 2) + " … " + escaped.suffix(maxMessageLength / 2 - 3)
     }
 
     /// Sorted by file, line and column; ties by code and message, so the order is stable.

@@ -1,48 +1,90 @@
 import Foundation
+import SafeText
 
 /// Renders diagnostics for people (compiler style), for GitHub Actions (annotations on the pull
 /// request's diff) and for scripts (JSON).
 public struct DiagnosticFormatter {
     private let sources: SourceFiles
     private let colour: Bool
-    /// Byte offsets of line starts, per file, computed on first use.
-    private var lineStarts: [String: [Int]] = [:]
+    /// Where each file's lines are, computed on first use.
+    private var lineIndexes: [String: LineIndex] = [:]
 
     public init(sources: SourceFiles, colour: Bool = false) {
         self.sources = sources
         self.colour = colour
     }
 
-    /// `file:line:col: error: message [code]`, then the source line and a caret under the column;
-    /// notes follow the same way.
+    /// The most diagnostics of one code shown in text and GitHub output; the rest are counted in one
+    /// line. A file of 10,000 duplicate users gives a screen, not 10,000 excerpts (JSON lists all).
+    public static let maxPerCode = 25
+
+    /// The widest excerpt shown, in characters: a longer line is cut around the column.
+    public static let excerptWidth = 120
+
+    /// `file:line:col: error: message [code]`, then the source line (cut around the column) and a caret
+    /// under the column; notes follow the same way. A line that holds a secret is never quoted.
     public mutating func text(_ diagnostics: [Diagnostic]) -> String {
         var output = ""
-        for diagnostic in diagnostics {
+        let (shown, hidden) = Self.capped(diagnostics)
+        for diagnostic in shown {
             let label = diagnostic.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;33")
             output +=
-                "\(paint("\(diagnostic.location):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
-            // A line that holds a secret is never quoted.
-            if !diagnostic.redactsSource { output += excerpt(at: diagnostic.location) }
+                "\(paint("\(Self.place(diagnostic.location)):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
+            output += excerpt(at: diagnostic.location, secret: diagnostic.redactsSource)
             for note in diagnostic.notes {
-                output += "\(paint("\(note.location):", "1")) \(paint("note:", "1;36")) \(note.message)\n"
-                output += excerpt(at: note.location)
+                output += "\(paint("\(Self.place(note.location)):", "1")) \(paint("note:", "1;36")) \(note.message)\n"
+                output += excerpt(at: note.location, secret: false)
             }
+        }
+        for (code, count) in hidden {
+            output +=
+                "\(paint("note:", "1;36")) \(count) more [\(code.rawValue)] not shown (--format json lists every one)\n"
         }
         return output
     }
 
-    /// One `::error file=…,line=…,col=…::message` workflow command per diagnostic.
+    /// One `::error file=…,line=…,col=…::message` workflow command per diagnostic (at most `maxPerCode`
+    /// of a code, then one notice with the count). Properties escape `%`, CR, LF, `:` and `,`; the
+    /// message escapes `%`, CR and LF, as the workflow-command syntax requires, so no value can end a
+    /// command early or start another.
     public func github(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map { diagnostic in
-            var properties = ["file=\(escapeProperty(diagnostic.location.file))"]
+        let (shown, hidden) = Self.capped(diagnostics)
+        var output = shown.map { diagnostic in
+            var properties = ["file=\(escapeProperty(Printable.escape(diagnostic.location.file)))"]
             if diagnostic.location.line > 0 {
                 properties += ["line=\(diagnostic.location.line)", "col=\(diagnostic.location.column)"]
             }
             properties.append("title=\(escapeProperty("scimctl: \(diagnostic.code.rawValue)"))")
             var message = diagnostic.message
-            for note in diagnostic.notes { message += "\n\(note.location): note: \(note.message)" }
+            for note in diagnostic.notes { message += "\n\(Self.place(note.location)): note: \(note.message)" }
             return "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::\(escapeData(message))\n"
         }.joined()
+        for (code, count) in hidden {
+            output +=
+                "::notice title=\(escapeProperty("scimctl: \(code.rawValue)"))::"
+                + escapeData(
+                    "\(count) more [\(code.rawValue)] not shown; scimctl validate --format json lists every one")
+                + "\n"
+        }
+        return output
+    }
+
+    /// The first `maxPerCode` diagnostics of each code, in order, and how many of each were left out.
+    private static func capped(_ diagnostics: [Diagnostic]) -> (shown: [Diagnostic], hidden: [(DiagnosticCode, Int)]) {
+        var counts: [DiagnosticCode: Int] = [:]
+        var shown: [Diagnostic] = []
+        for diagnostic in diagnostics {
+            counts[diagnostic.code, default: 0] += 1
+            if counts[diagnostic.code]! <= maxPerCode { shown.append(diagnostic) }
+        }
+        let hidden = counts.filter { $0.value > maxPerCode }.map { ($0.key, $0.value - maxPerCode) }
+            .sorted { $0.0.rawValue < $1.0.rawValue }
+        return (shown, hidden)
+    }
+
+    /// A location with its file name escaped (a file name may hold any byte but `/` and NUL).
+    private static func place(_ location: SourceLocation) -> String {
+        Printable.escape(location.description)
     }
 
     /// `{"valid": …, "errors": n, "warnings": n, "diagnostics": [...]}`.
@@ -90,26 +132,57 @@ public struct DiagnosticFormatter {
 
     // MARK: Pieces
 
-    private mutating func excerpt(at location: SourceLocation) -> String {
-        guard location.line > 0, let line = sourceLine(location.line, of: location.file) else { return "" }
-        // Keep tabs so the caret lines up under the same column.
-        let lead = line.prefix(max(0, location.column - 1)).map { $0 == "\t" ? "\t" : " " }.joined()
-        return "\(line)\n\(lead)\(paint("^", "1;32"))\n"
+    /// `  12 | the line` and a caret under the column. The gutter means no excerpt line starts with the
+    /// file's own text (which could read as a workflow command); control characters show as their
+    /// pictures (one column each, so the caret stays under its column).
+    private mutating func excerpt(at location: SourceLocation, secret: Bool) -> String {
+        guard location.line > 0, let bytes = sources.bytes(of: location.file) else { return "" }
+        if lineIndexes[location.file] == nil { lineIndexes[location.file] = LineIndex(bytes) }
+        guard let range = lineIndexes[location.file]!.line(location.line) else { return "" }
+        let number = String(location.line)
+        let gutter = String(repeating: " ", count: max(4, number.count + 1))
+        let text = String(decoding: bytes[range], as: UTF8.self)
+        if secret || sources.holdsSecret(location.file, line: location.line) || Self.looksSecret(text)
+            || Secrets.holdsSecret(text)
+        {
+            return "\(gutter.dropLast(number.count))\(number) | (not shown: this line holds a secret)\n"
+        }
+        var scalars = Array(text.unicodeScalars)
+        var column = max(1, location.column)
+        var prefix = "", suffix = ""
+        if scalars.count > Self.excerptWidth {
+            let start = max(0, min(column - 1 - Self.excerptWidth / 2, scalars.count - Self.excerptWidth))
+            let end = min(scalars.count, start + Self.excerptWidth)
+            if start > 0 { prefix = "…" }
+            if end < scalars.count { suffix = "…" }
+            scalars = Array(scalars[start..<end])
+            column = column - start + (start > 0 ? 1 : 0)
+        }
+        var shown = prefix
+        for scalar in scalars { shown.unicodeScalars.append(Self.picture(scalar)) }
+        shown += suffix
+        var lead = ""
+        for scalar in shown.unicodeScalars.prefix(column - 1) {
+            lead.unicodeScalars.append(scalar == "\t" ? "\t" : " ")
+        }
+        return "\(gutter.dropLast(number.count))\(number) | \(shown)\n\(gutter) | \(lead)\(paint("^", "1;32"))\n"
     }
 
-    private mutating func sourceLine(_ number: Int, of file: String) -> String? {
-        guard let bytes = sources.bytes(of: file) else { return nil }
-        if lineStarts[file] == nil {
-            var starts = [0]
-            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(index + 1) }
-            lineStarts[file] = starts
+    /// A character shown in an excerpt: a control character as its Unicode picture (ESC as ␛), other
+    /// unsafe characters (bidi controls, separators) as �; everything else as it is.
+    private static func picture(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        switch scalar.value {
+        case 0x09: return scalar
+        case 0x00...0x1F: return Unicode.Scalar(0x2400 + scalar.value)!
+        case 0x7F: return "\u{2421}"
+        default: return Printable.isUnsafe(scalar) ? "\u{FFFD}" : scalar
         }
-        let starts = lineStarts[file]!
-        guard number <= starts.count else { return nil }
-        let start = starts[number - 1]
-        var end = number < starts.count ? starts[number] - 1 : bytes.count
-        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    /// A line that names a secret in its text — a secret-shaped key, or a URL with credentials — even
+    /// where the YAML could not be read far enough to know (a syntax error in a flow mapping).
+    private static func looksSecret(_ line: String) -> Bool {
+        SecretKey.mentionsSecret(line) || URLCredentials.userinfo(in: line) != nil
     }
 
     private func paint(_ text: String, _ code: String) -> String {

@@ -1,3 +1,4 @@
+import SafeText
 import YAML
 
 /// What one file declares, before the files are merged and checked against each other.
@@ -20,6 +21,9 @@ struct DocumentDecoder {
 
     var diagnostics: [Diagnostic] { reader.diagnostics }
 
+    /// Lines of this file that hold a secret: never quoted.
+    var secretLines: Set<Int> { reader.secretLines }
+
     /// Decodes the rest of the document; items already passed to `decodeItem` are included.
     mutating func decode(_ root: Node) -> FileContents {
         var contents = FileContents()
@@ -32,12 +36,13 @@ struct DocumentDecoder {
         contents.target = fields["target"].flatMap { target($0) }
         contents.policy = fields["policy"].flatMap { policy($0) }
         contents.safety = fields["safety"].flatMap { safety($0) }
-        contents.users = users
-        contents.groups = groups
-        for key in Self.streamedKeys {
+        // A list the reader kept whole (an anchored one, or an alias) is decoded here, item by item.
+        for key in Self.streamedKeys.sorted() {
             guard let node = fields[key] else { continue }
             for item in reader.list(node, key) { decodeItem(of: key, item) }
         }
+        contents.users = users
+        contents.groups = groups
         return contents
     }
 
@@ -77,7 +82,14 @@ struct DocumentDecoder {
         guard let fields = reader.fields(node, as: .target) else { return nil }
         var target = Target(location: fields.location)
         if let node = fields["url"], let url = reader.string(node, "target.url") {
-            if let problem = TargetURL.problem(url) {
+            if reader.noteCredentials(in: node) {
+                // Found by reading the text, so also in a URL no parser accepts; never echoed.
+                reader.report(
+                    .secretInYAML,
+                    "target.url carries credentials (user:password@); put the token in the environment variable "
+                        + "named by target.tokenEnv (default SCIM_TOKEN) instead",
+                    at: node, redactsSource: true)
+            } else if let problem = TargetURL.problem(url) {
                 reader.report(problem.code, problem.message, at: node, redactsSource: problem.code == .secretInYAML)
             } else {
                 target.url = Located(url, at: reader.location(node))
@@ -91,6 +103,8 @@ struct DocumentDecoder {
                 target.tokenEnv = Located(name, at: reader.location(node))
             } else {
                 // Never echo the value: a token pasted here by mistake must not reach the output.
+                Secrets.register(name)
+                reader.markSecret(lines: node.mark.line...node.mark.line)
                 reader.report(
                     .invalidValue,
                     "target.tokenEnv must be the name of an environment variable (letters, digits and '_', "
@@ -119,7 +133,7 @@ struct DocumentDecoder {
                     policy.protect.append(Located(try GlobPattern(text), at: reader.location(item)))
                 } catch {
                     reader.report(
-                        .invalidGlob, "protect pattern '\(text)' is not a valid glob: \(error.reason)", at: item)
+                        .invalidGlob, "protect pattern \(quote(text)) is not a valid glob: \(error.reason)", at: item)
                 }
             }
         }
@@ -145,7 +159,7 @@ struct DocumentDecoder {
                 } else {
                     reader.report(
                         .invalidDigest,
-                        "'\(digest)' is not a destructive digest; copy it from the blocked plan (sha256: and 64 hex digits)",
+                        "\(quote(digest)) is not a destructive digest; copy it from the blocked plan (sha256: and 64 hex digits)",
                         at: item)
                 }
             }
@@ -157,12 +171,16 @@ struct DocumentDecoder {
 
     private mutating func user(_ node: Node) -> DesiredUser? {
         guard let fields = reader.fields(node, as: .user) else { return nil }
-        guard let userNameNode = fields["userName"] else {
+        let userName: Located<String>?
+        if let userNameNode = fields["userName"] {
+            userName = reader.name(userNameNode, "userName")
+            if let userName { reader.checkLookalikes(userName, "userName", at: userNameNode) }
+        } else {
             reader.report(.missingKey, "this user has no userName", at: node)
-            return nil
+            userName = nil
         }
-        guard let userName = reader.name(userNameNode, "userName") else { return nil }
-        var user = DesiredUser(userName: userName, location: fields.location)
+        // Without a usable userName the entry is still read to the end, so every problem in it is reported.
+        var user = DesiredUser(userName: userName ?? Located("", at: fields.location), location: fields.location)
         user.externalId = reader.declaredString(fields["externalId"], "externalId")
         if let node = fields["previously"] { user.previously = reader.names(node, "previously") }
         if let node = fields["name"] { user.name = personName(node) }
@@ -179,7 +197,7 @@ struct DocumentDecoder {
         if let node = fields["emails"] {
             user.emails = contacts(node, keys: .email, what: "emails") { reader, value, node in
                 guard EmailAddress.isValid(value) else {
-                    reader.report(.invalidEmail, "'\(value)' is not an email address", at: node)
+                    reader.report(.invalidEmail, "\(quote(value)) is not an email address", at: node)
                     return false
                 }
                 return true
@@ -194,7 +212,7 @@ struct DocumentDecoder {
         if let node = fields["deleteAfter"], !reader.isNull(node) {
             user.deleteAfter = reader.day(node, "deleteAfter")
         }
-        return user
+        return userName == nil ? nil : user
     }
 
     private mutating func personName(_ node: Node) -> Declared<PersonName> {
@@ -234,16 +252,19 @@ struct DocumentDecoder {
                 reader.report(.missingKey, "this entry of \(what) has no value", at: item)
                 continue
             }
-            guard let value = reader.name(valueNode, "\(what) value"), accept(&reader, value.value, valueNode)
-            else { continue }
-            var contact = ContactValue(value: value.value, location: fields.location)
+            let value = reader.name(valueNode, "\(what) value")
+            if let value { reader.checkLookalikes(value, "\(what) value", at: valueNode) }
+            let accepted = value.map { accept(&reader, $0.value, valueNode) } ?? false
+            // The entry's other keys are checked even when its value is refused.
+            var contact = ContactValue(value: value?.value ?? "", location: fields.location)
             if let node = fields["type"], let type = reader.string(node, "\(what) type") { contact.type = type }
             if let node = fields["primary"], let isPrimary = reader.bool(node, "primary") {
                 contact.primary = isPrimary
             }
+            guard accepted else { continue }
             if let earlier = values.first(where: { $0.value.caseFolded == contact.value.caseFolded }) {
                 reader.report(
-                    .invalidValue, "'\(contact.value)' is listed twice in \(what)", at: valueNode,
+                    .invalidValue, "\(quote(contact.value)) is listed twice in \(what)", at: valueNode,
                     notes: [.init("first listed here", at: earlier.location)])
                 continue
             }
@@ -262,16 +283,20 @@ struct DocumentDecoder {
 
     private mutating func group(_ node: Node) -> DesiredGroup? {
         guard let fields = reader.fields(node, as: .group) else { return nil }
-        guard let displayNameNode = fields["displayName"] else {
+        let displayName: Located<String>?
+        if let displayNameNode = fields["displayName"] {
+            displayName = reader.name(displayNameNode, "displayName")
+            if let displayName { reader.checkLookalikes(displayName, "displayName", at: displayNameNode) }
+        } else {
             reader.report(.missingKey, "this group has no displayName", at: node)
-            return nil
+            displayName = nil
         }
-        guard let displayName = reader.name(displayNameNode, "displayName") else { return nil }
-        var group = DesiredGroup(displayName: displayName, location: fields.location)
+        var group = DesiredGroup(
+            displayName: displayName ?? Located("", at: fields.location), location: fields.location)
         group.externalId = reader.declaredString(fields["externalId"], "externalId")
         if let node = fields["previously"] { group.previously = reader.names(node, "previously") }
         if let node = fields["members"] { group.members = reader.names(node, "members") }
-        return group
+        return displayName == nil ? nil : group
     }
 
     // MARK: Value shapes

@@ -78,10 +78,16 @@ public struct MappingKeys: Sendable, Hashable {
 }
 
 /// The closest accepted key to a misspelt one, for "did you mean" hints.
+///
+/// Bounded: a suggestion is at most 3 edits away, so candidates whose length differs by more are never
+/// compared, and a key far longer than every candidate costs one length check.
 func nearestKey(to key: String, in candidates: [String]) -> String? {
+    let maxEdits = 3
+    let length = key.unicodeScalars.count
+    guard length <= (candidates.map(\.count).max() ?? 0) + maxEdits else { return nil }
     let folded = key.lowercased()
     var best: (key: String, distance: Int)?
-    for candidate in candidates {
+    for candidate in candidates where abs(candidate.count - length) <= maxEdits {
         let distance = editDistance(folded, candidate.lowercased())
         if distance < (best?.distance ?? .max) { best = (candidate, distance) }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The whole declared org, merged from every file: the one value the planner reads.
 public struct DesiredState: Sendable, Hashable {
     public var target: Target?
@@ -251,10 +253,14 @@ public struct DesiredGroup: Sendable, Hashable {
 }
 
 extension String {
-    /// The form keys are compared in: userName and displayName are caseExact=false in RFC 7643.
-    /// Lowercasing ASCII alone is not enough for names with accents, so this folds all of Unicode.
+    /// The form names are compared in: userName and displayName are caseExact=false in RFC 7643, and
+    /// two names a person cannot tell apart must not be two people. So: NFKC (fullwidth `ａ` is `a`, a
+    /// ligature is its letters, NFC and NFD agree), then full Unicode case folding (`ß` is `ss`).
+    /// Plain lowercase ASCII, nearly every name, is returned as it is.
     public var caseFolded: String {
         if utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) { return self }
-        return lowercased()
+        if utf8.allSatisfy({ $0 < 0x80 }) { return lowercased() }
+        return precomposedStringWithCompatibilityMapping.folding(options: [.caseInsensitive], locale: nil)
+            .precomposedStringWithCompatibilityMapping
     }
 }

@@ -75,8 +75,9 @@ struct OrgValidator {
             if let first = index[key] {
                 diagnostics.append(
                     Diagnostic(
-                        code, "\(what) '\(name.value)' is declared twice (compared ignoring case)",
-                        at: name.location, notes: [.init("first declared here as '\(first.value)'", at: first.location)]
+                        code, "\(what) \(quote(name.value)) is declared twice (compared ignoring case)",
+                        at: name.location,
+                        notes: [.init("first declared here as \(quote(first.value))", at: first.location)]
                     ))
             } else {
                 index[key] = name
@@ -99,13 +100,13 @@ struct OrgValidator {
                     diagnostics.append(
                         Diagnostic(
                             .previouslyConflict,
-                            "'\(old.value)' is listed in previously of '\(name.value)' but is still a declared \(what)",
+                            "\(quote(old.value)) is listed in previously of \(quote(name.value)) but is still a declared \(what)",
                             at: old.location, notes: [.init("declared here", at: declared.location)]))
                 } else if let claimed = index[key] {
                     diagnostics.append(
                         Diagnostic(
                             .previouslyConflict,
-                            "'\(old.value)' is listed in previously of both '\(claimed.current)' and '\(name.value)'",
+                            "\(quote(old.value)) is listed in previously of both \(quote(claimed.current)) and \(quote(name.value))",
                             at: old.location, notes: [.init("also listed here", at: claimed.old.location)]))
                 } else {
                     index[key] = (old, name.value)
@@ -122,7 +123,7 @@ struct OrgValidator {
     ) {
         func renamed(_ key: String) -> String {
             if let rename = oldUserNames[key] ?? oldGroupNames[key] {
-                return "; it was renamed to '\(rename.current)'"
+                return "; it was renamed to \(quote(rename.current))"
             }
             return ""
         }
@@ -139,7 +140,7 @@ struct OrgValidator {
                 } else if users[key] == nil {
                     diagnostics.append(
                         Diagnostic(
-                            .unknownManager, "manager '\(manager)' is not a declared userName\(renamed(key))",
+                            .unknownManager, "manager \(quote(manager)) is not a declared userName\(renamed(key))",
                             at: location))
                 }
             }
@@ -148,7 +149,7 @@ struct OrgValidator {
                 if groups[key] == nil {
                     diagnostics.append(
                         Diagnostic(
-                            .unknownGroup, "group '\(group.value)' is not a declared group\(renamed(key))",
+                            .unknownGroup, "group \(quote(group.value)) is not a declared group\(renamed(key))",
                             at: group.location))
                 } else if listingGroups.contains(key) {
                     fromUsers[key, default: []].append(Located(user.userName.value, at: group.location))
@@ -164,21 +165,22 @@ struct OrgValidator {
                     diagnostics.append(
                         Diagnostic(
                             .unknownMember,
-                            "member '\(member.value)' of group '\(group.displayName.value)' is neither a declared "
+                            "member \(quote(member.value)) of group \(quote(group.displayName.value)) is neither a declared "
                                 + "user nor a declared group\(renamed(key))",
                             at: member.location))
                 case (let user?, let nested?):
                     diagnostics.append(
                         Diagnostic(
                             .ambiguousMember,
-                            "member '\(member.value)' names both a user and a group; rename one of them",
+                            "member \(quote(member.value)) names both a user and a group; rename one of them",
                             at: member.location,
                             notes: [.init("the user", at: user.location), .init("the group", at: nested.location)]))
                 default:
                     if let first = seen[key] {
                         diagnostics.append(
                             Diagnostic(
-                                .duplicateMember, "'\(member.value)' is listed twice in members", at: member.location,
+                                .duplicateMember, "\(quote(member.value)) is listed twice in members",
+                                at: member.location,
                                 severity: .warning, notes: [.init("first listed here", at: first)]))
                     } else {
                         seen[key] = member.location
@@ -190,7 +192,7 @@ struct OrgValidator {
                     diagnostics.append(
                         Diagnostic(
                             .duplicateMember,
-                            "'\(fromUser.value)' is already a member of '\(group.displayName.value)' by the group's "
+                            "\(quote(fromUser.value)) is already a member of \(quote(group.displayName.value)) by the group's "
                                 + "members list; declare the membership in one place",
                             at: fromUser.location, severity: .warning, notes: [.init("listed here", at: first)]))
                 }

@@ -46,7 +46,7 @@ struct ProviderRules {
                 diagnostics.append(
                     Diagnostic(
                         .providerLimit,
-                        "\(profile) needs userName to be an email address, not '\(user.userName.value)'",
+                        "\(profile) needs userName to be an email address, not \(quote(user.userName.value))",
                         at: user.userName.location))
             }
             let name = user.name.value
@@ -55,7 +55,7 @@ struct ProviderRules {
                     let location = name.flatMap { $0[keyPath: part].location } ?? user.location
                     diagnostics.append(
                         Diagnostic(
-                            .providerLimit, "\(profile) requires name.\(partName) for '\(user.userName.value)'",
+                            .providerLimit, "\(profile) requires name.\(partName) for \(quote(user.userName.value))",
                             at: location))
                     continue
                 }
@@ -73,14 +73,14 @@ struct ProviderRules {
             if requiresDisplayName, user.displayName.value == nil {
                 diagnostics.append(
                     Diagnostic(
-                        .providerLimit, "\(profile) requires displayName for '\(user.userName.value)'",
+                        .providerLimit, "\(profile) requires displayName for \(quote(user.userName.value))",
                         at: user.displayName.location ?? user.location))
             }
             if let allowed = userTypes, case .set(let type, let location) = user.userType, !allowed.contains(type) {
                 diagnostics.append(
                     Diagnostic(
                         .providerLimit,
-                        "\(profile) accepts userType \(allowed.map { "'\($0)'" }.joined(separator: ", ")), not '\(type)'",
+                        "\(profile) accepts userType \(allowed.map { "'\($0)'" }.joined(separator: ", ")), not \(quote(type))",
                         at: location))
             }
         }

@@ -84,9 +84,10 @@ enum TargetURL {
                 ? nil
                 : Problem(
                     code: .invalidURL,
-                    message: "target.url '\(text)' uses plain http, which is refused except to loopback; use https")
+                    message: "target.url \(quote(text)) uses plain http, which is refused except to loopback; use https"
+                )
         default:
-            return Problem(code: .invalidURL, message: "target.url scheme '\(scheme)' is not supported; use https")
+            return Problem(code: .invalidURL, message: "target.url scheme \(quote(scheme)) is not supported; use https")
         }
     }
 

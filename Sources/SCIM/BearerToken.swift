@@ -1,4 +1,5 @@
 public import Foundation
+import SafeText
 
 /// A bearer token. It prints as `<redacted>` everywhere (description, debug description, reflection),
 /// so no log line, error or plan can show it by accident; only the connection reads the secret.
@@ -9,6 +10,8 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
         let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return nil }
         self.secret = trimmed
+        // From here on no output can show it, whoever echoes it.
+        Secrets.register(trimmed)
     }
 
     public var description: String { "<redacted>" }

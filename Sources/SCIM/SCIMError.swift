@@ -1,4 +1,5 @@
 public import Foundation
+import SafeText
 
 /// Every failure of the SCIM layer, classified so callers can act on it, and carrying what a person
 /// needs to act on it: the request (method and URL, never a credential) and the provider's SCIM error.
@@ -62,7 +63,7 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
         var parts: [String] = []
         if let status { parts.append("HTTP \(status)") }
         if let scimType { parts.append("scimType \(scimType)") }
-        if let detail, !detail.isEmpty { parts.append("\"\(detail)\"") }
+        if let detail, !detail.isEmpty { parts.append("\"\(Printable.escape(detail))\"") }
         if attempts > 1 { parts.append("after \(attempts) attempts") }
         if !parts.isEmpty { text += " (\(parts.joined(separator: ", ")))" }
         return text
@@ -73,7 +74,11 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
         _ response: HTTPResponse, method: String, url: String, profile: ProviderProfile, attempts: Int
     ) -> SCIMError {
         let body = SCIMErrorBody(data: response.body)
-        let detail = body?.detail ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+        // Redacted before it is cut: a token split by the cut would otherwise leave its first half.
+        let detail = Printable.escape(
+            String(
+                Secrets.redact(body?.detail ?? String(decoding: response.body.prefix(4096), as: UTF8.self)).prefix(300))
+        )
         let kind: Kind
         let message: String
         switch response.status {

@@ -13,6 +13,9 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooDeep
         /// The file holds more than one YAML document.
         case multipleDocuments
+        /// A tag outside the YAML 1.2 core schema (`!!binary`, `!custom`), or a core tag on a value it
+        /// does not fit (`!!int abc`): nothing is read differently from how it is written.
+        case unsupportedTag
     }
 
     public var kind: Kind
@@ -26,11 +29,15 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct YAMLLimits: Sendable, Hashable {
     /// The most nodes that aliases may add by expansion, summed over every alias in the document.
     public var maxAliasExpansion: Int
+    /// The most scalar bytes that aliases may add by expansion: a one-megabyte scalar aliased a thousand
+    /// times is a gigabyte to check and to quote, from a file of one megabyte.
+    public var maxAliasBytes: Int
     /// The deepest nesting of sequences and mappings.
     public var maxDepth: Int
 
-    public init(maxAliasExpansion: Int = 100_000, maxDepth: Int = 256) {
+    public init(maxAliasExpansion: Int = 100_000, maxAliasBytes: Int = 16 << 20, maxDepth: Int = 256) {
         self.maxAliasExpansion = maxAliasExpansion
+        self.maxAliasBytes = maxAliasBytes
         self.maxDepth = maxDepth
     }
 }
@@ -125,6 +132,8 @@ private struct TreeBuilder {
         var firstChild: Int
         /// Nodes in this subtree, aliases counted by what they expand to.
         var size = 1
+        /// Scalar bytes in this subtree, aliases counted by what they expand to.
+        var bytes = 0
         /// For a streamed top-level sequence: the key it is the value of.
         var streamedKey: String?
     }
@@ -136,8 +145,9 @@ private struct TreeBuilder {
     private var frames: [Frame] = []
     private var finished: [Node] = []
     /// Anchored nodes with their subtree size in nodes, for alias expansion accounting.
-    private var anchors: [String: (node: Node, size: Int)] = [:]
+    private var anchors: [String: (node: Node, size: Int, bytes: Int)] = [:]
     private var expanded = 0
+    private var expandedBytes = 0
     private var documents = 0
 
     init(limits: YAMLLimits, streaming: Set<String>, sink: @escaping (String, Node) -> Void) {
@@ -169,19 +179,29 @@ private struct TreeBuilder {
                 default: .plain
                 }
             let tag = data.tag.map { String(cString: $0) }
+            let scalar = Scalar(value, style: style, tag: tag)
+            if let tag { try Self.check(tag, of: scalar, at: mark) }
             add(
-                Node(.scalar(Scalar(value, style: style, tag: tag)), mark: mark), size: 1,
+                Node(.scalar(scalar), mark: mark), size: 1, bytes: data.length,
                 anchor: data.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_START_EVENT:
-            try push(isMapping: false, mark: mark, anchor: event.data.sequence_start.anchor.map { String(cString: $0) })
+            let data = event.data.sequence_start
+            if let tag = data.tag.map({ String(cString: $0) }), tag != "!", tag != Self.core + "seq" {
+                throw Self.unsupported(tag, mark: mark)
+            }
+            try push(isMapping: false, mark: mark, anchor: data.anchor.map { String(cString: $0) })
         case YAML_MAPPING_START_EVENT:
-            try push(isMapping: true, mark: mark, anchor: event.data.mapping_start.anchor.map { String(cString: $0) })
+            let data = event.data.mapping_start
+            if let tag = data.tag.map({ String(cString: $0) }), tag != "!", tag != Self.core + "map" {
+                throw Self.unsupported(tag, mark: mark)
+            }
+            try push(isMapping: true, mark: mark, anchor: data.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = frames.removeLast()
             let node = collection(frame)
             // Only now, with no slice of `finished` alive, can its tail be removed in place.
             finished.removeSubrange(frame.firstChild...)
-            add(node, size: frame.size, anchor: frame.anchor)
+            add(node, size: frame.size, bytes: frame.bytes, anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let target = anchors[name] else {
@@ -189,18 +209,64 @@ private struct TreeBuilder {
                     kind: .unknownAnchor, message: "alias *\(name) names no anchor defined before it", mark: mark)
             }
             expanded += target.size
+            expandedBytes += target.bytes
             if expanded > limits.maxAliasExpansion {
                 throw YAMLError(
                     kind: .aliasExpansion,
                     message: "aliases expand to more than \(limits.maxAliasExpansion) nodes; refusing the document",
                     mark: mark)
             }
+            if expandedBytes > limits.maxAliasBytes {
+                throw YAMLError(
+                    kind: .aliasExpansion,
+                    message:
+                        "aliases expand to more than \(limits.maxAliasBytes >> 20) MiB of text; refusing the document",
+                    mark: mark)
+            }
             var copy = target.node
             copy.mark = mark
-            add(copy, size: target.size, anchor: nil)
+            add(copy, size: target.size, bytes: target.bytes, anchor: nil)
         default:
             break  // stream and document boundaries carry nothing we keep
         }
+    }
+
+    private static let core = "tag:yaml.org,2002:"
+
+    /// A scalar's explicit tag must be a core-schema scalar tag, and the value must be what it names.
+    private static func check(_ tag: String, of scalar: Scalar, at mark: Mark) throws(YAMLError) {
+        let fits: Bool
+        switch tag {
+        case "!", core + "str": return
+        case core + "null": fits = scalar.resolved == .null
+        case core + "bool": if case .bool = scalar.resolved { fits = true } else { fits = false }
+        case core + "int": if case .int = scalar.resolved { fits = true } else { fits = false }
+        case core + "float":
+            switch scalar.resolved {
+            case .float, .int: fits = true
+            default: fits = false
+            }
+        default: throw unsupported(tag, mark: mark)
+        }
+        guard fits else {
+            let shown = scalar.value.count > 40 ? scalar.value.prefix(40) + "…" : scalar.value
+            throw YAMLError(
+                kind: .unsupportedTag, message: "'\(shown)' is not a valid \(short(tag)) value", mark: mark)
+        }
+    }
+
+    private static func unsupported(_ tag: String, mark: Mark) -> YAMLError {
+        YAMLError(
+            kind: .unsupportedTag,
+            message: "the tag \(short(tag)) is not supported: only the YAML core schema's tags (!!str, !!int, "
+                + "!!float, !!bool, !!null, !!seq, !!map) are read, so that nothing is dropped or read otherwise",
+            mark: mark)
+    }
+
+    /// `!!int` for `tag:yaml.org,2002:int`; other tags as written, cut short.
+    private static func short(_ tag: String) -> String {
+        let shown = tag.hasPrefix(core) ? "!!" + tag.dropFirst(core.count) : tag
+        return shown.count > 40 ? shown.prefix(40) + "…" : shown
     }
 
     /// The finished collection of `frame`, from its children at the end of `finished`. Reads them by index,
@@ -230,7 +296,8 @@ private struct TreeBuilder {
         var frame = Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstChild: finished.count)
         // A sequence that is the value of a top-level key: the root mapping is the only open frame and
         // its last finished child is the pending key.
-        if !isMapping, !streaming.isEmpty, frames.count == 1, let root = frames.first, root.isMapping,
+        // An anchored sequence is kept whole: an alias to it must read what it names, not an empty list.
+        if !isMapping, anchor == nil, !streaming.isEmpty, frames.count == 1, let root = frames.first, root.isMapping,
             (finished.count - root.firstChild) % 2 == 1, let key = finished.last?.scalar?.value, streaming.contains(key)
         {
             frame.streamedKey = key
@@ -238,12 +305,13 @@ private struct TreeBuilder {
         frames.append(frame)
     }
 
-    private mutating func add(_ node: Node, size: Int, anchor: String?) {
-        if let anchor { anchors[anchor] = (node, size) }
+    private mutating func add(_ node: Node, size: Int, bytes: Int, anchor: String?) {
+        if let anchor { anchors[anchor] = (node, size, bytes) }
         if frames.isEmpty {
             root = node
         } else {
             frames[frames.count - 1].size += size
+            frames[frames.count - 1].bytes += bytes
             if let key = frames[frames.count - 1].streamedKey {
                 sink(key, node)
             } else {

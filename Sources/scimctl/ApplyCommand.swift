@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Planner
 import SCIM
+import SafeText
 import Synchronization
 
 #if canImport(Glibc)
@@ -128,9 +129,15 @@ struct ApplyCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        guard var line = try? encoder.encode(entry) else { return }
+        guard let encoded = try? encoder.encode(entry) else { return }
+        // Through the same redaction as the terminal: an entry's detail may quote a provider's answer.
+        var line = Secrets.redact(Array(encoded))
         line.append(UInt8(ascii: "\n"))
-        file.write(line)
+        do {
+            try file.write(contentsOf: line)
+        } catch {
+            Terminal.standardError("scimctl: warning: cannot write to the journal: \(error.localizedDescription)\n")
+        }
     }
 
     private func ledger(_ result: ApplyResult) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Planner
+import SafeText
 
 /// How a plan is printed.
 enum PlanFormat: String, CaseIterable, ExpressibleByArgument {
@@ -41,7 +42,7 @@ struct PlanCommand: AsyncParsableCommand {
         }
         if let out {
             do {
-                try plan.jsonData().write(to: URL(fileURLWithPath: out), options: .atomic)
+                try Data(Secrets.redact(Array(plan.jsonData()))).write(to: URL(fileURLWithPath: out), options: .atomic)
                 Terminal.standardError("saved the plan to \(out)\n")
             } catch {
                 Terminal.standardError("scimctl: error: cannot write \(out): \(error.localizedDescription)\n")

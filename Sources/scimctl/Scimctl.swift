@@ -21,7 +21,8 @@ struct Scimctl: AsyncParsableCommand {
     /// Logging is set up once, here: diagnostics, progress and the --verbose trace go to stderr, so
     /// stdout carries only the report.
     static func main() async {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        Terminal.ignoreBrokenPipes()
+        LoggingSystem.bootstrap { TerminalLogHandler(label: $0) }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

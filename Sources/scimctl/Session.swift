@@ -5,6 +5,7 @@ import Logging
 import Planner
 import SCIM
 import SCIMTransport
+import SafeText
 import Sandbox
 
 /// Options shared by every command that talks to a provider.
@@ -85,9 +86,17 @@ struct Session {
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
         let environment = ProcessInfo.processInfo.environment
         let declared = desired.target?.url?.value
-        guard let urlText = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? declared
-        else {
+        let flag = connection.url
+        let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let urlText = flag ?? variable ?? declared else {
             fail("no target: set target.url in the YAML, SCIM_URL, or --url")
+        }
+        // Credentials in a URL would be sent, logged and echoed with it; the token has its own channel.
+        if URLCredentials.registerSecrets(in: urlText) {
+            let origin = flag != nil ? "--url" : variable != nil ? "SCIM_URL" : "target.url"
+            fail(
+                "\(origin) carries credentials (user:password@); remove them and give the token through "
+                    + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
         }
         let info = Plan.TargetInfo(
             url: urlText, provider: desired.target?.providerKind.rawValue ?? "generic",

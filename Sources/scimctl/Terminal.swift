@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SafeText
 
 #if canImport(Glibc)
     import Glibc
@@ -7,23 +9,74 @@ import Foundation
 #endif
 
 /// Where output goes: stdout carries only the report a script reads; diagnostics and progress go to
-/// stderr.
+/// stderr. Every byte scimctl prints passes `Printable.gate` and `Secrets.redact` here, so no output path
+/// can show a secret or drive the terminal.
 enum Terminal {
     static func standardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        // Nothing can be reported about a failing stderr; the exit code still tells.
+        _ = write(text, to: STDERR_FILENO, colour: stderrWantsColour)
     }
 
+    /// Writes the report. A stdout that is closed or full (`scimctl plan | head`, a full disk) ends the
+    /// run with exit 1 and one line on stderr, rather than a crash or a half-written report taken as whole.
     static func standardOutput(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        if let failure = write(text, to: STDOUT_FILENO, colour: stdoutWantsColour) {
+            standardError("scimctl: error: cannot write to standard output: \(failure)\n")
+            exit(1)
+        }
+    }
+
+    /// Output made safe: secrets replaced, control characters escaped (keeping our own colour codes).
+    static func safe(_ text: String, colour: Bool) -> String {
+        Secrets.redact(Printable.gate(text, colour: colour))
+    }
+
+    /// Writes all of `text`; returns the reason when the descriptor refuses it.
+    private static func write(_ text: String, to descriptor: Int32, colour: Bool) -> String? {
+        let bytes = Array(safe(text, colour: colour).utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { buffer in
+                Glibc.write(descriptor, buffer.baseAddress, buffer.count)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    /// Once, at start: a closed pipe makes write(2) fail with EPIPE instead of killing the process.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Colour on stdout only on a terminal, and never when NO_COLOR is set.
-    static var stdoutWantsColour: Bool {
+    static let stdoutWantsColour =
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-    }
 
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
-    static var stderrWantsColour: Bool {
+    static let stderrWantsColour =
         isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+}
+
+/// swift-log's output, through `Terminal` (and so through redaction) instead of straight to stderr.
+struct TerminalLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+        function: String, line: UInt
+    ) {
+        Terminal.standardError("scimctl: \(level): \(Printable.escape(message.description))\n")
     }
 }

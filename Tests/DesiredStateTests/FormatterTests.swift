@@ -19,8 +19,8 @@ struct FormatterTests {
         #expect(
             formatter.text(loaded.diagnostics) == """
                 \(path):5:5: error: unknown key 'actve' in user; did you mean 'active'? [unknown-key]
-                    actve: true
-                    ^
+                   5 |     actve: true
+                     |     ^
 
                 """)
     }
@@ -36,8 +36,8 @@ struct FormatterTests {
                 ":4:15: error: userName 'Alice@Example.com' is declared twice (compared ignoring case) [duplicate-user]"
             ))
         #expect(lines[3].hasSuffix(":3:15: note: first declared here as 'alice@example.com'"))
-        #expect(lines[4] == "  - userName: alice@example.com")
-        #expect(lines[5] == "              ^")
+        #expect(lines[4] == "   3 |   - userName: alice@example.com")
+        #expect(lines[5] == "     |               ^")
     }
 
     @Test("text: colour only when asked for")

@@ -32,8 +32,8 @@ struct ValidateCommandTests {
         #expect(
             result.stderr == """
                 \(path):5:5: error: unknown key 'actve' in user; did you mean 'active'? [unknown-key]
-                    actve: true
-                    ^
+                   5 |     actve: true
+                     |     ^
                 invalid: 1 error
 
                 """)
