@@ -100,12 +100,13 @@ public struct SCIMConnection: Sendable {
             switch outcome {
             case .failure(let error):
                 logger.debug("\(method) \(url.absoluteString) → no response: \(error.message) (\(milliseconds) ms)")
-                guard retryable, attempt < retry.maxAttempts else {
+                guard retryable, attempt < retry.maxAttempts(after: error.kind) else {
                     throw SCIMError(
                         .transport, "no response: \(error.message)", method: method, url: url.absoluteString,
                         attempts: attempt)
                 }
-                try await pause(retry.backoff(after: attempt), method: method, url: url, attempt: attempt)
+                try await pause(
+                    retry.backoff(after: attempt), method: method, url: url, attempt: attempt, reason: error.message)
             case .success(let response):
                 logger.debug("\(method) \(url.absoluteString) → \(response.status) (\(milliseconds) ms)")
                 switch response.status {
@@ -127,9 +128,11 @@ public struct SCIMConnection: Sendable {
                         }
                         wait = asked
                     }
-                    try await pause(wait, method: method, url: url, attempt: attempt)
+                    try await pause(wait, method: method, url: url, attempt: attempt, reason: "HTTP 429")
                 case 500..<600 where retryable && attempt < retry.maxAttempts:
-                    try await pause(retry.backoff(after: attempt), method: method, url: url, attempt: attempt)
+                    try await pause(
+                        retry.backoff(after: attempt), method: method, url: url, attempt: attempt,
+                        reason: "HTTP \(response.status)")
                 default:
                     throw SCIMError.from(
                         response, method: method, url: url.absoluteString, profile: profile, attempts: attempt)
@@ -186,7 +189,14 @@ public struct SCIMConnection: Sendable {
         return target
     }
 
-    private func pause(_ duration: Duration, method: String, url: URL, attempt: Int) async throws(SCIMError) {
+    /// Waits before the next attempt, saying so on stderr: a person watching sees why nothing happens.
+    private func pause(_ duration: Duration, method: String, url: URL, attempt: Int, reason: String)
+        async throws(SCIMError)
+    {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        logger.notice(
+            "retrying \(method) \(url.path) in \(String(format: "%.1f", seconds)) s (\(reason); attempt \(attempt + 1) of at most \(retry.maxAttempts))"
+        )
         do {
             try await retry.sleep(duration)
         } catch {

@@ -32,6 +32,17 @@ public struct RetryPolicy: Sendable {
         self.now = now
     }
 
+    /// How many times in all a request may be sent when it got no response for this reason: a name
+    /// that does not resolve and a TLS failure never heal within a run (fail at once); a refused
+    /// connection or a timeout get one more try; a dropped connection gets the full count.
+    public func maxAttempts(after failure: TransportError.Kind) -> Int {
+        switch failure {
+        case .unresolvable, .tls: 1
+        case .connectionRefused, .timeout: min(2, maxAttempts)
+        case .other: maxAttempts
+        }
+    }
+
     /// Full-jitter exponential backoff before attempt `attempt + 1` (attempt counts from 1).
     public func backoff(after attempt: Int) -> Duration {
         let exponent = min(attempt - 1, 20)

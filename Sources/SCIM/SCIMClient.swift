@@ -1,4 +1,6 @@
 public import Foundation
+import SafeText
+import Synchronization
 
 /// The reads the planner makes. Fakes implement it in tests; `SCIMClient` against real providers.
 public protocol SCIMReader: Sendable {
@@ -42,6 +44,10 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     public let capabilities: ProviderCapabilities
     /// The most pages one listing may take before it is refused as runaway.
     public var maxPages = 10_000
+    /// The longest one listing may take: a provider that pages forever is stopped, not waited on.
+    public var maxListingTime: Duration = .seconds(600)
+    /// The most response bytes one listing may read (100,000 users are about 80 MB of JSON).
+    public var maxListingBytes = 512 << 20
 
     public init(connection: SCIMConnection, capabilities: ProviderCapabilities) {
         self.connection = connection
@@ -184,15 +190,26 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     /// Every resource at `path`, paged as the provider allows, checked for consistency; a listing that
     /// does not add up throws instead of returning what it got.
     func list(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
-        switch capabilities.paging {
-        case .cursor: try await listByCursor(path, query: query)
-        case .index: try await listByIndex(path, query: query)
+        let budget = ListingBudget(maxTime: maxListingTime, maxBytes: maxListingBytes)
+        do {
+            return try await ListingBudget.$current.withValue(budget) { () async throws(SCIMError) -> [JSONValue] in
+                switch capabilities.paging {
+                case .cursor: try await listByCursor(path, query: query)
+                case .index: try await listByIndex(path, query: query)
+                }
+            }
+        } catch let error as SCIMError {
+            throw error
+        } catch {
+            // The body throws only SCIMError; withValue forgets the type.
+            throw SCIMError(.invalidResponse, "\(error)", method: "GET", url: connection.url(path).absoluteString)
         }
     }
 
     private func page(_ path: String, _ query: [(String, String)]) async throws(SCIMError) -> ListPage {
         let response = try await connection.send("GET", path, query: query, retryable: true)
         let url = connection.url(path, query: query).absoluteString
+        if let problem = ListingBudget.current?.charge(response.body.count) { throw inconsistent(path, problem) }
         do {
             return try ListPage(json: try Self.parse(response, method: "GET", url: url))
         } catch let error as SCIMError {
@@ -509,7 +526,8 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         do {
             return try JSONValue.parse(response.body)
         } catch {
-            let excerpt = String(decoding: response.body.prefix(200), as: UTF8.self)
+            let excerpt = Printable.escape(
+                Secrets.redact(String(decoding: response.body.prefix(4096), as: UTF8.self)).prefix(200))
             throw SCIMError(
                 .invalidResponse, "the response is not JSON (\(error)): \(excerpt)", method: method, url: url,
                 status: response.status)
@@ -546,5 +564,32 @@ extension Array {
     func chunked(by size: Int) -> [[Element]] {
         let size = Swift.max(1, size)
         return stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}
+
+/// What one listing has spent: time since it started and bytes read. A listing that runs past either
+/// bound is refused as runaway (a provider paging forever), long before the page limit would stop it.
+final class ListingBudget: Sendable {
+    @TaskLocal static var current: ListingBudget?
+
+    private let started = ContinuousClock.now
+    private let maxTime: Duration
+    private let maxBytes: Int
+    private let spent = Mutex(0)
+
+    init(maxTime: Duration, maxBytes: Int) {
+        self.maxTime = maxTime
+        self.maxBytes = maxBytes
+    }
+
+    /// Adds a page of `bytes`; the reason to stop, if a bound is passed.
+    func charge(_ bytes: Int) -> String? {
+        let total = spent.withLock { spent in
+            spent += bytes
+            return spent
+        }
+        if total > maxBytes { return "the pages came to more than \(maxBytes >> 20) MiB" }
+        if ContinuousClock.now - started > maxTime { return "reading took longer than \(maxTime)" }
+        return nil
     }
 }

@@ -45,10 +45,26 @@ public struct HTTPResponse: Sendable {
 
 /// Why a request got no HTTP response at all.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
+    /// What failed, which decides whether sending again can help.
+    public enum Kind: Sendable, Hashable {
+        /// The host name does not resolve: no retry heals that within a run.
+        case unresolvable
+        /// The TLS handshake failed (untrusted, expired, wrong host): no retry heals that either.
+        case tls
+        /// Nothing listens at the address (a provider restarting may be back in a moment).
+        case connectionRefused
+        /// No complete answer within the request's deadline.
+        case timeout
+        /// The connection closed, or anything else.
+        case other
+    }
+
+    public var kind: Kind
     public var message: String
 
-    public init(_ message: String) {
+    public init(_ message: String, kind: Kind = .other) {
         self.message = message
+        self.kind = kind
     }
 
     public var description: String { message }

@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 public import SCIM
 
 /// The transport `scimctl` talks to real providers through: AsyncHTTPClient on SwiftNIO. TLS is verified,
@@ -15,20 +16,25 @@ public import SCIM
 /// the user up. AsyncHTTPClient fails the request the moment the connection goes.
 public struct AsyncHTTPClientTransport: HTTPTransport {
     /// One connection pool for the process: providers are few, and a pool needs no shutdown this way.
-    private static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
+    /// A connection that cannot be made fails the request at once (no silent re-connecting until a
+    /// timeout): the client decides what is worth another try.
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10)),
-            decompression: .disabled))
+            decompression: .disabled)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// The largest response body read (a page of 1,000 users is a few MB).
     static let maxBodySize = 256 << 20
 
     private let timeout: TimeAmount
 
-    /// - Parameter timeout: the most one request may take, in seconds.
-    public init(timeout: TimeInterval = 60) {
+    /// - Parameter timeout: the most one request may take, in seconds, from sending it to the last byte
+    ///   of the answer (a provider that trickles its body is cut off too).
+    public init(timeout: TimeInterval = 30) {
         self.timeout = .milliseconds(Int64(timeout * 1000))
     }
 
@@ -39,31 +45,96 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         if let body = request.body {
             outgoing.body = .bytes(ByteBuffer(data: body))
         }
+        let host = request.url.host ?? "the provider"
+        let deadline = timeout
+        let prepared = outgoing
         do {
-            let response = try await Self.client.execute(outgoing, timeout: timeout)
-            var headers: [String: String] = [:]
-            for field in response.headers {
-                // Repeated fields join with commas (RFC 9110 §5.3).
-                headers[field.name] = headers[field.name].map { "\($0), \(field.value)" } ?? field.value
+            return try await Self.within(deadline) {
+                let response = try await Self.client.execute(prepared, timeout: deadline)
+                var headers: [String: String] = [:]
+                for field in response.headers {
+                    // Repeated fields join with commas (RFC 9110 §5.3).
+                    headers[field.name] = headers[field.name].map { "\($0), \(field.value)" } ?? field.value
+                }
+                let body = try await response.body.collect(upTo: Self.maxBodySize)
+                return HTTPResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: body))
             }
-            let body = try await response.body.collect(upTo: Self.maxBodySize)
-            return HTTPResponse(status: Int(response.status.code), headers: headers, body: Data(buffer: body))
-        } catch let error as HTTPClientError {
-            throw TransportError(Self.describe(error))
+        } catch let error as TransportError {
+            throw error
         } catch is NIOTooManyBytesError {
             throw TransportError("the response is larger than \(Self.maxBodySize >> 20) MiB")
         } catch {
-            throw TransportError("\(error)")
+            throw Self.classify(error, host: host, timeout: deadline)
         }
     }
 
-    /// AsyncHTTPClient's errors in words (its descriptions are type names).
-    private static func describe(_ error: HTTPClientError) -> String {
-        switch error {
-        case .remoteConnectionClosed: "the connection closed before a response arrived"
-        case .deadlineExceeded, .readTimeout: "no response within the timeout"
-        case .connectTimeout: "could not connect within the timeout"
-        default: "\(error)"
+    /// Runs `body`, or fails with a timeout once `timeout` has passed: the whole exchange, body included.
+    private static func within<T: Sendable>(
+        _ timeout: TimeAmount, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw TransportError(
+                    "no complete response within \(seconds(timeout)) s (--timeout)", kind: .timeout)
+            }
+            return value
         }
+    }
+
+    private static func seconds(_ amount: TimeAmount) -> String {
+        let value = Double(amount.nanoseconds) / 1e9
+        return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// AsyncHTTPClient's and SwiftNIO's errors in words, classified (their descriptions are type names,
+    /// and TLS errors carry paths of the build).
+    private static func classify(_ error: any Error, host: String, timeout: TimeAmount) -> TransportError {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .remoteConnectionClosed:
+                return TransportError("the connection closed before a response arrived")
+            case .deadlineExceeded, .readTimeout:
+                return TransportError("no complete response within \(seconds(timeout)) s (--timeout)", kind: .timeout)
+            case .connectTimeout:
+                return TransportError("could not connect to \(host) within 10 s", kind: .timeout)
+            default:
+                break
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return TransportError("cannot resolve the host name \(host)", kind: .unresolvable)
+            }
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return TransportError(
+                    "connection refused by \(host):\(error.port); is the URL right and the provider up?",
+                    kind: .connectionRefused)
+            }
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
+            return TransportError(
+                "connection refused by \(host); is the URL right and the provider up?", kind: .connectionRefused)
+        }
+        let type = String(reflecting: Swift.type(of: error))
+        if type.contains("SocketAddressError") {
+            return TransportError("cannot resolve the host name \(host)", kind: .unresolvable)
+        }
+        if type.contains("NIOSSL") || type.contains("BoringSSL") {
+            return TransportError(
+                "the TLS handshake with \(host) failed: its certificate was refused (not trusted, expired, or "
+                    + "issued for another host)",
+                kind: .tls)
+        }
+        if error is CancellationError {
+            return TransportError("cancelled")
+        }
+        // The last resort names the type only: descriptions of some errors carry paths of the build.
+        return TransportError("the request failed (\(type.split(separator: ".").last ?? "error"))")
     }
 }

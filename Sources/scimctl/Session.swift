@@ -22,11 +22,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Requests started per second at most (e.g. 10).")
     var rateLimit: Double?
 
+    @Option(help: "The most one request may take, in seconds, from sending it to the last byte of the answer.")
+    var timeout: Double = 30
+
     @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
     var verbose = false
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be above 0 and at most 3600") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be above 0") }
     }
 }
@@ -107,7 +111,7 @@ struct Session {
     /// Connects to a target described by a plan.
     func connect(_ info: Plan.TargetInfo) async throws -> SCIMClient {
         var logger = Logger(label: "scimctl")
-        logger.logLevel = connection.verbose ? .debug : .warning
+        logger.logLevel = connection.verbose ? .debug : .notice
         let url: URL
         let token: BearerToken?
         let transport: any HTTPTransport
@@ -129,7 +133,7 @@ struct Session {
             } catch {
                 fail("\(error)")
             }
-            (url, transport) = (parsed, AsyncHTTPClientTransport())
+            (url, transport) = (parsed, AsyncHTTPClientTransport(timeout: connection.timeout))
         }
         do {
             let scim = try SCIMConnection(
