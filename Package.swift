@@ -70,7 +70,7 @@ let package = Package(
         // Live snapshot + desired state → a Plan value; renderings of it.
         .target(
             name: "Planner",
-            dependencies: ["DesiredState", "SCIM", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["DesiredState", "SCIM", "SafeText", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         // Executes a Plan through a SCIMWriter: phases, bounded concurrency, faults, ledger.
         .target(name: "Applier", dependencies: ["Planner", "SCIM", "DesiredState"], swiftSettings: swiftSettings),
@@ -92,9 +92,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "PlanBenchmark", dependencies: ["Planner", "DesiredState", "SCIM"], swiftSettings: swiftSettings),
+        // Fuzzing (scripts/fuzz): what each target checks of an input, and one libFuzzer executable per
+        // target (a corpus replayer when built without -DFUZZING).
+        .target(
+            name: "FuzzChecks", dependencies: ["DesiredState", "SCIM", "Sandbox"], swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-yaml", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-scim", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
+        .executableTarget(name: "fuzz-filter", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: fixture paths, running the built binary.
         .target(name: "ScimctlTestSupport", dependencies: ["SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FuzzTests", dependencies: ["FuzzChecks", "ScimctlTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SCIMTests",
             dependencies: [

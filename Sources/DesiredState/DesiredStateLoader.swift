@@ -61,11 +61,41 @@ public struct DesiredStateLoader: Sendable {
     /// Loads `paths` (files, or directories searched for `*.yaml` / `*.yml`), merges and validates them.
     public func load(paths: [String]) -> LoadedState {
         var diagnostics: [Diagnostic] = []
-        var sources = SourceFiles()
         let files = YAMLFileFinder.files(in: paths, diagnostics: &diagnostics)
-        var decoded: [(path: String, contents: FileContents)] = []
+        var texts: [(name: String, bytes: [UInt8])] = []
         for file in files {
-            guard var bytes = read(file, diagnostics: &diagnostics) else { continue }
+            guard let bytes = read(file, diagnostics: &diagnostics) else { continue }
+            texts.append((file, bytes))
+        }
+        return load(texts, diagnostics: diagnostics)
+    }
+
+    /// Loads texts already in memory, as if read from files of these names (the fuzzer's entry point).
+    public func load(texts: [(name: String, bytes: [UInt8])]) -> LoadedState {
+        var diagnostics: [Diagnostic] = []
+        var checked: [(name: String, bytes: [UInt8])] = []
+        for (name, bytes) in texts {
+            if bytes.count > maxFileSize {
+                diagnostics.append(Diagnostic(.fileTooLarge, "the text is over the size cap", at: .file(name)))
+            } else if let offset = Self.firstNonUTF8Byte(bytes) {
+                let (line, column) = LineIndex(bytes).position(ofByte: offset, in: bytes)
+                diagnostics.append(
+                    Diagnostic(
+                        .notUTF8, "the file has a byte that is not UTF-8 (or a NUL); save it as UTF-8",
+                        at: SourceLocation(file: name, line: line, column: column)))
+            } else {
+                checked.append((name, bytes))
+            }
+        }
+        return load(checked, diagnostics: diagnostics)
+    }
+
+    private func load(_ texts: [(name: String, bytes: [UInt8])], diagnostics: [Diagnostic]) -> LoadedState {
+        var diagnostics = diagnostics
+        var sources = SourceFiles()
+        var decoded: [(path: String, contents: FileContents)] = []
+        for (file, bytes) in texts {
+            var bytes = bytes
             // A UTF-8 byte order mark (Windows editors write one) is not content: libyaml, told the text is
             // UTF-8, would read it as a character. Dropped here, so positions count from the text after it.
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }

@@ -1,5 +1,6 @@
 public import DesiredState
 public import Foundation
+import SafeText
 
 /// The plan read as drift: what changed on the provider behind the YAML's back. Changes to declared
 /// objects are listed apart from unmanaged objects that appeared.
@@ -24,11 +25,11 @@ public struct DriftReport: Sendable {
 
     public func text() -> String {
         guard hasDrift || !unmanagedObjects.isEmpty else {
-            return "In sync: the provider matches the YAML (\(plan.target.url), \(plan.day)).\n"
+            return "In sync: the provider matches the YAML (\(Printable.escape(plan.target.url)), \(plan.day)).\n"
         }
         var output =
             hasDrift
-            ? "Drift at \(plan.target.url) on \(plan.day).\n"
+            ? "Drift at \(Printable.escape(plan.target.url)) on \(plan.day).\n"
             : "In sync, with unmanaged objects the policy leaves alone.\n"
         let renderer = PlanRenderer()
         if !managedChanges.isEmpty {
@@ -37,14 +38,17 @@ public struct DriftReport: Sendable {
         }
         if !unmanagedObjects.isEmpty {
             output += "\nNot declared in the YAML:\n"
-            for object in unmanagedObjects { output += "  \(object.type.rawValue) \(object.key) (\(object.policy))\n" }
+            for object in unmanagedObjects {
+                output += "  \(object.type.rawValue) \(Printable.escape(object.key)) (\(object.policy))\n"
+            }
         }
         output += "\n" + renderer.summaryLine(plan) + "\n"
         return output
     }
 
     public func markdown() -> String {
-        var output = "### scimctl drift — `\(plan.target.url)`\n\n"
+        var output =
+            "### scimctl drift — `\(Printable.escape(plan.target.url).replacingOccurrences(of: "`", with: "'"))`\n\n"
         guard hasDrift || !unmanagedObjects.isEmpty else { return output + "**In sync.**\n" }
         output +=
             "| changed out of band | not declared |\n|---:|---:|\n| \(managedChanges.count) | \(unmanagedObjects.count) |\n\n"

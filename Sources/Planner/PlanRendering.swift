@@ -1,4 +1,5 @@
 import SCIM
+import SafeText
 
 /// Renders a plan for people: Terraform-style text for terminals and logs, Markdown for a pull-request
 /// comment or `$GITHUB_STEP_SUMMARY`.
@@ -14,7 +15,8 @@ public struct PlanRenderer: Sendable {
     // MARK: Text
 
     public func text(_ plan: Plan) -> String {
-        var output = "scimctl plan for \(plan.target.url) (provider \(plan.target.provider)), day \(plan.day)\n\n"
+        var output =
+            "scimctl plan for \(Printable.escape(plan.target.url)) (provider \(plan.target.provider)), day \(plan.day)\n\n"
         for action in plan.actions {
             output += actionLines(action, indent: "  ").joined(separator: "\n") + "\n"
         }
@@ -23,7 +25,7 @@ public struct PlanRenderer: Sendable {
             output += "Protected, never touched:\n"
             for object in plan.protected {
                 let would = object.wouldHave.map { "; would otherwise \($0)" } ?? ""
-                output += "  \(object.key) (protect: \(object.pattern)\(would))\n"
+                output += "  \(Printable.escape(object.key)) (protect: \(Printable.escape(object.pattern))\(would))\n"
             }
             output += "\n"
         }
@@ -61,8 +63,9 @@ public struct PlanRenderer: Sendable {
     }
 
     private func actionLines(_ action: PlannedAction, indent: String) -> [String] {
-        var head = "\(paint(action.action.symbol, action.action)) \(action.type.rawValue) \(action.key)"
-        if let reason = action.reason { head += "  (\(reason))" }
+        var head =
+            "\(paint(action.action.symbol, action.action)) \(action.type.rawValue) \(Printable.escape(action.key))"
+        if let reason = action.reason { head += "  (\(Printable.escape(reason)))" }
         var lines = [indent + head]
         let width = action.changes.map(\.attribute.count).max() ?? 0
         for change in action.changes {
@@ -72,8 +75,8 @@ public struct PlanRenderer: Sendable {
             lines.append("\(indent)    \(name) \(arrow)\(display(change.new ?? .null))")
         }
         if let members = action.members, !members.isEmpty {
-            let added = members.add.map { "+\($0.key)" }
-            let removed = members.remove.map { "−\($0.key)" }
+            let added = members.add.map { "+\(Printable.escape($0.key))" }
+            let removed = members.remove.map { "−\(Printable.escape($0.key))" }
             lines.append("\(indent)    members: \((added + removed).joined(separator: " "))")
         }
         return lines
@@ -81,7 +84,7 @@ public struct PlanRenderer: Sendable {
 
     /// A value as compact JSON: strings quoted, lists and objects inline.
     func display(_ value: JSONValue) -> String {
-        String(decoding: value.serialized(), as: UTF8.self)
+        Printable.escape(String(decoding: value.serialized(), as: UTF8.self))
     }
 
     private func paint(_ symbol: String, _ kind: ActionKind) -> String {
@@ -106,7 +109,7 @@ public struct PlanRenderer: Sendable {
     /// A pull-request comment: summary table, destructive actions first, details folded, never over
     /// `markdownLimit` characters however large the plan (what is cut is said).
     public func markdown(_ plan: Plan, limit: Int = markdownLimit) -> String {
-        var head = "### scimctl plan — `\(plan.target.url)` (\(plan.target.provider))\n\n"
+        var head = "### scimctl plan — `\(escape(plan.target.url))` (\(plan.target.provider))\n\n"
         if !plan.hasChanges {
             head += "**No changes.** The provider matches the YAML.\n"
             return head
@@ -179,7 +182,7 @@ public struct PlanRenderer: Sendable {
 
     private func escape(_ text: String) -> String {
         var escaped = ""
-        for character in text {
+        for character in Printable.escape(text) {
             // Only what Markdown reads as markup inside a list item's text.
             if "\\`*_[]<>|~".contains(character) { escaped.append("\\") }
             escaped.append(character)

@@ -149,8 +149,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 case .failed: "FAILED "
                 case .skipped: "skipped"
                 }
-            output += "\(mark) \(entry.action.symbol) \(entry.type.rawValue) \(entry.key)"
-            if let detail = entry.detail { output += ": \(detail)" }
+            output += "\(mark) \(entry.action.symbol) \(entry.type.rawValue) \(Printable.escape(entry.key))"
+            if let detail = entry.detail { output += ": \(Printable.escape(detail))" }
             output += "\n"
         }
         output += "\nApply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."

@@ -23,52 +23,13 @@ struct CanaryTokenTests {
         ]
     }
 
-    private struct StartFailure: Error, CustomStringConvertible {
-        var description: String { "the echo provider did not start" }
-    }
-
-    private final class Provider: Sendable {
-        let process: Process
-        let port: Int
-
-        init(mode: String) throws {
-            let process = Process()
-            process.executableURL = PackagePaths.root.appendingPathComponent(".venv-peers/bin/python")
-            process.arguments = [
-                PackagePaths.fixtures.appendingPathComponent("hostile/echo-provider.py").path, mode,
-            ]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            // The first line is the port it listens on.
-            var line = Data()
-            while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8)
-            {
-                line.append(byte)
-            }
-            guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-                kill(process.processIdentifier, SIGKILL)
-                throw StartFailure()
-            }
-            self.process = process
-            self.port = port
-        }
-
-        func stop() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
     @Test(
         "no command or format shows the token, whatever the provider echoes",
         arguments: [
             "listing-echo", "error-json", "error-html", "redirect-other", "redirect-same", "not-json", "discovery-echo",
         ])
     func canary(mode: String) async throws {
-        let provider = try Provider(mode: mode)
+        let provider = try HostileProvider(mode: mode)
         defer { provider.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-canary-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A hostile SCIM provider for the canary test: it echoes the bearer token back in every way it can.
+"""A hostile SCIM provider: it echoes the bearer token back in every way it can, or misbehaves on the wire.
 
-Usage: echo-provider.py MODE   (prints the port it listens on, then serves until killed)
+Usage: hostile-provider.py MODE   (prints the port it listens on, then serves until killed)
 
 Every mode answers discovery; what it does with /Users and writes depends on MODE:
   listing-echo    the listing holds the token in attribute values; writes fail with the token in JSON
@@ -12,7 +12,12 @@ Every mode answers discovery; what it does with /Users and writes depends on MOD
   redirect-same   listing → 302 to this origin with the token in the query, which answers 404 quoting it
   not-json        listing → 200 with an HTML body quoting the header
   discovery-echo  /ServiceProviderConfig → 401 with the token in the detail and in WWW-Authenticate
+  trickle         the listing's headers at once, then its body one byte every half second
+  silent          the listing is never answered (the connection stays open)
+  endless         the listing pages forever: no totalResults, fresh users on every page
+  bad-utf8        the listing holds a string that is not UTF-8
 """
+import time
 import json
 import sys
 import urllib.parse
@@ -108,6 +113,31 @@ class Handler(BaseHTTPRequestHandler):
                     ("Location", "/v2/Users2?access_token=" + urllib.parse.quote(token, safe=""))])
             if MODE == "not-json":
                 return self.html(200)
+            if MODE == "trickle":
+                body = json.dumps(listing(self.users())).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/scim+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.5)
+                return
+            if MODE == "silent":
+                time.sleep(3600)
+                return
+            if MODE == "endless":
+                query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                start = int(query.get("startIndex", ["1"])[0])
+                count = int(query.get("count", ["100"])[0])
+                page = [{"id": f"u{start + i}", "userName": f"user{start + i}@example.com",
+                         "displayName": "x" * 100} for i in range(count)]
+                return self.send(200, {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                                       "itemsPerPage": count, "startIndex": start, "Resources": page})
+            if MODE == "bad-utf8":
+                body = json.dumps(listing(self.users()[1:])).encode().replace(b"stale@", b"st\xffale@")
+                return self.send(200, body)
             if path.rstrip("/").endswith("/Users"):
                 query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                 users = self.users()
