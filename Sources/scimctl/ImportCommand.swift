@@ -3,6 +3,7 @@ import DesiredState
 import Foundation
 import Planner
 import SCIM
+import SafeText
 
 /// `scimctl import`: the live state as desired-state YAML, to bootstrap an org that already exists.
 struct ImportCommand: AsyncParsableCommand {
@@ -66,8 +67,16 @@ struct ImportCommand: AsyncParsableCommand {
                 "Imported by `scimctl import` from \(url) on \(planning.today.description).",
                 "Every live user is declared: removing one here later offboards them, by the policy.",
             ])
-        let export = exporter.export(snapshot)
+        var export = exporter.export(snapshot)
         for warning in export.warnings { Terminal.standardError("scimctl: warning: \(warning)\n") }
+        // A live value that holds the token (a provider echoing it) is not written to a file bound for git.
+        let redacted = Secrets.redact(export.yaml)
+        if redacted != export.yaml {
+            export.yaml = redacted
+            Terminal.standardError(
+                "scimctl: warning: live values held the token or another secret; they are written as "
+                    + "\(Secrets.mask): check those attributes on the provider\n")
+        }
 
         // Check it as `validate` would, from where it is written (or a scratch copy for stdout).
         let checked =

@@ -110,6 +110,11 @@ struct Session {
 
     /// Connects to a target described by a plan.
     func connect(_ info: Plan.TargetInfo) async throws -> SCIMClient {
+        if URLCredentials.registerSecrets(in: info.url) {
+            fail(
+                "the provider URL carries credentials (user:password@); remove them and give the token through "
+                    + "--token-file or the environment")
+        }
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .notice
         let url: URL

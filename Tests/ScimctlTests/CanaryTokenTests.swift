@@ -56,7 +56,7 @@ struct CanaryTokenTests {
             ["plan", "--format", "text"], ["plan", "--format", "json"], ["plan", "--format", "markdown"],
             ["plan", "--verbose", "--out", "plan.json"], ["drift", "--format", "text"], ["drift", "--format", "json"],
             ["drift", "--format", "markdown"], ["apply", "--auto-approve", "--journal", "journal.jsonl", "--verbose"],
-            ["import", "--out", "imported"],
+            ["import", "--url", "http://127.0.0.1:\(provider.port)/v2", "--out", "imported"],
         ]
         var everything = ""
         for arguments in runs {
@@ -68,9 +68,10 @@ struct CanaryTokenTests {
             }
         }
         for file in ["plan.json", "journal.jsonl", "imported/org.yaml"] {
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) else {
-                continue
-            }
+            let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path)
+            // With a listing that reads, every file is written, and must be searched.
+            if mode == "listing-echo" { #expect(data != nil, "\(file) was not written") }
+            guard let data else { continue }
             let text = String(decoding: data, as: UTF8.self)
             everything += text
             for form in forms { #expect(!text.contains(form), "\(mode): \(file) holds the token") }
@@ -80,6 +81,51 @@ struct CanaryTokenTests {
             #expect(everything.contains("https://evil.example.net"))
         } else {
             #expect(everything.contains("<redacted>"), "\(mode): \(everything.prefix(2_000))")
+        }
+    }
+
+    @Test("a YAML with secrets in every position: no command or format shows one")
+    func yamlSecrets() async throws {
+        let canary = "yaml-canary-\(UUID().uuidString)"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-canary-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = """
+            version: 1
+            target: {url: "https://svc:\(canary)-url@scim.example.com/v2", token: \(canary)-flow, provider: nope}
+            policy:
+              unmanaged: ignore
+              x-extra: {deep: [{clientSecret: \(canary)-deep}]}
+            users:
+              - userName: a@example.com
+                password: \(canary)-user
+                name: {givenName: A, apiKey: \(canary)-name}
+                emails: [{value: not-an-email, credential: \(canary)-email}]
+              - userName: a@example.com
+                title: [{token: "\(canary)-wrongtype"}]
+            groups:
+              - displayName: g
+                members: [{secret: \(canary)-member}]
+
+            """
+        try Data(yaml.utf8).write(to: directory.appendingPathComponent("org.yaml"))
+        let runs: [[String]] = [
+            ["validate"], ["validate", "--format", "github"], ["validate", "--format", "json"], ["plan"],
+            ["plan", "--format", "json"], ["plan", "--format", "markdown", "--out", "plan.json"], ["drift"],
+            ["apply", "--auto-approve", "--journal", "journal.jsonl"],
+        ]
+        var secretsReported = 0
+        for arguments in runs {
+            let result = try await ProcessRunner.runScimctl(
+                arguments, in: directory, environment: ["SCIM_TOKEN": token, "NO_COLOR": "1"])
+            #expect(result.status == 1, "\(arguments)")
+            #expect(!(result.stdout + result.stderr).contains(canary), "\(arguments): \(result.stdout + result.stderr)")
+            secretsReported += (result.stdout + result.stderr).components(separatedBy: "secret-in-yaml").count - 1
+        }
+        // Every secret is found (8 of them), by every command; nothing reached a file.
+        #expect(secretsReported >= 8 * runs.count)
+        for file in ["plan.json", "journal.jsonl"] {
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path))
         }
     }
 
