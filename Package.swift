@@ -102,6 +102,7 @@ let package = Package(
         // Helpers shared by the test targets: fixture paths, running the built binary.
         .target(name: "ScimctlTestSupport", dependencies: ["SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "SafeTextTests", dependencies: ["SafeText"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FuzzTests", dependencies: ["FuzzChecks", "ScimctlTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

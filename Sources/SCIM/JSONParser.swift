@@ -12,7 +12,6 @@ struct JSONParser {
     private var index = 0
     private var depth = 0
     private static let maxDepth = 512
-    private static let numberBytes = Set("0123456789-+.eE".utf8)
 
     init(_ data: Data) {
         bytes = [UInt8](data)
@@ -199,11 +198,36 @@ struct JSONParser {
         return code
     }
 
+    /// A number by RFC 8259's grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`, and finite:
+    /// `+1`, `.5`, `01` and `1e999` (infinity) are refused, not read as something else.
     private mutating func number() throws(Failure) -> JSONValue {
         let start = index
-        while index < bytes.count, Self.numberBytes.contains(bytes[index]) { index += 1 }
-        guard index > start, let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                index += 1
+            }
+            return index - from
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let integerStart = index
+        let integerDigits = digits()
+        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else {
             throw failure("an invalid value")
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw failure("a number with no digits after its '.'") }
+        }
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                index += 1
+            }
+            guard digits() > 0 else { throw failure("a number with no digits in its exponent") }
+        }
+        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)), number.isFinite else {
+            throw failure("a number out of range")
         }
         return .number(number)
     }

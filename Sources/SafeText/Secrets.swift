@@ -5,7 +5,8 @@ import Synchronization
 /// written: stdout, stderr, the `--verbose` trace, the journal, plan files. A secret is registered the
 /// moment it is read (the token, a URL's credentials, a value the YAML holds under a secret-shaped
 /// key, a proxy's credentials) and is replaced by `<redacted>` wherever it appears afterwards — also
-/// when a provider echoes it back in an error body, an HTML page or a redirect URL.
+/// when a provider echoes it back in an error body, an HTML page or a redirect URL, in whatever
+/// escaping that echo uses.
 public enum Secrets {
     /// What replaces a secret in output.
     public static let mask = "<redacted>"
@@ -14,116 +15,185 @@ public enum Secrets {
     /// nothing (no credential is that short).
     public static let minimumLength = 4
 
-    /// Each secret in every form it may be echoed in, longest first (so a longer form is replaced whole).
-    private static let known = Mutex<[[UInt8]]>([])
+    private struct Known {
+        /// Secrets as bytes, matched with each byte written as itself or escaped (see `match`).
+        var secrets: [[UInt8]] = []
+        /// Other forms matched exactly: base64 (a provider echoing a Basic header).
+        var exact: [[UInt8]] = []
+    }
 
-    /// Registers `secret` and the forms a provider may echo it in: percent-encoded (a redirect URL, upper
-    /// and lower hex), JSON-escaped (`/` as `\/`), HTML-escaped and base64.
+    private static let known = Mutex(Known())
+
+    /// Registers `secret`. It is then found written plainly, percent-encoded (any set of characters
+    /// encoded, either hex case: every encoder chooses differently), JSON-escaped (`\/`, `\"`,
+    /// `\u0041`), HTML-escaped (`&amp;`, `&#47;`), any mix of these, and in base64.
     public static func register(_ secret: some StringProtocol) {
-        let raw = String(secret)
-        guard raw.utf8.count >= minimumLength else { return }
-        var forms: [String] = [raw]
-        forms.append(percentEncoded(raw, upper: true))
-        forms.append(percentEncoded(raw, upper: false))
-        forms.append(
-            raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "/", with: "\\/"))
-        forms.append(
-            raw.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-                .replacingOccurrences(of: "'", with: "&#39;"))
-        forms.append(Data(raw.utf8).base64EncodedString())
+        let raw = Array(String(secret).utf8)
+        guard raw.count >= minimumLength else { return }
+        let base64 = Array(Data(raw).base64EncodedString().utf8)
         known.withLock { known in
-            for form in forms where form.utf8.count >= minimumLength {
-                let bytes = Array(form.utf8)
-                if !known.contains(bytes) { known.append(bytes) }
-            }
-            known.sort { $0.count > $1.count }
+            guard !known.secrets.contains(raw) else { return }
+            known.secrets.append(raw)
+            known.exact.append(base64)
+            // Longest first, so a secret that contains another is replaced whole.
+            known.secrets.sort { $0.count > $1.count }
         }
     }
 
-    /// Whether any secret is registered (tests use it to check a registration happened).
-    public static var isEmpty: Bool { known.withLock { $0.isEmpty } }
+    /// Whether any secret is registered.
+    public static var isEmpty: Bool { known.withLock { $0.secrets.isEmpty } }
 
     /// `text` with every registered secret replaced by `mask`.
     public static func redact(_ text: String) -> String {
-        let secrets = known.withLock { $0 }
-        guard !secrets.isEmpty else { return text }
+        let known = known.withLock { $0 }
+        guard !known.secrets.isEmpty else { return text }
         var bytes = Array(text.utf8)
-        guard redact(&bytes, secrets) else { return text }
+        guard redact(&bytes, known) else { return text }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `bytes` with every registered secret replaced by `mask`.
     public static func redact(_ bytes: [UInt8]) -> [UInt8] {
-        let secrets = known.withLock { $0 }
+        let known = known.withLock { $0 }
         var bytes = bytes
-        _ = redact(&bytes, secrets)
+        _ = redact(&bytes, known)
         return bytes
     }
 
     /// Whether `text` holds a registered secret in any of its forms.
     public static func holdsSecret(_ text: String) -> Bool {
-        let secrets = known.withLock { $0 }
-        guard !secrets.isEmpty else { return false }
-        let bytes = Array(text.utf8)
-        return secrets.contains { firstMatch(of: $0, in: bytes, from: 0) != nil }
+        let known = known.withLock { $0 }
+        guard !known.secrets.isEmpty else { return false }
+        var bytes = Array(text.utf8)
+        return redact(&bytes, known)
     }
 
     /// Replaces in place; returns whether anything was replaced.
-    private static func redact(_ bytes: inout [UInt8], _ secrets: [[UInt8]]) -> Bool {
+    private static func redact(_ bytes: inout [UInt8], _ known: Known) -> Bool {
         var replaced = false
-        let mask = Array(Self.mask.utf8)
-        for secret in secrets {
-            var start = 0
-            var output: [UInt8]?
-            var copied = 0
-            while let match = firstMatch(of: secret, in: bytes, from: start) {
-                if output == nil { output = [] }
-                output!.append(contentsOf: bytes[copied..<match])
-                output!.append(contentsOf: mask)
-                copied = match + secret.count
-                start = copied
-            }
-            if var output {
-                output.append(contentsOf: bytes[copied...])
-                bytes = output
-                replaced = true
-            }
-        }
+        for secret in known.secrets { replaced = replace(secret, in: &bytes, exactly: false) || replaced }
+        for form in known.exact { replaced = replace(form, in: &bytes, exactly: true) || replaced }
         return replaced
     }
 
-    private static func firstMatch(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
-        var index = start
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var matched = true
-                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                    matched = false
-                    break
+    private static func replace(_ secret: [UInt8], in bytes: inout [UInt8], exactly: Bool) -> Bool {
+        var matches: [Range<Int>] = []
+        bytes.withUnsafeBytes { text in
+            var index = 0
+            while index < text.count {
+                if let end = exactly ? exactMatch(secret, in: text, at: index) : match(secret, in: text, at: index) {
+                    matches.append(index..<end)
+                    index = end
+                } else {
+                    index += 1
                 }
-                if matched { return index }
             }
-            index += 1
         }
-        return nil
+        guard !matches.isEmpty else { return false }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var copied = 0
+        for range in matches {
+            output.append(contentsOf: bytes[copied..<range.lowerBound])
+            output.append(contentsOf: mask.utf8)
+            copied = range.upperBound
+        }
+        output.append(contentsOf: bytes[copied...])
+        bytes = output
+        return true
     }
 
-    private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+    private static func exactMatch(_ secret: [UInt8], in text: UnsafeRawBufferPointer, at index: Int) -> Int? {
+        guard text[index] == secret[0], text.count - index >= secret.count else { return nil }
+        for offset in 1..<secret.count where text[index + offset] != secret[offset] { return nil }
+        return index + secret.count
+    }
 
-    private static func percentEncoded(_ text: String, upper: Bool) -> String {
-        var encoded = ""
-        for byte in text.utf8 {
-            if unreserved.contains(byte) {
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                encoded += String(format: upper ? "%%%02X" : "%%%02x", byte)
+    /// The end of `secret` written from `index` with each byte plain or escaped, or nil.
+    private static func match(_ secret: [UInt8], in text: UnsafeRawBufferPointer, at index: Int) -> Int? {
+        let first = text[index]
+        // Most bytes start nothing: a plain first byte, or the start of an escape.
+        guard
+            first == secret[0] || first == UInt8(ascii: "%") || first == UInt8(ascii: "\\")
+                || first == UInt8(ascii: "&")
+        else { return nil }
+        var position = index
+        for expected in secret {
+            guard position < text.count, let (byte, length) = unit(in: text, at: position), byte == expected else {
+                return nil
             }
+            position += length
         }
-        return encoded
+        return position
+    }
+
+    /// The byte written at `position` and how many bytes write it: plain, `%XX`, a JSON escape or an
+    /// HTML entity.
+    private static func unit(in text: UnsafeRawBufferPointer, at position: Int) -> (UInt8, Int)? {
+        let byte = text[position]
+        let rest = text.count - position
+        switch byte {
+        case UInt8(ascii: "%") where rest >= 3:
+            if let high = hex(text[position + 1]), let low = hex(text[position + 2]) { return (high << 4 | low, 3) }
+        case UInt8(ascii: "\\") where rest >= 2:
+            switch text[position + 1] {
+            case UInt8(ascii: "/"), UInt8(ascii: "\""), UInt8(ascii: "\\"): return (text[position + 1], 2)
+            case UInt8(ascii: "u") where rest >= 6:
+                guard let a = hex(text[position + 2]), let b = hex(text[position + 3]), let c = hex(text[position + 4]),
+                    let d = hex(text[position + 5]), a == 0, b == 0, c < 8
+                else { return (byte, 1) }
+                return (c << 4 | d, 6)
+            default: break
+            }
+        case UInt8(ascii: "&"):
+            for (entity, value) in entities where rest >= entity.count {
+                if zip(entity, UnsafeRawBufferPointer(rebasing: text[position..<(position + entity.count)]))
+                    .allSatisfy({ $0 == $1 })
+                {
+                    return (value, entity.count)
+                }
+            }
+            // &#NN; and &#xHH;
+            if rest >= 4, text[position + 1] == UInt8(ascii: "#") {
+                var cursor = position + 2
+                let isHex = text[cursor] | 0x20 == UInt8(ascii: "x")
+                if isHex { cursor += 1 }
+                var value = 0
+                var digits = 0
+                while cursor < text.count, digits < 4 {
+                    let character = text[cursor]
+                    if isHex, let digit = hex(character) {
+                        value = value * 16 + Int(digit)
+                    } else if !isHex, character >= UInt8(ascii: "0"), character <= UInt8(ascii: "9") {
+                        value = value * 10 + Int(character - UInt8(ascii: "0"))
+                    } else {
+                        break
+                    }
+                    digits += 1
+                    cursor += 1
+                }
+                if digits > 0, cursor < text.count, text[cursor] == UInt8(ascii: ";"), value < 0x80 {
+                    return (UInt8(value), cursor + 1 - position)
+                }
+            }
+        default: break
+        }
+        return (byte, 1)
+    }
+
+    private static let entities: [([UInt8], UInt8)] = [
+        (Array("&amp;".utf8), UInt8(ascii: "&")), (Array("&lt;".utf8), UInt8(ascii: "<")),
+        (Array("&gt;".utf8), UInt8(ascii: ">")), (Array("&quot;".utf8), UInt8(ascii: "\"")),
+        (Array("&apos;".utf8), UInt8(ascii: "'")),
+    ]
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

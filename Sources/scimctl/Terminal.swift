@@ -28,7 +28,7 @@ enum Terminal {
 
     /// Output made safe: secrets replaced, control characters escaped (keeping our own colour codes).
     static func safe(_ text: String, colour: Bool) -> String {
-        Secrets.redact(Printable.gate(text, colour: colour))
+        Printable.gate(Secrets.redact(text), colour: colour)
     }
 
     /// Writes all of `text`; returns the reason when the descriptor refuses it.

@@ -258,8 +258,17 @@ struct JSONParserTests {
 
     @Test(
         "refuses what is not JSON",
-        arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{\"a\":1} x", "\"bad \\q\"", ""])
+        arguments: [
+            "{", "[1,]", "{\"a\" 1}", "tru", "\"open", "{\"a\":1} x", "\"bad \\q\"", "",
+            // Numbers outside RFC 8259's grammar, or out of range (found by fuzzing: 1.5e320 read as infinity).
+            "[+1]", "[.5]", "[01]", "[1.]", "[-]", "[1e]", "[1e+]", "[1.5e320]", "[-1e999]", "[--1]",
+        ])
     func refuses(text: String) {
         #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    @Test("reads every number form RFC 8259 allows", arguments: ["0", "-0", "-0.5e-3", "1E+2", "12.75", "1e308"])
+    func numbers(text: String) throws {
+        #expect(try JSONValue.parse(Data("[\(text)]".utf8)) == .array([.number(Double(text)!)]))
     }
 }
