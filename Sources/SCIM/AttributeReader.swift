@@ -1,3 +1,5 @@
+import SafeText
+
 /// Reads one resource's attributes strictly: a value of the wrong JSON type is an error, never "absent".
 /// A read that cannot be understood must fail the plan (an `emails` that is not a list, read as absent,
 /// would be overwritten); `null` is absent, as RFC 7643 §2.5 says.
@@ -71,11 +73,27 @@ struct AttributeReader {
     }
 
     /// An identifier: a string, or a whole number some providers send.
+    /// An id: a string (or a whole number), which scimctl later puts in a URL path. So it must be a
+    /// usable path segment: not empty, not `.` or `..` (a server normalising the path would send a
+    /// DELETE elsewhere), no control characters, and not absurdly long.
     func identifier(_ name: String) throws(SCIMDecodingError) -> String? {
         guard let value = value(name) else { return nil }
-        if let text = value.stringValue { return text }
-        if case .number = value, let number = value.intValue { return String(number) }
-        throw mismatch(name, value, "a string")
+        let text: String
+        if let string = value.stringValue {
+            text = string
+        } else if case .number = value, let number = value.intValue {
+            text = String(number)
+        } else {
+            throw mismatch(name, value, "a string")
+        }
+        guard !text.isEmpty, text != ".", text != "..", text.utf8.count <= 1024,
+            !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        else {
+            throw SCIMDecodingError(
+                message: "\(subject): `\(name)` \(Printable.escape(text.prefix(60))) is not a usable identifier "
+                    + "(empty, '.' or '..', a control character, or over 1,024 bytes)")
+        }
+        return text
     }
 
     /// A boolean; also the strings "true"/"false" in any case, which some providers send.

@@ -37,14 +37,17 @@ struct FilterError: Error, Sendable {
 }
 
 /// A recursive-descent parser over the filter grammar: `or` binds loosest, then `and`, then `not`.
+/// It reads Unicode scalars, not Characters: a combining mark after a quote or an escape's last hex
+/// digit would otherwise merge with it into one Character and the quote or the escape would be lost
+/// (found by fuzzing the filter builder against this parser).
 struct FilterParser {
-    private let characters: [Character]
+    private let characters: [Unicode.Scalar]
     private var position = 0
 
     static let operators: Set<String> = ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"]
 
     init(_ text: String) {
-        characters = Array(text)
+        characters = Array(text.unicodeScalars)
     }
 
     static func parse(_ text: String) throws(FilterError) -> FilterExpression {
@@ -87,7 +90,7 @@ struct FilterParser {
 
     private mutating func parseAttributeExpression() throws(FilterError) -> FilterExpression {
         skipSpaces()
-        let name = readWhile { !$0.isWhitespace && $0 != "[" && $0 != "(" && $0 != ")" && $0 != "]" }
+        let name = readWhile { !$0.properties.isWhitespace && $0 != "[" && $0 != "(" && $0 != ")" && $0 != "]" }
         guard !name.isEmpty else {
             throw FilterError(message: "an attribute name was expected at character \(position + 1)")
         }
@@ -98,7 +101,7 @@ struct FilterParser {
             return .valuePath(attribute: AttributePath(name), filter: inner)
         }
         skipSpaces()
-        let op = readWhile { $0.isLetter }.lowercased()
+        let op = readWhile { $0.properties.isAlphabetic }.lowercased()
         if op == "pr" { return .present(path: AttributePath(name)) }
         guard Self.operators.contains(op) else { throw FilterError(message: "'\(op)' is not a filter operator") }
         skipSpaces()
@@ -120,22 +123,26 @@ struct FilterParser {
                     case "n": value.append("\n")
                     case "t": value.append("\t")
                     case "r": value.append("\r")
+                    case "b": value.append("\u{8}")
+                    case "f": value.append("\u{C}")
                     case "u":
-                        let hex = String(characters[position..<min(position + 4, characters.count)])
+                        var hex = ""
+                        hex.unicodeScalars.append(
+                            contentsOf: characters[position..<min(position + 4, characters.count)])
                         position += 4
                         guard let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
                             throw FilterError(message: "a bad \\u escape in the filter")
                         }
                         value.unicodeScalars.append(scalar)
-                    default: value.append(escaped)
+                    default: value.unicodeScalars.append(escaped)
                     }
                 } else {
-                    value.append(character)
+                    value.unicodeScalars.append(character)
                 }
             }
             throw FilterError(message: "an unterminated string in the filter")
         }
-        let word = readWhile { !$0.isWhitespace && $0 != ")" && $0 != "]" }
+        let word = readWhile { !$0.properties.isWhitespace && $0 != ")" && $0 != "]" }
         switch word.lowercased() {
         case "true": return .bool(true)
         case "false": return .bool(false)
@@ -148,24 +155,24 @@ struct FilterParser {
 
     // MARK: Characters
 
-    private func peek() -> Character? {
+    private func peek() -> Unicode.Scalar? {
         position < characters.count ? characters[position] : nil
     }
 
     private mutating func skipSpaces() {
-        while let character = peek(), character.isWhitespace { position += 1 }
+        while let character = peek(), character.properties.isWhitespace { position += 1 }
     }
 
-    private mutating func readWhile(_ keep: (Character) -> Bool) -> String {
+    private mutating func readWhile(_ keep: (Unicode.Scalar) -> Bool) -> String {
         var text = ""
         while let character = peek(), keep(character) {
-            text.append(character)
+            text.unicodeScalars.append(character)
             position += 1
         }
         return text
     }
 
-    private mutating func expect(_ character: Character) throws(FilterError) {
+    private mutating func expect(_ character: Unicode.Scalar) throws(FilterError) {
         skipSpaces()
         guard peek() == character else {
             throw FilterError(message: "'\(character)' expected at character \(position + 1)")
@@ -177,9 +184,11 @@ struct FilterParser {
     private mutating func consumeKeyword(_ keyword: String) -> Bool {
         let start = position
         skipSpaces()
-        let end = position + keyword.count
-        guard end <= characters.count, String(characters[position..<end]).lowercased() == keyword,
-            end == characters.count || characters[end].isWhitespace || characters[end] == "("
+        let end = position + keyword.unicodeScalars.count
+        var word = ""
+        if end <= characters.count { word.unicodeScalars.append(contentsOf: characters[position..<end]) }
+        guard end <= characters.count, word.lowercased() == keyword,
+            end == characters.count || characters[end].properties.isWhitespace || characters[end] == "("
         else {
             position = start
             return false

@@ -47,6 +47,8 @@ struct FuzzRegressionTests {
         arguments: [
             "alice@example.com", #"a"b\c"#, #"x" or userName pr or ""#, "caf\u{E9} \u{2028} \u{1} \u{0}", "\u{FFFD}",
             String(repeating: "\\", count: 1_000), "😀\u{200D}👩",
+            // A combining mark after the opening quote or an escape's last digit (found by fuzzing).
+            "\u{301}abc@example.com", "\u{C}\u{7AE}", "abc\u{301}", "\u{8}\u{C}",
         ])
     func filter(value: String) throws {
         #expect(throws: Never.self) { try FuzzChecks.filter(Array(value.utf8)) }

@@ -267,6 +267,20 @@ struct JSONParserTests {
         #expect(throws: (any Error).self) { try JSONValue.parse(Data(text.utf8)) }
     }
 
+    @Test(
+        "an id that is not a usable path segment is refused, in a resource and in a member",
+        arguments: [#""..""#, #"".""#, #""""#, #""u1\n""#, #""\u0085""#])
+    func unusableIds(id: String) throws {
+        #expect(throws: SCIMDecodingError.self) {
+            try SCIMUser(json: try JSONValue.parse(Data(#"{"id": \#(id), "userName": "a@b.io"}"#.utf8)))
+        }
+        #expect(throws: SCIMDecodingError.self) {
+            try SCIMGroup(
+                json: try JSONValue.parse(
+                    Data(#"{"id": "g1", "displayName": "g", "members": [{"value": \#(id)}]}"#.utf8)))
+        }
+    }
+
     @Test("reads every number form RFC 8259 allows", arguments: ["0", "-0", "-0.5e-3", "1E+2", "12.75", "1e308"])
     func numbers(text: String) throws {
         #expect(try JSONValue.parse(Data("[\(text)]".utf8)) == .array([.number(Double(text)!)]))
