@@ -302,8 +302,12 @@ enum YAMLFileFinder {
                 found += inDirectory.sorted()
             }
         }
+        // One file read once, however it is reached (`a.yaml` and `./a.yaml`, a link beside its target):
+        // read twice, every user in it would be declared twice.
         var seen = Set<String>()
-        return found.filter { seen.insert($0).inserted }
+        return found.filter {
+            seen.insert(URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardized.path).inserted
+        }
     }
 
     private enum Kind { case missing, danglingLink, file, directory, other }

@@ -47,19 +47,59 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
         tokenFile: String?, tokenEnv: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(Missing) -> BearerToken {
         if let tokenFile {
-            guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw Missing(looked: [.file(tokenFile)], reason: "the token file cannot be read")
+            let source = Source.file(tokenFile)
+            let text = try read(tokenFile)
+            guard let token = BearerToken(text) else {
+                throw Missing(looked: [source], reason: "the token file is empty")
             }
-            guard let token = BearerToken(String(decoding: data, as: UTF8.self)) else {
-                throw Missing(looked: [.file(tokenFile)], reason: "the token file is empty")
-            }
+            try check(token, from: source)
             return token
         }
         var names = [tokenEnv ?? "SCIM_TOKEN"]
         if names[0] != "SCIM_TOKEN" { names.append("SCIM_TOKEN") }
         for name in names {
-            if let value = environment[name], let token = BearerToken(value) { return token }
+            if let value = environment[name], let token = BearerToken(value) {
+                try check(token, from: .environment(name))
+                return token
+            }
         }
         throw Missing(looked: names.map(Source.environment), reason: "none of these is set")
+    }
+
+    /// The most a token file may hold: tokens are a few hundred bytes, JWTs a few kilobytes.
+    static let maxFileSize = 64 << 10
+
+    /// Reads a token file, bounded: `/dev/zero` or a FIFO must not hang or fill memory.
+    private static func read(_ path: String) throws(Missing) -> String {
+        let source = Source.file(path)
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw Missing(looked: [source], reason: "the token file cannot be read")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw Missing(looked: [source], reason: "the token file is not a regular file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path),
+            let data = try? handle.read(upToCount: maxFileSize + 1)
+        else {
+            throw Missing(looked: [source], reason: "the token file cannot be read")
+        }
+        try? handle.close()
+        guard data.count <= maxFileSize else {
+            throw Missing(
+                looked: [source], reason: "the token file is over \(maxFileSize >> 10) KiB; it is not a token")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A token is sent in a header: a space, a control character (a line break would end the header and
+    /// start another) or a non-ASCII character cannot be in it. Never echoes it.
+    private static func check(_ token: BearerToken, from source: Source) throws(Missing) {
+        guard token.secret.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw Missing(
+                looked: [source],
+                reason: "the token holds a space, a control character or a non-ASCII character, which a bearer "
+                    + "token cannot (was more than the token pasted?)")
+        }
     }
 }

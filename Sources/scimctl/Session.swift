@@ -29,7 +29,7 @@ struct ConnectionOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+        guard (1...64).contains(parallelism) else { throw ValidationError("--parallelism must be from 1 to 64") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be above 0 and at most 3600") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be above 0") }
     }

@@ -206,6 +206,18 @@ struct HostileYAMLTests {
         #expect(capped.diagnostics.map(\.code) == [.fileTooLarge])
     }
 
+    @Test("a file reached twice (two spellings, a link beside its target) is read once")
+    func readOnce() throws {
+        let root = try directory(["a.yaml": "version: 1\nusers:\n  - userName: a@example.com\n"])
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("also.yaml").path, withDestinationPath: "a.yaml")
+        let loaded = DesiredStateLoader().load(paths: [
+            root.path, root.appendingPathComponent("a.yaml").path, root.path + "/./a.yaml",
+        ])
+        let state = try #require(loaded.state, "\(loaded.diagnostics)")
+        #expect(state.users.count == 1)
+    }
+
     @Test("a FIFO named *.yaml is refused, not waited on")
     func fifo() throws {
         let root = try directory(["a.yaml": "version: 1\n"])

@@ -221,6 +221,36 @@ struct WireModelTests {
         }
         #expect(missing?.description == "no SCIM token: none of these is set (looked in $QASE_SCIM_TOKEN, $SCIM_TOKEN)")
     }
+
+    @Test(
+        "a token that would break its header (a line break, a space, a control or non-ASCII character) is refused unechoed",
+        arguments: ["abc\r\nX-Injected: 1", "two words", "tab\there", "nul\u{0}x", "caf\u{E9}-token"])
+    func unusableToken(token: String) {
+        let refused = #expect(throws: BearerToken.Missing.self) {
+            try BearerToken.resolve(tokenFile: nil, tokenEnv: nil, environment: ["SCIM_TOKEN": token])
+        }
+        #expect(refused?.description.contains("cannot") == true)
+        #expect(refused?.description.contains(token) == false)
+    }
+
+    @Test(
+        "a token file that is not a small regular file is refused, not read forever", arguments: ["/dev/zero", "fifo"])
+    func unusableTokenFile(kind: String) throws {
+        var path = kind
+        if kind == "fifo" {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("token-fifo-\(UUID())").path
+            #expect(mkfifo(path, 0o600) == 0)
+        }
+        defer { if kind == "fifo" { try? FileManager.default.removeItem(atPath: path) } }
+        let refused = #expect(throws: BearerToken.Missing.self) {
+            try BearerToken.resolve(tokenFile: path, tokenEnv: nil, environment: [:])
+        }
+        #expect(refused?.description.contains("not a regular file") == true)
+        let big = FileManager.default.temporaryDirectory.appendingPathComponent("token-big-\(UUID())")
+        try Data(repeating: UInt8(ascii: "a"), count: 100_000).write(to: big)
+        defer { try? FileManager.default.removeItem(at: big) }
+        #expect(throws: BearerToken.Missing.self) { try BearerToken.resolve(tokenFile: big.path, tokenEnv: nil) }
+    }
 }
 
 @Suite("JSON parser")
