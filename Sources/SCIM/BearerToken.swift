@@ -5,6 +5,8 @@ import SafeText
 /// so no log line, error or plan can show it by accident; only the connection reads the secret.
 public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let secret: String
+    /// Where it was read from, for messages ("the token in $SCIM_TOKEN was refused").
+    public private(set) var source: Source?
 
     public init?(_ secret: String) {
         let trimmed = secret.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -49,17 +51,19 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
         if let tokenFile {
             let source = Source.file(tokenFile)
             let text = try read(tokenFile)
-            guard let token = BearerToken(text) else {
+            guard var token = BearerToken(text) else {
                 throw Missing(looked: [source], reason: "the token file is empty")
             }
             try check(token, from: source)
+            token.source = source
             return token
         }
         var names = [tokenEnv ?? "SCIM_TOKEN"]
         if names[0] != "SCIM_TOKEN" { names.append("SCIM_TOKEN") }
         for name in names {
-            if let value = environment[name], let token = BearerToken(value) {
+            if let value = environment[name], var token = BearerToken(value) {
                 try check(token, from: .environment(name))
+                token.source = .environment(name)
                 return token
             }
         }

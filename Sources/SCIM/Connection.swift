@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import SafeText
 
 /// The HTTP side of a SCIM client, in one place: URLs, headers, authentication, the request budget,
 /// retries and the trace. Nothing else in scimctl builds an HTTP request.
@@ -27,7 +28,8 @@ public struct SCIMConnection: Sendable {
         guard scheme == "https" || (scheme == "http" && Self.isLoopback(baseURL.host ?? "")) else {
             throw SCIMError(
                 .refused,
-                "\(baseURL.absoluteString) is not https; plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost)"
+                "\(baseURL.absoluteString) is not https; plain http is allowed only to loopback (127.0.0.0/8, ::1, "
+                    + "localhost): use https://"
             )
         }
         self.baseURL = baseURL
@@ -57,6 +59,55 @@ public struct SCIMConnection: Sendable {
         }
         // Every character outside the unreserved set is percent-encoded above, so this cannot fail.
         return URL(string: text)!
+    }
+
+    /// The path, relative to the base URL, of an endpoint as `/ResourceTypes` states it. RFC 7643 §6
+    /// says relative (`Users`), but providers write all of: `Users`, `/Users`, the absolute path under
+    /// the base (`/scim/v2/Users`), and a full URL. Each is accepted when it stays on the base URL's
+    /// origin and under its path; another origin is refused (the token would follow the requests).
+    public func endpoint(_ declared: String) throws(SCIMError) -> String {
+        let trimmed = declared.trimmingCharacters(in: .whitespaces)
+        var basePath = baseURL.path
+        while basePath.hasSuffix("/") { basePath.removeLast() }
+        var path: String
+        if trimmed.contains("://") {
+            guard let url = URL(string: trimmed), let host = url.host else {
+                throw SCIMError(.invalidResponse, "the endpoint \(Printable.escape(trimmed.prefix(200))) is not a URL")
+            }
+            let sameOrigin =
+                url.scheme?.lowercased() == baseURL.scheme?.lowercased()
+                && host.lowercased() == baseURL.host?.lowercased() && url.port == baseURL.port
+            guard sameOrigin else {
+                throw SCIMError(
+                    .refused,
+                    "/ResourceTypes gives the endpoint \(Printable.escape(URLCredentials.stripped(trimmed).prefix(200))), "
+                        + "on another origin than \(baseURL.absoluteString); the token is never sent there")
+            }
+            path = url.path
+            guard path == basePath || path.hasPrefix(basePath + "/") else {
+                throw SCIMError(
+                    .refused,
+                    "/ResourceTypes gives the endpoint \(Printable.escape(trimmed.prefix(200))), outside the base URL "
+                        + "\(baseURL.absoluteString); set the base URL to the provider's SCIM root")
+            }
+            path = String(path.dropFirst(basePath.count))
+        } else if !basePath.isEmpty, trimmed == basePath || trimmed.hasPrefix(basePath + "/") {
+            // The absolute path under the base: `/scim/v2/Users` with base `https://host/scim/v2`.
+            path = String(trimmed.dropFirst(basePath.count))
+        } else {
+            // Relative to the base: `Users` or `/Users`.
+            path = trimmed
+        }
+        while path.hasPrefix("//") { path.removeFirst() }
+        if !path.hasPrefix("/") { path = "/" + path }
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        guard path.count > 1, !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }),
+            !path.contains("?"), !path.contains("#")
+        else {
+            throw SCIMError(
+                .invalidResponse, "the endpoint \(Printable.escape(trimmed.prefix(200))) is not a resource path")
+        }
+        return path
     }
 
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)

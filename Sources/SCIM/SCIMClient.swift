@@ -61,7 +61,17 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         let config = try await decode(
             try await connection.send("GET", "/ServiceProviderConfig", retryable: true), method: "GET",
             path: "/ServiceProviderConfig", connection: connection, ServiceProviderConfig.init(json:))
-        let resourceTypes = try await Self.resourceTypes(connection)
+        var resourceTypes = try await Self.resourceTypes(connection)
+        // Endpoints as the provider writes them, resolved once against the base URL.
+        for index in resourceTypes?.indices ?? [].indices {
+            do {
+                resourceTypes![index].endpoint = try connection.endpoint(resourceTypes![index].endpoint)
+            } catch {
+                var error = error
+                (error.method, error.url) = ("GET", connection.url("/ResourceTypes").absoluteString)
+                throw error
+            }
+        }
         let capabilities = ProviderCapabilities(
             profile: connection.profile, config: config, resourceTypes: resourceTypes)
         return SCIMClient(connection: connection, capabilities: capabilities)

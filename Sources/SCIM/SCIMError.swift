@@ -94,8 +94,10 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
             (kind, message) = (.preconditionFailed, "the object changed since it was read")
         case 429:
             (kind, message) = (.rateLimited, "rate limited by the provider")
-        case 401, 403:
-            (kind, message) = (.unauthorized, "the provider refused the token; check it and its scopes")
+        case 401:
+            (kind, message) = (.unauthorized, "the provider refused the token (wrong, expired or revoked)")
+        case 403:
+            (kind, message) = (.unauthorized, "the token lacks permission for this request (check its scopes or role)")
         case 500...599:
             (kind, message) = (.unavailable, "the provider failed")
         default:

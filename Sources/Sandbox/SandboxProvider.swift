@@ -78,7 +78,20 @@ public final class SandboxProvider: Sendable {
 
     /// Answers one request as a SCIM 2.0 provider would.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let components = request.url.pathComponents
+        // Only under the base path: a client configured with a wrong base URL must fail its rehearsal
+        // here as it would against a real provider, not be answered anyway.
+        let basePath = URL(string: baseURL)?.path ?? ""
+        let relative: Substring
+        if basePath.isEmpty || basePath == "/" {
+            relative = Substring(request.url.path)
+        } else if request.url.path.hasPrefix(basePath + "/") {
+            relative = request.url.path.dropFirst(basePath.count)
+        } else {
+            return SandboxError(
+                404, detail: "no such endpoint: \(request.url.path) (the SCIM base URL is \(baseURL))"
+            ).response
+        }
+        let components = ["/"] + relative.split(separator: "/").map(String.init)
         if components.last == "Bulk" {
             guard request.method == "POST" else {
                 return SandboxError(405, detail: "\(request.method) is not supported on /Bulk").response
@@ -97,11 +110,11 @@ public final class SandboxProvider: Sendable {
                 return SandboxError(500, detail: "\(error)").response
             }
         }
-        guard let index = components.firstIndex(where: { Endpoint(rawValue: $0) != nil }),
-            let endpoint = Endpoint(rawValue: components[index])
-        else {
+        // The endpoint is the first component under the base path, never one found further down.
+        guard components.count > 1, let endpoint = Endpoint(rawValue: components[1]) else {
             return SandboxError(404, detail: "no such endpoint: \(request.url.path)").response
         }
+        let index = 1
         let id = components.count > index + 1 ? components[index + 1] : nil
         do {
             switch (endpoint, request.method, id) {

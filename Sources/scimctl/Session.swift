@@ -148,7 +148,7 @@ struct Session {
                 logger: logger)
             return try await SCIMClient.connect(scim)
         } catch {
-            fail("cannot reach the provider: \(error)")
+            fail(Self.explain(connecting: error, token: token, base: url))
         }
     }
 
@@ -184,6 +184,29 @@ struct Session {
             return (plan, desired, client)
         } catch {
             fail("no plan can be made:\n\(error)")
+        }
+    }
+
+    /// A failed connection in one line a person can act on: what happened, to which request, and the fix.
+    static func explain(connecting error: SCIMError, token: BearerToken?, base: URL) -> String {
+        let request = error.method.flatMap { method in error.url.map { "\(method) \($0)" } } ?? base.absoluteString
+        let source = token?.source.map { "the token in \($0)" } ?? "the token"
+        // The provider's own words, when it gave any (already escaped and redacted).
+        let says = error.detail.map { "; the provider says \"\($0)\"" } ?? ""
+        switch (error.kind, error.status) {
+        case (.unauthorized, 401):
+            return
+                "\(source) was refused by the provider (HTTP 401 on \(request)): it is wrong, expired or revoked\(says)"
+        case (.unauthorized, _):
+            return
+                "\(source) lacks permission for \(request) (HTTP \(error.status ?? 403)): check its scopes or role\(says)"
+        case (.notFound, _):
+            return "\(request) answered 404: is \(base.path.isEmpty ? "/" : base.path) the SCIM base URL? "
+                + "(a SCIM provider serves /ServiceProviderConfig under it)\(says)"
+        case (.transport, _):
+            return "cannot reach the provider: \(error.message) (\(request))"
+        default:
+            return "cannot use the provider: \(error)"
         }
     }
 

@@ -73,10 +73,7 @@ struct TerminalLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        Terminal.standardError("scimctl: \(level): \(Printable.escape(message.description))\n")
+    func log(event: LogEvent) {
+        Terminal.standardError("scimctl: \(event.level): \(Printable.escape(event.message.description))\n")
     }
 }

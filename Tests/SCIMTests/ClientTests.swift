@@ -349,3 +349,46 @@ struct RequestLimiterTests {
         #expect(transport.peakConcurrency == 2)
     }
 }
+
+@Suite("Endpoint resolution")
+struct EndpointResolutionTests {
+    private func types(_ usersEndpoint: String) -> String {
+        """
+        {"Resources": [{"name": "User", "endpoint": "\(usersEndpoint)"},
+                       {"name": "Group", "endpoint": "Groups"}]}
+        """
+    }
+
+    @Test(
+        "each form providers write resolves under the base URL (RFC 7643 §6 says relative; practice differs)",
+        arguments: [
+            "Users", "/Users", "/v2/Users", "https://scim.example.com/v2/Users", "HTTPS://SCIM.example.com/v2/Users/",
+            " /Users ",
+        ])
+    func forms(endpoint: String) async throws {
+        let (client, transport) = try await scriptedClient(resourceTypes: types(endpoint)) { request in
+            request.url.path.hasSuffix("/Groups")
+                ? .json(200, listJSON(total: 0, start: 1, [])) : .json(200, listJSON(total: 1, start: 1, [userJSON(1)]))
+        }
+        _ = try await client.listUsers()
+        _ = try await client.listGroups()
+        #expect(work(transport).map(\.url.path) == ["/v2/Users", "/v2/Groups"])
+    }
+
+    @Test(
+        "an endpoint on another origin, outside the base path, or not a path is refused before any request to it",
+        arguments: [
+            ("https://evil.example.net/v2/Users", "another origin"),
+            ("http://scim.example.com/v2/Users", "another origin"),
+            ("https://scim.example.com:8443/v2/Users", "another origin"),
+            ("https://scim.example.com/other/Users", "outside"),
+            ("../Users", "not a resource path"), ("/", "not a resource path"), ("Users?x=1", "not a resource path"),
+        ])
+    func refused(endpoint: String, reason: String) async throws {
+        let failure = await #expect(throws: SCIMError.self) {
+            _ = try await scriptedClient(resourceTypes: types(endpoint)) { _ in .json(200, "{}") }
+        }
+        #expect(failure?.description.contains(reason) == true, "\(String(describing: failure))")
+        #expect(failure?.url?.hasSuffix("/ResourceTypes") == true)
+    }
+}

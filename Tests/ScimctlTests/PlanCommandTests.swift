@@ -187,7 +187,7 @@ struct PlanCommandTests {
             ["plan", "--url", tenant.url.absoluteString, valid.path], environment: ["SCIM_TOKEN": "not-\(tenant.token)"]
         )
         #expect(wrong.status == 1)
-        #expect(wrong.stderr.contains("the provider refused the token"))
+        #expect(wrong.stderr.contains("the token in $SCIM_TOKEN was refused by the provider (HTTP 401 on GET"))
         #expect(!wrong.stderr.contains(tenant.token))
         let missing = try await ProcessRunner.runScimctl(["plan", "--url", tenant.url.absoluteString, valid.path])
         #expect(missing.status == 1)

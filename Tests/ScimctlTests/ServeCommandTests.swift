@@ -118,6 +118,35 @@ struct ServeCommandTests {
 }
 
 extension ServeCommandTests {
+    @Test("serve answers only under its base path: elsewhere a 404 with a SCIM error body")
+    func basePathOnly() async throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try await ServeProcess.start(["--db", folder.appendingPathComponent("db.sqlite").path])
+        defer { server.stop() }
+        let transport = AsyncHTTPClientTransport(timeout: 10)
+        let root = try #require(URL(string: "/", relativeTo: server.baseURL)?.absoluteURL)
+        for path in ["foo/Users", "Users", "v2x/Users", "foo/v2/Users", "scim/v2/ServiceProviderConfig"] {
+            let response = try await transport.send(
+                HTTPRequest(method: "GET", url: root.appendingPathComponent(path)))
+            #expect(response.status == 404, "\(path)")
+            let body = try JSONValue.parse(response.body)
+            #expect(
+                body.objectValue?["schemas"]?.arrayValue?.first?.stringValue
+                    == "urn:ietf:params:scim:api:messages:2.0:Error")
+            #expect(body.objectValue?["status"]?.stringValue == "404")
+        }
+        let good = try await transport.send(
+            HTTPRequest(method: "GET", url: server.baseURL.appendingPathComponent("Users")))
+        #expect(good.status == 200)
+        // And the client, pointed at a wrong base, fails its discovery instead of passing a rehearsal.
+        let wrong = root.appendingPathComponent("scim/v2")
+        let failure = await #expect(throws: SCIMError.self) {
+            try await SCIMClient.connect(try SCIMConnection(baseURL: wrong, token: nil, transport: transport))
+        }
+        #expect(failure?.status == 404)
+    }
+
     @Test("AsyncHTTPClientTransport: a response dropped after processing is a transport error, not a timeout")
     func dropIsImmediate() async throws {
         let folder = try scratchFolder()
