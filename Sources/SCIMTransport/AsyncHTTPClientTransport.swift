@@ -4,7 +4,9 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 public import SCIM
+import Synchronization
 
 /// The transport `scimctl` talks to real providers through: AsyncHTTPClient on SwiftNIO. TLS is verified,
 /// redirects are handed back unfollowed (the client decides, and never sends the token elsewhere), and
@@ -15,27 +17,54 @@ public import SCIM
 /// the request spins until its timeout — a minute of CPU per lost create — before the applier can look
 /// the user up. AsyncHTTPClient fails the request the moment the connection goes.
 public struct AsyncHTTPClientTransport: HTTPTransport {
-    /// One connection pool for the process: providers are few, and a pool needs no shutdown this way.
-    /// A connection that cannot be made fails the request at once (no silent re-connecting until a
-    /// timeout): the client decides what is worth another try.
-    private static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10)),
-            decompression: .disabled)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// One connection pool per trust configuration, for the process: providers are few, and a pool
+    /// kept for the process needs no shutdown. A connection that cannot be made fails the request at
+    /// once (no silent re-connecting until a timeout): the client decides what is worth another try.
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    private static func client(caFile: String?) throws(TransportError) -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                let certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !certificates.isEmpty else {
+                    throw TransportError("the CA file \(caFile) holds no PEM certificate", kind: .tls)
+                }
+                tls.additionalTrustRoots = [.certificates(certificates)]
+            } catch let error as TransportError {
+                throw error
+            } catch {
+                throw TransportError(
+                    "the CA file \(caFile) cannot be read as PEM certificates (--ca-file or SSL_CERT_FILE)", kind: .tls)
+            }
+        }
+        return clients.withLock { clients in
+            if let client = clients[caFile ?? ""] { return client }
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)),
+                decompression: .disabled)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[caFile ?? ""] = client
+            return client
+        }
+    }
 
     /// The largest response body read (a page of 1,000 users is a few MB).
     static let maxBodySize = 256 << 20
 
     private let timeout: TimeAmount
+    private let client: HTTPClient
 
-    /// - Parameter timeout: the most one request may take, in seconds, from sending it to the last byte
-    ///   of the answer (a provider that trickles its body is cut off too).
-    public init(timeout: TimeInterval = 30) {
+    /// - Parameters:
+    ///   - timeout: the most one request may take, in seconds, from sending it to the last byte of the
+    ///     answer (a provider that trickles its body is cut off too).
+    ///   - caFile: PEM certificates trusted besides the system's (a private CA): `--ca-file`, else
+    ///     `SSL_CERT_FILE`.
+    /// - Throws: when `caFile` cannot be read as PEM certificates.
+    public init(timeout: TimeInterval = 30, caFile: String? = nil) throws(TransportError) {
         self.timeout = .milliseconds(Int64(timeout * 1000))
+        self.client = try Self.client(caFile: caFile)
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
@@ -46,11 +75,14 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             outgoing.body = .bytes(ByteBuffer(data: body))
         }
         let host = request.url.host ?? "the provider"
+        // host:port, as a refused connection is reported (the port is half of what may be wrong).
+        let origin = request.url.port.map { "\(host):\($0)" } ?? host
         let deadline = timeout
         let prepared = outgoing
+        let client = client
         do {
             return try await Self.within(deadline) {
-                let response = try await Self.client.execute(prepared, timeout: deadline)
+                let response = try await client.execute(prepared, timeout: deadline)
                 var headers: [String: String] = [:]
                 for field in response.headers {
                     // Repeated fields join with commas (RFC 9110 §5.3).
@@ -64,7 +96,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         } catch is NIOTooManyBytesError {
             throw TransportError("the response is larger than \(Self.maxBodySize >> 20) MiB")
         } catch {
-            throw Self.classify(error, host: host, timeout: deadline)
+            throw Self.classify(error, host: host, origin: origin, timeout: deadline)
         }
     }
 
@@ -94,7 +126,9 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
 
     /// AsyncHTTPClient's and SwiftNIO's errors in words, classified (their descriptions are type names,
     /// and TLS errors carry paths of the build).
-    private static func classify(_ error: any Error, host: String, timeout: TimeAmount) -> TransportError {
+    private static func classify(_ error: any Error, host: String, origin: String, timeout: TimeAmount)
+        -> TransportError
+    {
         if let error = error as? HTTPClientError {
             switch error {
             case .remoteConnectionClosed:
@@ -113,22 +147,26 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             }
             if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
                 return TransportError(
-                    "connection refused by \(host):\(error.port); is the URL right and the provider up?",
-                    kind: .connectionRefused)
+                    "connection refused by \(origin); is the URL right and the provider up?", kind: .connectionRefused)
             }
         }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
             return TransportError(
-                "connection refused by \(host); is the URL right and the provider up?", kind: .connectionRefused)
+                "connection refused by \(origin); is the URL right and the provider up?", kind: .connectionRefused)
         }
         let type = String(reflecting: Swift.type(of: error))
         if type.contains("SocketAddressError") {
             return TransportError("cannot resolve the host name \(host)", kind: .unresolvable)
         }
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return TransportError(
+                "the TLS certificate of \(host) is issued for another host name: is the URL's host the provider's?",
+                kind: .tls)
+        }
         if type.contains("NIOSSL") || type.contains("BoringSSL") {
             return TransportError(
-                "the TLS handshake with \(host) failed: its certificate was refused (not trusted, expired, or "
-                    + "issued for another host)",
+                "the TLS certificate of \(host) is not trusted (or has expired): if the provider uses a private CA, "
+                    + "pass --ca-file FILE or set SSL_CERT_FILE",
                 kind: .tls)
         }
         if error is CancellationError {

@@ -25,6 +25,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The most one request may take, in seconds, from sending it to the last byte of the answer.")
     var timeout: Double = 30
 
+    @Option(help: "PEM certificates to trust besides the system's (a private CA); default: SSL_CERT_FILE.")
+    var caFile: String?
+
     @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
     var verbose = false
 
@@ -138,7 +141,16 @@ struct Session {
             } catch {
                 fail("\(error)")
             }
-            (url, transport) = (parsed, AsyncHTTPClientTransport(timeout: connection.timeout))
+            // Trust anchors besides the system's: --ca-file, else SSL_CERT_FILE (as curl and OpenSSL read it).
+            let environment = ProcessInfo.processInfo.environment
+            let caFile = connection.caFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            do {
+                (url, transport) = (
+                    parsed, try AsyncHTTPClientTransport(timeout: connection.timeout, caFile: caFile)
+                )
+            } catch {
+                fail(error.message)
+            }
         }
         do {
             let scim = try SCIMConnection(

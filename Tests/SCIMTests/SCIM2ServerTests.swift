@@ -18,7 +18,7 @@ struct SCIM2ServerTests {
     ) async throws -> (SCIMClient, RecordingTransport, URL) {
         let server = try server()
         let base = tenant ?? server.newTenant()
-        let recorder = RecordingTransport(AsyncHTTPClientTransport(timeout: 30))
+        let recorder = RecordingTransport(try AsyncHTTPClientTransport(timeout: 30))
         let connection = try SCIMConnection(
             baseURL: base, token: BearerToken(token ?? server.token), transport: recorder, profile: profile,
             retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)))

@@ -52,7 +52,7 @@ struct HostileWireTests {
         defer { provider.stop() }
         let connection = try SCIMConnection(
             baseURL: URL(string: "http://127.0.0.1:\(provider.port)/v2")!, token: BearerToken("t-\(UUID())"),
-            transport: AsyncHTTPClientTransport(timeout: 10))
+            transport: try AsyncHTTPClientTransport(timeout: 10))
         var client = try await SCIMClient.connect(connection)
         client.maxListingBytes = 2 << 20
         let error = await #expect(throws: SCIMError.self) { try await client.listUsers() }
@@ -83,10 +83,11 @@ final class HostileProvider: Sendable {
         var description: String { "the hostile provider did not start" }
     }
 
-    init(mode: String) throws {
+    init(mode: String, arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = PackagePaths.root.appendingPathComponent(".venv-peers/bin/python")
-        process.arguments = [PackagePaths.fixtures.appendingPathComponent("hostile/hostile-provider.py").path, mode]
+        process.arguments =
+            [PackagePaths.fixtures.appendingPathComponent("hostile/hostile-provider.py").path, mode] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -124,7 +124,7 @@ extension ServeCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let server = try await ServeProcess.start(["--db", folder.appendingPathComponent("db.sqlite").path])
         defer { server.stop() }
-        let transport = AsyncHTTPClientTransport(timeout: 10)
+        let transport = try AsyncHTTPClientTransport(timeout: 10)
         let root = try #require(URL(string: "/", relativeTo: server.baseURL)?.absoluteURL)
         for path in ["foo/Users", "Users", "v2x/Users", "foo/v2/Users", "scim/v2/ServiceProviderConfig"] {
             let response = try await transport.send(
@@ -155,7 +155,7 @@ extension ServeCommandTests {
             "--db", folder.appendingPathComponent("db.sqlite").path, "--drop-rate", "1",
         ])
         defer { server.stop() }
-        let transport = AsyncHTTPClientTransport(timeout: 120)
+        let transport = try AsyncHTTPClientTransport(timeout: 120)
         let request = HTTPRequest(
             method: "POST", url: server.baseURL.appendingPathComponent("Users"),
             headers: ["Content-Type": "application/scim+json"], body: Data(#"{"userName": "a@x.io"}"#.utf8))
@@ -166,7 +166,7 @@ extension ServeCommandTests {
         let clean = try await ServeProcess.start(["--db", folder.appendingPathComponent("db.sqlite").path])
         defer { clean.stop() }
         let client = try await SCIMClient.connect(
-            try SCIMConnection(baseURL: clean.baseURL, token: nil, transport: AsyncHTTPClientTransport()))
+            try SCIMConnection(baseURL: clean.baseURL, token: nil, transport: try AsyncHTTPClientTransport()))
         #expect(try await client.findUsers(userName: "a@x.io").count == 1)
     }
 

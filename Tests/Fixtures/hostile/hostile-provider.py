@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A hostile SCIM provider: it echoes the bearer token back in every way it can, or misbehaves on the wire.
 
-Usage: hostile-provider.py MODE   (prints the port it listens on, then serves until killed)
+Usage: hostile-provider.py MODE [CERT KEY]   (prints the port it listens on, then serves until killed)
 
 Every mode answers discovery; what it does with /Users and writes depends on MODE:
   listing-echo    the listing holds the token in attribute values; writes fail with the token in JSON
@@ -16,7 +16,10 @@ Every mode answers discovery; what it does with /Users and writes depends on MOD
   silent          the listing is never answered (the connection stays open)
   endless         the listing pages forever: no totalResults, fresh users on every page
   bad-utf8        the listing holds a string that is not UTF-8
+  forbidden       /ServiceProviderConfig → 403 (a token without the scope)
+  tls             a well-behaved provider over HTTPS, with the certificate and key given after the mode
 """
+import ssl
 import time
 import json
 import sys
@@ -90,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlparse(self.path).path
         token = self.token()
         if path.endswith("/ServiceProviderConfig"):
+            if MODE == "forbidden":
+                return self.scim_error(403, "the token lacks the scim:read scope")
             if MODE == "discovery-echo":
                 return self.scim_error(401, f"invalid token {token}",
                                        headers=[("WWW-Authenticate", f'Bearer error="invalid_token" token="{token}"')])
@@ -167,5 +172,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if MODE == "tls":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -1,0 +1,151 @@
+import Foundation
+import ScimctlTestSupport
+import Testing
+
+/// Every network failure a user can cause, against a real local server that produces it: one line
+/// naming the host or request and the fix, within seconds, exit 1, and the token nowhere in the output.
+@Suite("Network errors a person can act on")
+struct NetworkErrorTests {
+    private let token = "net-canary-\(UUID().uuidString)"
+
+    private func org(_ url: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-net-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("version: 1\ntarget:\n  url: \(url)\nusers:\n  - userName: echo@example.com\n".utf8).write(
+            to: directory.appendingPathComponent("org.yaml"))
+        return directory
+    }
+
+    /// Runs `scimctl plan` against `url`; checks exit 1, the message, the time bound and the canary.
+    private func expectFailure(
+        _ url: String, _ message: String, within bound: Duration = .seconds(15), retries: Int? = nil,
+        arguments: [String] = [], environment: [String: String] = [:]
+    ) async throws {
+        let directory = try org(url)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let started = ContinuousClock.now
+        let result = try await ProcessRunner.runScimctl(
+            ["plan"] + arguments, in: directory, environment: ["SCIM_TOKEN": token].merging(environment) { $1 })
+        let elapsed = ContinuousClock.now - started
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(elapsed < bound, "took \(elapsed)")
+        #expect(!(result.stdout + result.stderr).contains(token))
+        // One line of error (and one per pending retry), never a dump.
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("scimctl: error:") }.count == 1, "\(result.stderr)")
+        #expect(!result.stderr.contains(".swift") && !result.stderr.contains("Error("), "\(result.stderr)")
+        if let retries { #expect(lines.count { $0.contains("retrying") } == retries, "\(result.stderr)") }
+    }
+
+    @Test("a closed port: connection refused, one announced retry, in seconds")
+    func connectionRefused() async throws {
+        let port = try FreePort.pick()
+        try await expectFailure(
+            "http://127.0.0.1:\(port)/v2",
+            "connection refused by 127.0.0.1:\(port); is the URL right and the provider up?",
+            within: .seconds(10), retries: 1)
+    }
+
+    @Test("an unknown host: cannot resolve it, no retry")
+    func unknownHost() async throws {
+        try await expectFailure(
+            "https://scim.example.invalid/v2", "cannot resolve the host name scim.example.invalid",
+            within: .seconds(30),
+            retries: 0)
+    }
+
+    @Test("plain http to a remote host: refused before connecting, use https")
+    func plainHTTP() async throws {
+        try await expectFailure(
+            "https://scim.example.com/v2", "use https://", within: .seconds(5),
+            arguments: ["--url", "http://scim.example.com/v2"])
+    }
+
+    @Test("a 403 on discovery names the token's variable and its scopes, with the provider's words")
+    func forbidden() async throws {
+        let provider = try HostileProvider(mode: "forbidden")
+        defer { provider.stop() }
+        try await expectFailure(
+            "http://127.0.0.1:\(provider.port)/v2",
+            "the token in $SCIM_TOKEN lacks permission for GET http://127.0.0.1:\(provider.port)/v2/ServiceProviderConfig "
+                + "(HTTP 403): check its scopes or role; the provider says \"the token lacks the scim:read scope\"")
+    }
+
+    @Test("a 404 on discovery asks whether the path is the SCIM base URL")
+    func wrongBase() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-net-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try await ServeProcess.start(["--db", folder.appendingPathComponent("db.sqlite").path])
+        defer { server.stop() }
+        let wrong = try #require(URL(string: "/scim/v2", relativeTo: server.baseURL)?.absoluteString)
+        try await expectFailure(wrong, "answered 404: is /scim/v2 the SCIM base URL?")
+    }
+
+    /// A private CA and a certificate it signs for `names` (DNS names and IPs), in a fresh folder.
+    private func privateCA(names: String) throws -> (folder: URL, ca: String, cert: String, key: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-ca-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.currentDirectoryURL = folder
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "openssl \(arguments)")
+        }
+        try openssl([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=scimctl test CA",
+        ])
+        try openssl([
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj",
+            "/CN=server",
+        ])
+        try Data("subjectAltName=\(names)\n".utf8).write(to: folder.appendingPathComponent("san.ext"))
+        try openssl([
+            "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+            "server.pem", "-days", "2", "-extfile", "san.ext",
+        ])
+        let path = { (name: String) in folder.appendingPathComponent(name).path }
+        return (folder, path("ca.pem"), path("server.pem"), path("server.key"))
+    }
+
+    @Test("TLS from a private CA: refused with the fix; trusted with --ca-file or SSL_CERT_FILE")
+    func privateCertificateAuthority() async throws {
+        let ca = try privateCA(names: "IP:127.0.0.1,DNS:localhost")
+        defer { try? FileManager.default.removeItem(at: ca.folder) }
+        let provider = try HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
+        defer { provider.stop() }
+        let url = "https://127.0.0.1:\(provider.port)/v2"
+        try await expectFailure(
+            url,
+            "the TLS certificate of 127.0.0.1 is not trusted (or has expired): if the provider uses a private "
+                + "CA, pass --ca-file FILE or set SSL_CERT_FILE", within: .seconds(10), retries: 0)
+        let directory = try org(url)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (arguments, environment) in [(["--ca-file", ca.ca], [:]), ([], ["SSL_CERT_FILE": ca.ca])] {
+            let result = try await ProcessRunner.runScimctl(
+                ["plan"] + arguments, in: directory, environment: ["SCIM_TOKEN": token].merging(environment) { $1 })
+            #expect(result.status == 0, "\(arguments) \(environment): \(result.stderr)")
+            #expect(result.stdout.contains("Plan:"))
+        }
+        try await expectFailure(
+            url, "the CA file /nonexistent/ca.pem cannot be read", arguments: ["--ca-file", "/nonexistent/ca.pem"])
+    }
+
+    @Test("TLS for another host name: refused, saying so")
+    func wrongHostName() async throws {
+        let ca = try privateCA(names: "DNS:other.example.com")
+        defer { try? FileManager.default.removeItem(at: ca.folder) }
+        let provider = try HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
+        defer { provider.stop() }
+        try await expectFailure(
+            "https://127.0.0.1:\(provider.port)/v2", "is issued for another host name", within: .seconds(10),
+            retries: 0, arguments: ["--ca-file", ca.ca])
+    }
+}
