@@ -37,7 +37,7 @@ public struct RetryPolicy: Sendable {
     /// connection or a timeout get one more try; a dropped connection gets the full count.
     public func maxAttempts(after failure: TransportError.Kind) -> Int {
         switch failure {
-        case .unresolvable, .tls: 1
+        case .unresolvable, .tls, .proxy: 1
         case .connectionRefused, .timeout: min(2, maxAttempts)
         case .other: maxAttempts
         }

@@ -51,6 +51,8 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
         case unresolvable
         /// The TLS handshake failed (untrusted, expired, wrong host): no retry heals that either.
         case tls
+        /// The proxy refused the credentials or the tunnel: a setting to change, not a fault to outlast.
+        case proxy
         /// Nothing listens at the address (a provider restarting may be back in a moment).
         case connectionRefused
         /// No complete answer within the request's deadline.

@@ -22,7 +22,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
     /// once (no silent re-connecting until a timeout): the client decides what is worth another try.
     private static let clients = Mutex<[String: HTTPClient]>([:])
 
-    private static func client(caFile: String?) throws(TransportError) -> HTTPClient {
+    private static func client(caFile: String?, proxy: ProxySettings?) throws(TransportError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {
@@ -38,14 +38,20 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
                     "the CA file \(caFile) cannot be read as PEM certificates (--ca-file or SSL_CERT_FILE)", kind: .tls)
             }
         }
+        let key = "\(caFile ?? "")|\(proxy.map { "\($0.host):\($0.port):\($0.username ?? "")" } ?? "")"
         return clients.withLock { clients in
-            if let client = clients[caFile ?? ""] { return client }
+            if let client = clients[key] { return client }
             var configuration = HTTPClient.Configuration(
                 tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)),
                 decompression: .disabled)
             configuration.connectionPool.retryConnectionEstablishment = false
+            if let proxy {
+                configuration.proxy = .server(
+                    host: proxy.host, port: proxy.port,
+                    authorization: proxy.username.map { .basic(username: $0, password: proxy.password ?? "") })
+            }
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            clients[caFile ?? ""] = client
+            clients[key] = client
             return client
         }
     }
@@ -55,16 +61,19 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
 
     private let timeout: TimeAmount
     private let client: HTTPClient
+    private let proxy: ProxySettings?
 
     /// - Parameters:
     ///   - timeout: the most one request may take, in seconds, from sending it to the last byte of the
     ///     answer (a provider that trickles its body is cut off too).
     ///   - caFile: PEM certificates trusted besides the system's (a private CA): `--ca-file`, else
     ///     `SSL_CERT_FILE`.
+    ///   - proxy: the HTTP proxy to tunnel through (`ProxySettings.forTarget`), or nil for direct.
     /// - Throws: when `caFile` cannot be read as PEM certificates.
-    public init(timeout: TimeInterval = 30, caFile: String? = nil) throws(TransportError) {
+    public init(timeout: TimeInterval = 30, caFile: String? = nil, proxy: ProxySettings? = nil) throws(TransportError) {
         self.timeout = .milliseconds(Int64(timeout * 1000))
-        self.client = try Self.client(caFile: caFile)
+        self.proxy = proxy
+        self.client = try Self.client(caFile: caFile, proxy: proxy)
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
@@ -96,7 +105,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         } catch is NIOTooManyBytesError {
             throw TransportError("the response is larger than \(Self.maxBodySize >> 20) MiB")
         } catch {
-            throw Self.classify(error, host: host, origin: origin, timeout: deadline)
+            throw Self.classify(error, host: host, origin: origin, proxy: proxy, timeout: deadline)
         }
     }
 
@@ -126,15 +135,28 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
 
     /// AsyncHTTPClient's and SwiftNIO's errors in words, classified (their descriptions are type names,
     /// and TLS errors carry paths of the build).
-    private static func classify(_ error: any Error, host: String, origin: String, timeout: TimeAmount)
-        -> TransportError
-    {
+    private static func classify(
+        _ error: any Error, host: String, origin: String, proxy: ProxySettings?, timeout: TimeAmount
+    ) -> TransportError {
+        // Through a proxy, a refused or unresolvable connection is the proxy's.
+        let origin = proxy.map { "\($0.host):\($0.port), \($0) to \(origin)," } ?? origin
+        let host = proxy.map { "\($0.host) (\($0))" } ?? host
         if let error = error as? HTTPClientError {
             switch error {
             case .remoteConnectionClosed:
                 return TransportError("the connection closed before a response arrived")
             case .deadlineExceeded, .readTimeout:
                 return TransportError("no complete response within \(seconds(timeout)) s (--timeout)", kind: .timeout)
+            case .proxyAuthenticationRequired:
+                return TransportError(
+                    "\(proxy.map(\.description) ?? "the proxy") asks for credentials (HTTP 407): give them in the "
+                        + "proxy URL, http://USER:PASSWORD@HOST:PORT",
+                    kind: .proxy)
+            case .invalidProxyResponse, .httpProxyHandshakeTimeout:
+                return TransportError(
+                    "\(proxy.map(\.description) ?? "the proxy") did not open a tunnel to \(origin) (CONNECT refused); "
+                        + "is the provider's host allowed through it?",
+                    kind: .proxy)
             case .connectTimeout:
                 return TransportError("could not connect to \(host) within 10 s", kind: .timeout)
             default:

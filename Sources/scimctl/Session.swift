@@ -145,8 +145,9 @@ struct Session {
             let environment = ProcessInfo.processInfo.environment
             let caFile = connection.caFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
             do {
+                let proxy = try ProxySettings.forTarget(parsed)
                 (url, transport) = (
-                    parsed, try AsyncHTTPClientTransport(timeout: connection.timeout, caFile: caFile)
+                    parsed, try AsyncHTTPClientTransport(timeout: connection.timeout, caFile: caFile, proxy: proxy)
                 )
             } catch {
                 fail(error.message)

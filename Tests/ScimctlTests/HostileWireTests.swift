@@ -83,11 +83,15 @@ final class HostileProvider: Sendable {
         var description: String { "the hostile provider did not start" }
     }
 
-    init(mode: String, arguments: [String] = []) throws {
+    convenience init(mode: String, arguments: [String] = []) throws {
+        try self.init(script: "hostile-provider.py", arguments: [mode] + arguments)
+    }
+
+    /// Any script of Tests/Fixtures/hostile that prints its port first (the CONNECT proxy too).
+    init(script: String, arguments: [String]) throws {
         let process = Process()
         process.executableURL = PackagePaths.root.appendingPathComponent(".venv-peers/bin/python")
-        process.arguments =
-            [PackagePaths.fixtures.appendingPathComponent("hostile/hostile-provider.py").path, mode] + arguments
+        process.arguments = [PackagePaths.fixtures.appendingPathComponent("hostile/\(script)").path] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
