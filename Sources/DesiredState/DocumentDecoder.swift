@@ -1,3 +1,4 @@
+import Foundation
 import SafeText
 import YAML
 
@@ -97,6 +98,14 @@ struct DocumentDecoder {
         }
         if let node = fields["provider"], let kind: ProviderKind = reader.choice(node, "provider") {
             target.provider = Located(kind, at: reader.location(node))
+        }
+        if let node = fields["caFile"], let path = reader.name(node, "target.caFile") {
+            // Relative to the file that declares it, so the same YAML works from any working directory.
+            let resolved =
+                path.value.hasPrefix("/")
+                ? path.value
+                : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(path.value).path
+            target.caFile = Located(resolved, at: path.location)
         }
         if let node = fields["tokenEnv"], let name = reader.string(node, "target.tokenEnv") {
             if isEnvironmentVariableName(name) {

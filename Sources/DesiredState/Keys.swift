@@ -52,7 +52,8 @@ public struct MappingKeys: Sendable, Hashable {
 
     public static let document = MappingKeys(
         "document", schemaDefinition: nil, keys: ["version", "target", "policy", "safety", "users", "groups"])
-    public static let target = MappingKeys("target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv"])
+    public static let target = MappingKeys(
+        "target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv", "caFile"])
     public static let policy = MappingKeys(
         "policy", schemaDefinition: "policy", keys: ["unmanaged", "unmanagedGroups", "protect"])
     public static let safety = MappingKeys(

@@ -35,6 +35,8 @@ public struct Target: Sendable, Hashable {
     public var provider: Located<ProviderKind>?
     /// The environment variable that holds the bearer token.
     public var tokenEnv: Located<String>?
+    /// PEM trust anchors besides the system's, resolved against the declaring file's folder.
+    public var caFile: Located<String>?
     public var location: SourceLocation
 
     public init(

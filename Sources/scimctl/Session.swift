@@ -25,7 +25,8 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The most one request may take, in seconds, from sending it to the last byte of the answer.")
     var timeout: Double = 30
 
-    @Option(help: "PEM certificates to trust besides the system's (a private CA); default: SSL_CERT_FILE.")
+    @Option(
+        help: "PEM certificates to trust besides the system's (a private CA); else target.caFile, else SSL_CERT_FILE.")
     var caFile: String?
 
     @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
@@ -108,11 +109,11 @@ struct Session {
         let info = Plan.TargetInfo(
             url: urlText, provider: desired.target?.providerKind.rawValue ?? "generic",
             tokenEnv: desired.target?.tokenEnv?.value)
-        return (try await connect(info), info)
+        return (try await connect(info, declaredCAFile: desired.target?.caFile?.value), info)
     }
 
     /// Connects to a target described by a plan.
-    func connect(_ info: Plan.TargetInfo) async throws -> SCIMClient {
+    func connect(_ info: Plan.TargetInfo, declaredCAFile: String? = nil) async throws -> SCIMClient {
         if URLCredentials.registerSecrets(in: info.url) {
             fail(
                 "the provider URL carries credentials (user:password@); remove them and give the token through "
@@ -141,9 +142,11 @@ struct Session {
             } catch {
                 fail("\(error)")
             }
-            // Trust anchors besides the system's: --ca-file, else SSL_CERT_FILE (as curl and OpenSSL read it).
+            // Trust anchors besides the system's: --ca-file, else target.caFile, else SSL_CERT_FILE (as curl
+            // and OpenSSL read it).
             let environment = ProcessInfo.processInfo.environment
-            let caFile = connection.caFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+            let caFile =
+                connection.caFile ?? declaredCAFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
             do {
                 let proxy = try ProxySettings.forTarget(parsed)
                 (url, transport) = (

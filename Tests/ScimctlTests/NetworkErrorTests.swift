@@ -137,6 +137,15 @@ struct NetworkErrorTests {
         }
         try await expectFailure(
             url, "the CA file /nonexistent/ca.pem cannot be read", arguments: ["--ca-file", "/nonexistent/ca.pem"])
+        // target.caFile, relative to the YAML file that declares it, run from another directory.
+        try FileManager.default.copyItem(atPath: ca.ca, toPath: directory.appendingPathComponent("private-ca.pem").path)
+        let yaml =
+            "version: 1\ntarget:\n  url: \(url)\n  caFile: private-ca.pem\npolicy: {unmanaged: ignore}\nusers: []\n"
+        try Data(yaml.utf8).write(to: directory.appendingPathComponent("org.yaml"))
+        let declared = try await ProcessRunner.runScimctl(
+            ["plan", directory.appendingPathComponent("org.yaml").path], in: FileManager.default.temporaryDirectory,
+            environment: ["SCIM_TOKEN": token])
+        #expect(declared.status == 0, "\(declared.stderr)")
     }
 
     @Test("TLS for another host name: refused, saying so")
