@@ -107,6 +107,7 @@ struct DocumentDecoder {
                 : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(path.value).path
             target.caFile = Located(resolved, at: path.location)
         }
+        if let node = fields["auth"] { target.auth = auth(node) }
         if let node = fields["tokenEnv"], let name = reader.string(node, "target.tokenEnv") {
             if isEnvironmentVariableName(name) {
                 target.tokenEnv = Located(name, at: reader.location(node))
@@ -122,6 +123,64 @@ struct DocumentDecoder {
             }
         }
         return target
+    }
+
+    /// `target.auth`: OAuth2 client credentials, every key checked even when one is wrong.
+    private mutating func auth(_ node: Node) -> OAuth2Settings? {
+        guard let fields = reader.fields(node, as: .auth, what: "target.auth") else { return nil }
+        var complete = true
+        if let typeNode = fields["type"], let type = reader.string(typeNode, "target.auth.type") {
+            if type != "oauth2" {
+                reader.report(
+                    .invalidValue,
+                    "target.auth.type \(quote(type)) is not supported; the one type is oauth2 "
+                        + "(client credentials)", at: typeNode)
+                complete = false
+            }
+        } else {
+            if fields["type"] == nil { reader.report(.missingKey, "target.auth has no type (oauth2)", at: node) }
+            complete = false
+        }
+        var tokenURL: Located<String>?
+        if let urlNode = fields["tokenUrl"], let text = reader.string(urlNode, "target.auth.tokenUrl") {
+            if reader.noteCredentials(in: urlNode) {
+                reader.report(
+                    .secretInYAML,
+                    "target.auth.tokenUrl carries credentials; they go in clientIdEnv and clientSecretEnv",
+                    at: urlNode, redactsSource: true)
+            } else if text.hasPrefix("sandbox:") || TargetURL.problem(text) != nil {
+                reader.report(
+                    .invalidURL, "target.auth.tokenUrl must be https://HOST/PATH (http:// only to loopback)",
+                    at: urlNode)
+            } else {
+                tokenURL = Located(text, at: reader.location(urlNode))
+            }
+        } else if fields["tokenUrl"] == nil {
+            reader.report(.missingKey, "target.auth has no tokenUrl", at: node)
+        }
+        func variable(_ key: String) -> Located<String>? {
+            guard let node = fields[key] else {
+                reader.report(
+                    .missingKey, "target.auth has no \(key) (the environment variable that holds it)", at: node)
+                return nil
+            }
+            guard let name = reader.string(node, "target.auth.\(key)") else { return nil }
+            guard isEnvironmentVariableName(name) else {
+                // It may be the secret itself, pasted in the wrong place: never echoed.
+                Secrets.register(name)
+                reader.markSecret(lines: node.mark.line...node.mark.line)
+                reader.report(
+                    .invalidValue, "target.auth.\(key) must name an environment variable, not hold the value",
+                    at: node, redactsSource: true)
+                return nil
+            }
+            return Located(name, at: reader.location(node))
+        }
+        let clientId = variable("clientIdEnv")
+        let clientSecret = variable("clientSecretEnv")
+        let scope = fields["scope"].flatMap { reader.string($0, "target.auth.scope") }
+        guard complete, let tokenURL, let clientId, let clientSecret else { return nil }
+        return OAuth2Settings(tokenURL: tokenURL, clientIdEnv: clientId, clientSecretEnv: clientSecret, scope: scope)
     }
 
     private mutating func policy(_ node: Node) -> Policy? {

@@ -47,13 +47,15 @@ public struct MappingKeys: Sendable, Hashable {
 
     /// Every kind of mapping in the format.
     public static let all: [MappingKeys] = [
-        document, target, policy, safety, user, name, email, phoneNumber, enterprise, group,
+        document, target, auth, policy, safety, user, name, email, phoneNumber, enterprise, group,
     ]
 
     public static let document = MappingKeys(
         "document", schemaDefinition: nil, keys: ["version", "target", "policy", "safety", "users", "groups"])
     public static let target = MappingKeys(
-        "target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv", "caFile"])
+        "target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv", "caFile", "auth"])
+    public static let auth = MappingKeys(
+        "auth", schemaDefinition: "auth", keys: ["type", "tokenUrl", "clientIdEnv", "clientSecretEnv", "scope"])
     public static let policy = MappingKeys(
         "policy", schemaDefinition: "policy", keys: ["unmanaged", "unmanagedGroups", "protect"])
     public static let safety = MappingKeys(

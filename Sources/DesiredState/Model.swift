@@ -37,6 +37,8 @@ public struct Target: Sendable, Hashable {
     public var tokenEnv: Located<String>?
     /// PEM trust anchors besides the system's, resolved against the declaring file's folder.
     public var caFile: Located<String>?
+    /// Tokens by OAuth2 client credentials instead of a static bearer token.
+    public var auth: OAuth2Settings?
     public var location: SourceLocation
 
     public init(
@@ -236,6 +238,24 @@ public struct DesiredUser: Sendable, Hashable {
     public init(userName: Located<String>, location: SourceLocation) {
         self.userName = userName
         self.location = location
+    }
+}
+
+/// `target.auth` with `type: oauth2`: where to get tokens by client credentials (RFC 6749 §4.4). The id
+/// and secret are read from the environment variables named here; neither ever goes in YAML.
+public struct OAuth2Settings: Sendable, Hashable {
+    public var tokenURL: Located<String>
+    public var clientIdEnv: Located<String>
+    public var clientSecretEnv: Located<String>
+    public var scope: String?
+
+    public init(
+        tokenURL: Located<String>, clientIdEnv: Located<String>, clientSecretEnv: Located<String>, scope: String?
+    ) {
+        self.tokenURL = tokenURL
+        self.clientIdEnv = clientIdEnv
+        self.clientSecretEnv = clientSecretEnv
+        self.scope = scope
     }
 }
 

@@ -7,6 +7,8 @@ import SafeText
 public struct SCIMConnection: Sendable {
     public let baseURL: URL
     private let token: BearerToken?
+    /// Tokens by OAuth2 client credentials, instead of `token`.
+    private let oauth: OAuth2ClientCredentials?
     private let transport: any HTTPTransport
     public let profile: ProviderProfile
     public let retry: RetryPolicy
@@ -19,7 +21,8 @@ public struct SCIMConnection: Sendable {
 
     /// - Throws: `.refused` for a URL that is not https, except plain http to loopback.
     public init(
-        baseURL: URL, token: BearerToken?, transport: any HTTPTransport = URLSessionTransport(),
+        baseURL: URL, token: BearerToken?, oauth: OAuth2ClientCredentials? = nil,
+        transport: any HTTPTransport = URLSessionTransport(),
         profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy(),
         limiter: RequestLimiter = RequestLimiter(), logger: Logger = Logger(label: "scimctl.scim"),
         userAgent: String = "scimctl/0.1"
@@ -34,6 +37,7 @@ public struct SCIMConnection: Sendable {
         }
         self.baseURL = baseURL
         self.token = token
+        self.oauth = oauth
         self.transport = transport
         self.profile = profile
         self.retry = retry
@@ -133,9 +137,11 @@ public struct SCIMConnection: Sendable {
         var url = self.url(path, query: query)
         var redirects = 0
         var attempt = 0
+        var refetched = false
         while true {
             attempt += 1
-            let request = makeRequest(method, url, body: body, ifMatch: ifMatch)
+            let bearer = try await oauth?.token() ?? token
+            let request = makeRequest(method, url, body: body, ifMatch: ifMatch, token: bearer)
             await limiter.acquire()
             let started = ContinuousClock.now
             let outcome: Result<HTTPResponse, TransportError>
@@ -163,6 +169,11 @@ public struct SCIMConnection: Sendable {
                 switch response.status {
                 case 200..<300:
                     return response
+                case 401 where oauth != nil && !refetched:
+                    // A token revoked before its time: fetch one more, once; the provider did nothing.
+                    refetched = true
+                    if let bearer { await oauth?.refused(bearer) }
+                    attempt -= 1
                 case 301, 302, 303, 307, 308:
                     url = try redirectTarget(response, from: url, method: method, redirects: redirects)
                     redirects += 1
@@ -192,7 +203,9 @@ public struct SCIMConnection: Sendable {
         }
     }
 
-    private func makeRequest(_ method: String, _ url: URL, body: JSONValue?, ifMatch: String?) -> HTTPRequest {
+    private func makeRequest(_ method: String, _ url: URL, body: JSONValue?, ifMatch: String?, token: BearerToken?)
+        -> HTTPRequest
+    {
         var headers = [
             "Accept": "application/scim+json, application/json",
             "User-Agent": userAgent,

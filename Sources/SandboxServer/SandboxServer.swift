@@ -31,21 +31,93 @@ public struct FaultOptions: Sendable {
     }
 }
 
-/// Serves a `SandboxProvider` over HTTP (`scimctl serve`), optionally behind a bearer token and with
-/// injected faults.
+/// An OAuth2 token endpoint for the sandbox (`POST /oauth/token`, client credentials, RFC 6749 §4.4), so
+/// that scimctl's OAuth2 client is tested end to end over HTTP. Tokens are random, kept in memory, and
+/// accepted until they expire.
+public final class TokenIssuer: Sendable {
+    public let clientId: String
+    private let clientSecret: String
+    public let lifetime: Duration
+    private let issued = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// Tokens issued so far (the server logs it; tests read it).
+    public var count: Int { issued.withLock { $0.count } }
+
+    public init(clientId: String, clientSecret: String, lifetime: Duration) {
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.lifetime = lifetime
+    }
+
+    /// Whether `authorization` carries a token this issuer gave and that has not expired.
+    func accepts(_ authorization: String?) -> Bool {
+        guard let authorization, authorization.hasPrefix("Bearer ") else { return false }
+        let token = String(authorization.dropFirst(7))
+        return issued.withLock { $0[token].map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// Answers a token request: client_secret_basic or client_secret_post, grant client_credentials.
+    func respond(authorization: String?, body: String) -> SCIM.HTTPResponse {
+        var form: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            if parts.count == 2 { form[parts[0]] = parts[1] }
+        }
+        var id = form["client_id"]
+        var secret = form["client_secret"]
+        if let authorization, authorization.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({
+                String(decoding: $0, as: UTF8.self)
+            }),
+            let colon = decoded.firstIndex(of: ":")
+        {
+            id = String(decoded[..<colon]).removingPercentEncoding
+            secret = String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
+        }
+        func error(_ status: Int, _ code: String, _ description: String) -> SCIM.HTTPResponse {
+            SCIM.HTTPResponse(
+                status: status, headers: ["Content-Type": "application/json"],
+                body: JSONValue.object(["error": .string(code), "error_description": .string(description)]).serialized()
+            )
+        }
+        guard form["grant_type"] == "client_credentials" else {
+            return error(400, "unsupported_grant_type", "only client_credentials is supported")
+        }
+        guard id == clientId, secret == clientSecret else {
+            return error(401, "invalid_client", "unknown client or wrong secret")
+        }
+        let token = UUID().uuidString + UUID().uuidString
+        issued.withLock { $0[token] = ContinuousClock.now + lifetime }
+        let seconds = Int(lifetime.components.seconds)
+        return SCIM.HTTPResponse(
+            status: 200, headers: ["Content-Type": "application/json", "Cache-Control": "no-store"],
+            body: JSONValue.object([
+                "access_token": .string(token), "token_type": .string("Bearer"), "expires_in": .number(Double(seconds)),
+            ]).serialized())
+    }
+}
+
+/// Serves a `SandboxProvider` over HTTP (`scimctl serve`), optionally behind a bearer token (static, or
+/// issued by its OAuth2 token endpoint) and with injected faults.
 public struct SandboxServer: Sendable {
     public let provider: SandboxProvider
     public var host: String
     public var port: Int
     public var token: String?
     public var faults: FaultOptions
+    public var issuer: TokenIssuer?
 
-    public init(provider: SandboxProvider, host: String, port: Int, token: String?, faults: FaultOptions) {
+    public init(
+        provider: SandboxProvider, host: String, port: Int, token: String?, faults: FaultOptions,
+        issuer: TokenIssuer? = nil
+    ) {
         self.provider = provider
         self.host = host
         self.port = port
         self.token = token
         self.faults = faults
+        self.issuer = issuer
     }
 
     /// Runs until the process is stopped.
@@ -70,8 +142,20 @@ public struct SandboxServer: Sendable {
 
     private func respond(to request: Request, channel: any Channel, dice: FaultDice) async throws -> Response {
         if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
-        if let token, request.headers[.authorization] != "Bearer \(token)" {
-            return make(SandboxProvider.errorResponse(401, detail: "a valid bearer token is required"))
+        let authorization = request.headers[.authorization]
+        if let issuer, request.uri.path == "/oauth/token" {
+            guard request.method == .post else {
+                return make(SandboxProvider.errorResponse(405, detail: "the token endpoint takes POST"))
+            }
+            let body = try await request.body.collect(upTo: 64 << 10)
+            return make(issuer.respond(authorization: authorization, body: String(buffer: body)))
+        }
+        if token != nil || issuer != nil {
+            let valid =
+                (token.map { authorization == "Bearer \($0)" } ?? false) || (issuer?.accepts(authorization) ?? false)
+            guard valid else {
+                return make(SandboxProvider.errorResponse(401, detail: "a valid bearer token is required"))
+            }
         }
         let roll = dice.roll()
         if roll < faults.throttleRate {

@@ -15,10 +15,13 @@ public final class ServeProcess: Sendable {
     }
 
     /// Starts the server with `arguments` (after `serve --port 0`) and waits for its ready line.
-    public static func start(_ arguments: [String]) async throws -> ServeProcess {
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = try ProcessRunner.scimctl
         process.arguments = ["serve", "--port", "0"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

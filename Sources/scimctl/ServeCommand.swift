@@ -31,6 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Read the required bearer token from this file.")
     var tokenFile: String?
 
+    @Option(help: "Serve an OAuth2 token endpoint (POST /oauth/token, client credentials) for this client id.")
+    var oauthClientId: String?
+
+    @Option(help: "The environment variable that holds that client's secret.")
+    var oauthClientSecretEnv = "SCIM_OAUTH_CLIENT_SECRET"
+
+    @Option(help: "Seconds an issued token lives.")
+    var oauthTokenLifetime = 3600
+
     @Option(help: "Share of requests answered 503, unprocessed (0–1).")
     var failRate: Double = 0
 
@@ -76,11 +85,20 @@ struct ServeCommand: AsyncParsableCommand {
         let host = self.host
         let provider = try SandboxProvider(
             path: db, baseURL: "http://\(host):\(port)/v2", profile: SandboxProfile(rawValue: profile) ?? .generic)
+        var issuer: TokenIssuer?
+        if let oauthClientId {
+            guard let secret = ProcessInfo.processInfo.environment[oauthClientSecretEnv], !secret.isEmpty else {
+                throw ValidationError("--oauth-client-id needs the client's secret in $\(oauthClientSecretEnv)")
+            }
+            issuer = TokenIssuer(
+                clientId: oauthClientId, clientSecret: secret, lifetime: .seconds(max(1, oauthTokenLifetime)))
+        }
         let server = SandboxServer(
             provider: provider, host: host, port: port, token: required,
             faults: FaultOptions(
                 failRate: failRate, throttleRate: throttleRate, dropRate: dropRate, latency: .milliseconds(latency),
-                seed: seed))
+                seed: seed),
+            issuer: issuer)
         try await server.run { port in
             Terminal.standardError("scimctl serve: http://\(host):\(port)/v2 (sandbox at \(db))\n")
         }

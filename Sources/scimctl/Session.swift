@@ -109,11 +109,15 @@ struct Session {
         let info = Plan.TargetInfo(
             url: urlText, provider: desired.target?.providerKind.rawValue ?? "generic",
             tokenEnv: desired.target?.tokenEnv?.value)
-        return (try await connect(info, declaredCAFile: desired.target?.caFile?.value), info)
+        return (
+            try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
+        )
     }
 
     /// Connects to a target described by a plan.
-    func connect(_ info: Plan.TargetInfo, declaredCAFile: String? = nil) async throws -> SCIMClient {
+    func connect(_ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil) async throws
+        -> SCIMClient
+    {
         if URLCredentials.registerSecrets(in: info.url) {
             fail(
                 "the provider URL carries credentials (user:password@); remove them and give the token through "
@@ -122,7 +126,8 @@ struct Session {
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .notice
         let url: URL
-        let token: BearerToken?
+        var token: BearerToken?
+        var oauth: OAuth2ClientCredentials?
         let transport: any HTTPTransport
         if info.url.hasPrefix("sandbox:") {
             // The embedded provider, in this process: no socket, no token.
@@ -137,10 +142,12 @@ struct Session {
             }
         } else {
             guard let parsed = URL(string: info.url) else { fail("\(info.url) is not a URL") }
-            do {
-                token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
-            } catch {
-                fail("\(error)")
+            if auth == nil {
+                do {
+                    token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
+                } catch {
+                    fail("\(error)")
+                }
             }
             // Trust anchors besides the system's: --ca-file, else target.caFile, else SSL_CERT_FILE (as curl
             // and OpenSSL read it).
@@ -152,19 +159,46 @@ struct Session {
                 (url, transport) = (
                     parsed, try AsyncHTTPClientTransport(timeout: connection.timeout, caFile: caFile, proxy: proxy)
                 )
+                if let auth { oauth = try clientCredentials(auth, caFile: caFile) }
             } catch {
                 fail(error.message)
             }
         }
         do {
             let scim = try SCIMConnection(
-                baseURL: url, token: token, transport: transport,
+                baseURL: url, token: token, oauth: oauth, transport: transport,
                 profile: ProviderProfile.named(info.provider) ?? .generic,
                 limiter: RequestLimiter(parallelism: connection.parallelism, ratePerSecond: connection.rateLimit),
                 logger: logger)
             return try await SCIMClient.connect(scim)
         } catch {
             fail(Self.explain(connecting: error, token: token, base: url))
+        }
+    }
+
+    /// The OAuth2 client of `target.auth`: the id and secret from the variables it names, the token
+    /// endpoint reached through its own proxy setting.
+    private func clientCredentials(_ auth: OAuth2Settings, caFile: String?) throws(TransportError)
+        -> OAuth2ClientCredentials
+    {
+        let environment = ProcessInfo.processInfo.environment
+        let idName = auth.clientIdEnv.value
+        let secretName = auth.clientSecretEnv.value
+        guard let clientId = environment[idName].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            fail("no OAuth2 client id: $\(idName) (target.auth.clientIdEnv) is not set")
+        }
+        guard let secret = environment[secretName].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            fail("no OAuth2 client secret: $\(secretName) (target.auth.clientSecretEnv) is not set")
+        }
+        guard let tokenURL = URL(string: auth.tokenURL.value) else { fail("target.auth.tokenUrl is not a URL") }
+        let transport = try AsyncHTTPClientTransport(
+            timeout: connection.timeout, caFile: caFile, proxy: try ProxySettings.forTarget(tokenURL))
+        do {
+            return try OAuth2ClientCredentials(
+                tokenURL: tokenURL, clientId: clientId, clientSecret: secret, scope: auth.scope,
+                origin: "$\(idName) and $\(secretName)", transport: transport)
+        } catch {
+            fail(error.description)
         }
     }
 
@@ -206,6 +240,7 @@ struct Session {
     /// A failed connection in one line a person can act on: what happened, to which request, and the fix.
     static func explain(connecting error: SCIMError, token: BearerToken?, base: URL) -> String {
         let request = error.method.flatMap { method in error.url.map { "\(method) \($0)" } } ?? base.absoluteString
+        if error.message.hasPrefix("the OAuth2") { return "cannot get a token: \(error)" }
         let source = token?.source.map { "the token in \($0)" } ?? "the token"
         // The provider's own words, when it gave any (already escaped and redacted).
         let says = error.detail.map { "; the provider says \"\($0)\"" } ?? ""
