@@ -182,7 +182,38 @@ public struct DiagnosticFormatter {
     /// A line that names a secret in its text — a secret-shaped key, or a URL with credentials — even
     /// where the YAML could not be read far enough to know (a syntax error in a flow mapping).
     private static func looksSecret(_ line: String) -> Bool {
-        SecretKey.mentionsSecret(line) || URLCredentials.userinfo(in: line) != nil
+        SecretKey.mentionsSecret(line) && secretShapedKey(in: line) || URLCredentials.userinfo(in: line) != nil
+    }
+
+    /// Whether `line` holds a key (a word followed by `:`) whose name is secret-shaped, other than the
+    /// format's own keys that only name a variable (`tokenEnv`, `clientSecretEnv`). A userName that
+    /// merely contains "token" is still quoted.
+    private static func secretShapedKey(in line: String) -> Bool {
+        let scalars = Array(line.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index].properties.isAlphabetic || scalars[index] == "_" else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < scalars.count,
+                scalars[index].properties.isAlphabetic || scalars[index].properties.numericType != nil
+                    || scalars[index] == "_" || scalars[index] == "-"
+            {
+                index += 1
+            }
+            var word = ""
+            word.unicodeScalars.append(contentsOf: scalars[start..<index])
+            var next = index
+            if next < scalars.count, scalars[next] == "\"" || scalars[next] == "'" { next += 1 }
+            while next < scalars.count, scalars[next] == " " { next += 1 }
+            let isKey = next < scalars.count && scalars[next] == ":"
+            if isKey, SecretKey(word) != nil, !["tokenenv", "clientsecretenv"].contains(word.lowercased()) {
+                return true
+            }
+        }
+        return false
     }
 
     private func paint(_ text: String, _ code: String) -> String {

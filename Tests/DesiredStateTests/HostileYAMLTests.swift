@@ -313,6 +313,23 @@ struct HostileYAMLTests {
         #expect(Secrets.redact("echo \(canary)-5 and \(password)") == "echo <redacted> and <redacted>")
     }
 
+    @Test("a line that only mentions a secret-shaped word is quoted; a flow mapping with a secret-shaped key is not")
+    func excerptsOfMentions() throws {
+        let loaded = try load(
+            """
+            version: 1
+            target: {url: "https://scim.example.com/v2", tokenEnv: 9lives}
+            users:
+              - userName: token-tester@example.com
+              - userName: token-tester@example.com
+              - {userName: b@example.com, apiSecret: hunter2-not-shown, nickName: [x]}
+            """)
+        let text = rendered(loaded).text
+        #expect(text.contains("   5 |   - userName: token-tester@example.com\n"), "\(text)")
+        #expect(text.contains("   6 | (not shown: this line holds a secret)"), "\(text)")
+        #expect(!text.contains("hunter2-not-shown"))
+    }
+
     @Test(
         "credentials in target.url are never echoed: duplicate keys, unparsable URLs, plain http",
         arguments: [
