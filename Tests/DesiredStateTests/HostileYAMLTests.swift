@@ -54,16 +54,17 @@ struct HostileYAMLTests {
         #expect(output.text.utf8.count < 2_000, "text output \(output.text.utf8.count) bytes")
     }
 
-    @Test("a 1 MB line with 100,000 errors on it gives bounded text and GitHub output")
+    @Test("a 1 MB line with 10,000 errors on it gives bounded text and GitHub output")
     func hugeLine() throws {
-        let items = (0..<100_000).map { "n\($0)" }.joined(separator: ", ")
+        let items = (0..<10_000).map { String(repeating: "n", count: 96) + "\($0)" }.joined(separator: ", ")
+        #expect(items.utf8.count > 1_000_000)
         let loaded = try load("version: 1\nusers:\n  - userName: a@example.com\n    groups: [\(items)]\n")
-        #expect(loaded.diagnostics.count == 100_000)
+        #expect(loaded.diagnostics.count == 10_000)
         let output = rendered(loaded)
         // 25 excerpts of at most 120 characters each, and one line counting the rest.
         #expect(output.text.utf8.count < 16 << 10, "text output \(output.text.utf8.count) bytes")
         #expect(output.github.utf8.count < 16 << 10, "github output \(output.github.utf8.count) bytes")
-        #expect(output.text.contains("99975 more [unknown-group] not shown"))
+        #expect(output.text.contains("9975 more [unknown-group] not shown"))
         // The window is cut around the column, with the caret under it.
         let lines = output.text.split(separator: "\n")
         let excerpt = try #require(lines.first { $0.hasPrefix("   4 | …") })
