@@ -8,16 +8,7 @@ public enum Printable {
     public static func escape(_ text: some StringProtocol) -> String {
         let text = String(text)
         guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7F }) else { return text }
-        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            if isUnsafe(scalar) {
-                escaped += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            } else {
-                escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
+        return escaping(text, where: isUnsafe)
     }
 
     /// The last gate before a terminal or a file: like `escape`, but keeps the line structure the
@@ -27,13 +18,17 @@ public enum Printable {
         guard text.utf8.contains(where: { ($0 < 0x20 && $0 != 0x0A && $0 != 0x09) || $0 >= 0x7F }) else {
             return text
         }
-        func blocked(_ scalar: Unicode.Scalar) -> Bool {
+        return escaping(text) { scalar in
             switch scalar.value {
             case 0x0A, 0x09, 0x0D: false
             case 0x1B: !colour
             default: isUnsafe(scalar)
             }
         }
+    }
+
+    /// `text` with each scalar that `blocked` picks written as `\u{HEX}`.
+    private static func escaping(_ text: String, where blocked: (Unicode.Scalar) -> Bool) -> String {
         guard text.unicodeScalars.contains(where: blocked) else { return text }
         var escaped = ""
         for scalar in text.unicodeScalars {

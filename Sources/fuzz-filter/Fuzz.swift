@@ -1,44 +1,17 @@
 import FuzzChecks
 
+// The filter fuzz target: scripts/fuzz builds it with -sanitize=fuzzer,address -DFUZZING; without, it
+// replays the files named on its command line.
 #if FUZZING
-    /// libFuzzer's entry point (scripts/fuzz builds this with -sanitize=fuzzer,address -DFUZZING).
     @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-        do {
-            try FuzzChecks.filter(Array(UnsafeBufferPointer(start: data, count: size)))
-        } catch {
-            fatalError("\(error)")
-        }
-        return 0
-    }
-
-    /// libFuzzer's driver, called from the entry point SwiftPM gives every executable (it renames
-    /// `main` to `<module>_main`, so libFuzzer's own `main` is never linked).
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func runDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-    ) -> CInt
+    public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt { FuzzTarget.filter.fuzz(data, size) }
 
     @_cdecl("fuzz_filter_main")
-    public func fuzzMain(
-        _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-    ) -> CInt {
-        var argc = argc
-        var argv = argv
-        return runDriver(&argc, &argv, fuzzOneInput)
+    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        FuzzTarget.runLibFuzzer(argc, argv, fuzzOneInput)
     }
 #else
-    import Foundation
-
-    /// Without the fuzzer: replays the inputs named on the command line (a crash's input, a corpus).
-    @main
-    struct Replay {
-        static func main() throws {
-            for path in CommandLine.arguments.dropFirst() {
-                try FuzzChecks.filter(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-            }
-        }
+    @main struct Replay {
+        static func main() throws { try FuzzTarget.filter.replay(CommandLine.arguments.dropFirst()) }
     }
 #endif
