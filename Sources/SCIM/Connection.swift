@@ -27,8 +27,7 @@ public struct SCIMConnection: Sendable {
         limiter: RequestLimiter = RequestLimiter(), logger: Logger = Logger(label: "scimctl.scim"),
         userAgent: String = "scimctl/0.1"
     ) throws(SCIMError) {
-        let scheme = baseURL.scheme?.lowercased()
-        guard scheme == "https" || (scheme == "http" && Self.isLoopback(baseURL.host ?? "")) else {
+        guard Self.isSecureEnough(baseURL) else {
             throw SCIMError(
                 .refused,
                 "\(baseURL.absoluteString) is not https; plain http is allowed only to loopback (127.0.0.0/8, ::1, "
@@ -44,6 +43,12 @@ public struct SCIMConnection: Sendable {
         self.limiter = limiter
         self.logger = logger
         self.userAgent = userAgent
+    }
+
+    /// https, or plain http to loopback only: the rule for every URL a credential is sent to.
+    static func isSecureEnough(_ url: URL) -> Bool {
+        let scheme = url.scheme?.lowercased()
+        return scheme == "https" || (scheme == "http" && isLoopback(url.host ?? ""))
     }
 
     static func isLoopback(_ host: String) -> Bool {

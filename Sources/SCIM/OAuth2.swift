@@ -26,8 +26,7 @@ public actor OAuth2ClientCredentials {
         tokenURL: URL, clientId: String, clientSecret: String, scope: String?, origin: String,
         transport: any HTTPTransport
     ) throws(SCIMError) {
-        let scheme = tokenURL.scheme?.lowercased()
-        guard scheme == "https" || (scheme == "http" && SCIMConnection.isLoopback(tokenURL.host ?? "")) else {
+        guard SCIMConnection.isSecureEnough(tokenURL) else {
             throw SCIMError(
                 .refused,
                 "the OAuth2 token URL \(tokenURL.absoluteString) is not https: the client secret would "
