@@ -110,7 +110,8 @@ let package = Package(
         .testTarget(
             name: "SCIMTests",
             dependencies: [
-                "SCIM", "SCIMTransport", "ScimctlTestSupport", .product(name: "Logging", package: "swift-log"),
+                "SCIM", "SCIMTransport", "SafeText", "ScimctlTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import SCIM
+import SCIMTransport
+import SafeText
 import ScimctlTestSupport
 import Testing
 
@@ -390,5 +392,103 @@ struct EndpointResolutionTests {
         }
         #expect(failure?.description.contains(reason) == true, "\(String(describing: failure))")
         #expect(failure?.url?.hasSuffix("/ResourceTypes") == true)
+    }
+}
+
+@Suite("OAuth2 client credentials, scripted")
+struct OAuth2ClientTests {
+    @Test("a token revoked early: the 401 fetches one more token, once, and the request goes through")
+    func refetchAfter401() async throws {
+        let issued = ScriptedTransport { request, index throws(TransportError) in
+            #expect(request.header("Authorization")?.hasPrefix("Basic ") == true)
+            #expect(
+                String(decoding: request.body ?? Data(), as: UTF8.self) == "grant_type=client_credentials&scope=scim")
+            return .json(200, #"{"access_token": "token-\#(index)", "token_type": "Bearer", "expires_in": 3600}"#)
+        }
+        let oauth = try OAuth2ClientCredentials(
+            tokenURL: URL(string: "https://idp.example.com/oauth/token")!, clientId: "id",
+            clientSecret: "secret-\(UUID())", scope: "scim", origin: "$ID and $SECRET", transport: issued)
+        let provider = ScriptedTransport { request, _ throws(TransportError) in
+            if request.url.path.hasSuffix("/ServiceProviderConfig") { return .json(200, serviceProviderConfig()) }
+            if request.url.path.hasSuffix("/ResourceTypes") { return .json(200, resourceTypesBoth) }
+            // The first token was revoked; only the second is accepted.
+            guard request.header("Authorization") == "Bearer token-1" else { return .json(401, #"{"status": "401"}"#) }
+            return .json(200, userJSON(1))
+        }
+        let connection = try SCIMConnection(
+            baseURL: base, token: nil, oauth: oauth, transport: provider, retry: SleepRecorder().policy())
+        let client = try await SCIMClient.connect(connection)
+        #expect(try await client.getUser(id: "u1").id == "u1")
+        #expect(await oauth.fetches == 2)
+        #expect(issued.requests.count == 2)
+        // Refused again with the fresh token: an error, not a loop.
+        let stubborn = ScriptedTransport { _, _ throws(TransportError) in .json(401, #"{"status": "401"}"#) }
+        let failing = try SCIMConnection(
+            baseURL: base, token: nil, oauth: oauth, transport: stubborn, retry: SleepRecorder().policy())
+        let error = await #expect(throws: SCIMError.self) { try await SCIMClient.connect(failing) }
+        #expect(error?.status == 401)
+        #expect(stubborn.requests.count == 2)
+    }
+
+    @Test("the token endpoint's refusal names where the credentials came from, never the secret")
+    func refusal() async throws {
+        let secret = "secret-\(UUID())"
+        let endpoint = ScriptedTransport { _, _ throws(TransportError) in
+            .json(401, #"{"error": "invalid_client", "error_description": "bad secret \#(secret)"}"#)
+        }
+        let oauth = try OAuth2ClientCredentials(
+            tokenURL: URL(string: "https://idp.example.com/oauth/token")!, clientId: "id", clientSecret: secret,
+            scope: nil, origin: "$ID and $SECRET", transport: endpoint)
+        let error = await #expect(throws: SCIMError.self) { try await oauth.token() }
+        #expect(error?.kind == .unauthorized)
+        #expect(
+            error?.description.contains("refused the client credentials from $ID and $SECRET (invalid_client") == true)
+        #expect(error?.description.contains(secret) == false)
+        #expect(throws: SCIMError.self) {
+            try OAuth2ClientCredentials(
+                tokenURL: URL(string: "http://idp.example.com/token")!, clientId: "id", clientSecret: secret,
+                scope: nil, origin: "x", transport: endpoint)
+        }
+    }
+}
+
+@Suite("Proxy settings from the environment")
+struct ProxySettingsTests {
+    private let target = URL(string: "https://scim.example.com/v2")!
+
+    @Test(
+        "NO_PROXY as curl reads it: names with subdomains, a leading dot, IPs, host:port, *",
+        arguments: [
+            ("scim.example.com", true), ("example.com", true), (".example.com", true), ("*", true),
+            ("other.com, example.com", true), ("scim.example.com:443", true), ("scim.example.com:8443", false),
+            ("ample.com", false), ("other.example.com", false), ("", false),
+        ])
+    func noProxy(list: String, bypassed: Bool) throws {
+        let settings = try ProxySettings.forTarget(
+            target, environment: ["HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": list])
+        #expect((settings == nil) == bypassed)
+    }
+
+    @Test("the proxy URL: lowercase first, a port default, credentials decoded and registered, unusable kinds refused")
+    func proxyURL() throws {
+        let password = "p@ss-\(UUID())"
+        let encoded = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let settings = try #require(
+            try ProxySettings.forTarget(
+                target,
+                environment: ["https_proxy": "http://bob:\(encoded)@proxy.corp", "HTTPS_PROXY": "http://other:1"]))
+        #expect(settings.host == "proxy.corp" && settings.port == 80 && settings.variable == "https_proxy")
+        #expect(settings.username == "bob" && settings.password == password)
+        #expect(!settings.description.contains(password))
+        #expect(Secrets.redact("x \(password) y") == "x <redacted> y")
+        #expect(try ProxySettings.forTarget(target, environment: ["HTTPS_PROXY": "proxy.corp:8080"])?.port == 8080)
+        #expect(throws: TransportError.self) {
+            try ProxySettings.forTarget(target, environment: ["HTTPS_PROXY": "socks5://proxy.corp:1080"])
+        }
+        // Plain http targets (loopback only) never use a proxy: the token would cross it in clear text.
+        #expect(
+            try ProxySettings.forTarget(
+                URL(string: "http://127.0.0.1:8080/v2")!, environment: ["HTTPS_PROXY": "http://proxy.corp:3128"]) == nil
+        )
     }
 }
