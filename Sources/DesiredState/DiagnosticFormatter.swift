@@ -21,6 +21,9 @@ public struct DiagnosticFormatter {
     /// The widest excerpt shown, in characters: a longer line is cut around the column.
     public static let excerptWidth = 120
 
+    /// How far beyond the excerpt a secret is looked for (one that starts outside and reaches in).
+    static let secretMargin = 1024
+
     /// `file:line:col: error: message [code]`, then the source line (cut around the column) and a caret
     /// under the column; notes follow the same way. A line that holds a secret is never quoted.
     public mutating func text(_ diagnostics: [Diagnostic]) -> String {
@@ -141,23 +144,27 @@ public struct DiagnosticFormatter {
         guard let range = lineIndexes[location.file]!.line(location.line) else { return "" }
         let number = String(location.line)
         let gutter = String(repeating: " ", count: max(4, number.count + 1))
-        let text = String(decoding: bytes[range], as: UTF8.self)
-        if secret || sources.holdsSecret(location.file, line: location.line) || Self.looksSecret(text)
-            || Secrets.holdsSecret(text)
-        {
-            return "\(gutter.dropLast(number.count))\(number) | (not shown: this line holds a secret)\n"
-        }
-        var scalars = Array(text.unicodeScalars)
+        let withheld = "\(gutter.dropLast(number.count))\(number) | (not shown: this line holds a secret)\n"
+        if secret || sources.holdsSecret(location.file, line: location.line) { return withheld }
+        let all = Array(String(decoding: bytes[range], as: UTF8.self).unicodeScalars)
         var column = max(1, location.column)
-        var prefix = "", suffix = ""
-        if scalars.count > Self.excerptWidth {
-            let start = max(0, min(column - 1 - Self.excerptWidth / 2, scalars.count - Self.excerptWidth))
-            let end = min(scalars.count, start + Self.excerptWidth)
-            if start > 0 { prefix = "…" }
-            if end < scalars.count { suffix = "…" }
-            scalars = Array(scalars[start..<end])
-            column = column - start + (start > 0 ? 1 : 0)
+        var window = 0..<all.count
+        if all.count > Self.excerptWidth {
+            let start = max(0, min(column - 1 - Self.excerptWidth / 2, all.count - Self.excerptWidth))
+            window = start..<min(all.count, start + Self.excerptWidth)
         }
+        // What could show a secret is the window and, for one that straddles its edges, a margin around
+        // it: searching that, not a whole megabyte-long line, keeps each excerpt's cost bounded.
+        var nearby = ""
+        nearby.unicodeScalars.append(
+            contentsOf: all[
+                max(0, window.lowerBound - Self.secretMargin)..<min(all.count, window.upperBound + Self.secretMargin)])
+        if Self.looksSecret(nearby) || Secrets.holdsSecret(nearby) { return withheld }
+        var prefix = "", suffix = ""
+        if window.lowerBound > 0 { prefix = "…" }
+        if window.upperBound < all.count { suffix = "…" }
+        let scalars = all[window]
+        column = column - window.lowerBound + (window.lowerBound > 0 ? 1 : 0)
         var shown = prefix
         for scalar in scalars { shown.unicodeScalars.append(Self.picture(scalar)) }
         shown += suffix
