@@ -196,7 +196,10 @@ public struct SCIMConnection: Sendable {
                         wait = asked
                     }
                     try await pause(wait, method: method, url: url, attempt: attempt, reason: "HTTP 429")
-                case 500..<600 where retryable && attempt < retry.maxAttempts:
+                case 500..<600
+                where retryable && attempt < retry.maxAttempts && response.status != 501
+                    && response.status != 505:
+                    // 501 Not Implemented and 505 are answers, not faults: sending again cannot change them.
                     try await pause(
                         retry.backoff(after: attempt), method: method, url: url, attempt: attempt,
                         reason: "HTTP \(response.status)")

@@ -492,3 +492,18 @@ struct ProxySettingsTests {
         )
     }
 }
+
+@Suite("Answers that are not faults")
+struct NotImplementedTests {
+    @Test("501 Not Implemented is an answer: not retried", arguments: [501, 505])
+    func notRetried(status: Int) async throws {
+        let recorder = SleepRecorder()
+        let (client, transport) = try await scriptedClient(retry: recorder.policy()) { _ in
+            .json(status, #"{"status": "\#(status)", "detail": "Not Implemented"}"#)
+        }
+        let error = await #expect(throws: SCIMError.self) { try await client.getUser(id: "u1") }
+        #expect(error?.status == status)
+        #expect(work(transport).count == 1)
+        #expect(recorder.sleeps.isEmpty)
+    }
+}
