@@ -77,12 +77,8 @@ public struct DesiredStateLoader: Sendable {
         for (name, bytes) in texts {
             if bytes.count > maxFileSize {
                 diagnostics.append(Diagnostic(.fileTooLarge, "the text is over the size cap", at: .file(name)))
-            } else if let offset = Self.firstNonUTF8Byte(bytes) {
-                let (line, column) = LineIndex(bytes).position(ofByte: offset, in: bytes)
-                diagnostics.append(
-                    Diagnostic(
-                        .notUTF8, "the file has a byte that is not UTF-8 (or a NUL); save it as UTF-8",
-                        at: SourceLocation(file: name, line: line, column: column)))
+            } else if let problem = Self.utf8Problem(bytes, file: name) {
+                diagnostics.append(problem)
             } else {
                 checked.append((name, bytes))
             }
@@ -169,16 +165,21 @@ public struct DesiredStateLoader: Sendable {
             return nil
         }
         bytes.removeSubrange(filled...)
-        if let offset = Self.firstNonUTF8Byte(bytes) {
-            let (line, column) = LineIndex(bytes).position(ofByte: offset, in: bytes)
-            let problem = bytes[offset] == 0 ? "a NUL byte (is the file UTF-16?)" : "a byte that is not UTF-8"
-            diagnostics.append(
-                Diagnostic(
-                    .notUTF8, "the file has \(problem); save it as UTF-8",
-                    at: SourceLocation(file: file, line: line, column: column)))
+        if let problem = Self.utf8Problem(bytes, file: file) {
+            diagnostics.append(problem)
             return nil
         }
         return bytes
+    }
+
+    /// The located diagnostic for text that is not UTF-8 (or holds a NUL), if it is not.
+    private static func utf8Problem(_ bytes: [UInt8], file: String) -> Diagnostic? {
+        guard let offset = firstNonUTF8Byte(bytes) else { return nil }
+        let (line, column) = LineIndex(bytes).position(ofByte: offset, in: bytes)
+        let problem = bytes[offset] == 0 ? "a NUL byte (is the file UTF-16?)" : "a byte that is not UTF-8"
+        return Diagnostic(
+            .notUTF8, "the file has \(problem); save it as UTF-8",
+            at: SourceLocation(file: file, line: line, column: column))
     }
 
     private func decode(

@@ -162,13 +162,15 @@ public struct SCIMConnection: Sendable {
             switch outcome {
             case .failure(let error):
                 logger.debug("\(method) \(url.absoluteString) → no response: \(error.message) (\(milliseconds) ms)")
-                guard retryable, attempt < retry.maxAttempts(after: error.kind) else {
+                let most = retry.maxAttempts(after: error.kind)
+                guard retryable, attempt < most else {
                     throw SCIMError(
                         .transport, "no response: \(error.message)", method: method, url: url.absoluteString,
                         attempts: attempt)
                 }
                 try await pause(
-                    retry.backoff(after: attempt), method: method, url: url, attempt: attempt, reason: error.message)
+                    retry.backoff(after: attempt), method: method, url: url, attempt: attempt, of: most,
+                    reason: error.message)
             case .success(let response):
                 logger.debug("\(method) \(url.absoluteString) → \(response.status) (\(milliseconds) ms)")
                 switch response.status {
@@ -195,14 +197,15 @@ public struct SCIMConnection: Sendable {
                         }
                         wait = asked
                     }
-                    try await pause(wait, method: method, url: url, attempt: attempt, reason: "HTTP 429")
+                    try await pause(
+                        wait, method: method, url: url, attempt: attempt, of: retry.maxAttempts, reason: "HTTP 429")
                 case 500..<600
                 where retryable && attempt < retry.maxAttempts && response.status != 501
                     && response.status != 505:
                     // 501 Not Implemented and 505 are answers, not faults: sending again cannot change them.
                     try await pause(
                         retry.backoff(after: attempt), method: method, url: url, attempt: attempt,
-                        reason: "HTTP \(response.status)")
+                        of: retry.maxAttempts, reason: "HTTP \(response.status)")
                 default:
                     throw SCIMError.from(
                         response, method: method, url: url.absoluteString, profile: profile, attempts: attempt)
@@ -262,12 +265,12 @@ public struct SCIMConnection: Sendable {
     }
 
     /// Waits before the next attempt, saying so on stderr: a person watching sees why nothing happens.
-    private func pause(_ duration: Duration, method: String, url: URL, attempt: Int, reason: String)
-        async throws(SCIMError)
-    {
+    private func pause(
+        _ duration: Duration, method: String, url: URL, attempt: Int, of most: Int, reason: String
+    ) async throws(SCIMError) {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         logger.notice(
-            "retrying \(method) \(url.path) in \(String(format: "%.1f", seconds)) s (\(reason); attempt \(attempt + 1) of at most \(retry.maxAttempts))"
+            "retrying \(method) \(url.path) in \(String(format: "%.1f", seconds)) s (\(reason); attempt \(attempt + 1) of at most \(most))"
         )
         do {
             try await retry.sleep(duration)

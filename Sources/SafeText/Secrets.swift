@@ -40,9 +40,6 @@ public enum Secrets {
         }
     }
 
-    /// Whether any secret is registered.
-    public static var isEmpty: Bool { known.withLock { $0.secrets.isEmpty } }
-
     /// `text` with every registered secret replaced by `mask`.
     public static func redact(_ text: String) -> String {
         let known = known.withLock { $0 }

@@ -39,8 +39,6 @@ public final class TokenIssuer: Sendable {
     private let clientSecret: String
     public let lifetime: Duration
     private let issued = Mutex<[String: ContinuousClock.Instant]>([:])
-    /// Tokens issued so far (the server logs it; tests read it).
-    public var count: Int { issued.withLock { $0.count } }
 
     public init(clientId: String, clientSecret: String, lifetime: Duration) {
         self.clientId = clientId

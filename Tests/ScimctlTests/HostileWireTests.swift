@@ -43,6 +43,7 @@ struct HostileWireTests {
         // A timeout gets one more try, announced, then fails: 2 attempts, not 5.
         #expect(result.stderr.components(separatedBy: "retrying GET /v2/Users").count - 1 == 1, "\(result.stderr)")
         #expect(result.stderr.contains("after 2 attempts"))
+        #expect(result.stderr.contains("attempt 2 of at most 2)"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 
