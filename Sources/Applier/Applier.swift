@@ -361,6 +361,16 @@ struct Counter {
     }
 }
 
+/// A form of request that a provider may not implement, and that has an equivalent.
+enum RequestForm: Hashable {
+    /// PATCH of a user's attributes (the equivalent: GET + PUT of the whole user).
+    case userPatch
+    /// PATCH of a group's displayName or externalId (the equivalent: GET + PUT of the group).
+    case groupPatch
+    /// Member removal by filter path (the equivalent: by value list).
+    case memberRemovalByFilterPath
+}
+
 /// What apply has learnt so far: the ids of objects (created ones included) and the ledger.
 actor ApplyState {
     private var ids: [String: String] = [:]
@@ -370,9 +380,16 @@ actor ApplyState {
     /// What the plan deactivates or deletes, by "Type/id": never adopted.
     private let removals: [String: PlannedAction]
 
+    /// Request forms the provider answered 501 Not Implemented to in this run: from then on the
+    /// equivalent form is sent first (RFC 7644 makes PUT mandatory and PATCH optional).
+    private var notImplemented: Set<RequestForm> = []
+
     init(removals: [String: PlannedAction]) {
         self.removals = removals
     }
+
+    func isNotImplemented(_ form: RequestForm) -> Bool { notImplemented.contains(form) }
+    func learnNotImplemented(_ form: RequestForm) { notImplemented.insert(form) }
 
     func removal(_ type: ResourceKind, _ id: String) -> PlannedAction? {
         removals[type.rawValue + "/" + id]

@@ -226,7 +226,7 @@ extension Applier {
     }
 
     /// Update, adopt, reactivate, deactivate: PATCH with the changed paths only, or GET + PUT with
-    /// If-Match where the provider has no PATCH.
+    /// If-Match where the provider has no PATCH or answers 501 to this one (then for the rest of the run).
     func updateUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let id = action.id else { throw Skip(reason: "no live id") }
         var changes = action.changes
@@ -236,20 +236,20 @@ extension Applier {
         default: break
         }
         guard !changes.isEmpty else { return }
-        let result: Result<SCIMUser?, SCIMError>
         let resolvedChanges = try await resolved(changes, state: state)
-        if client.capabilities.patchSupported {
+        var result: Result<SCIMUser?, SCIMError>
+        if client.capabilities.patchSupported, await !state.isNotImplemented(.userPatch) {
             let operations = Self.patchOperations(resolvedChanges)
             result = await attempt { () throws(SCIMError) in
                 try await client.patchUser(id: id, operations, version: action.version)
             }
-        } else {
-            let current = try await client.getUser(id: id)
-            counter.requests += 1
-            let updated = try await Self.apply(changes, to: current, state: state)
-            result = await attempt { () throws(SCIMError) in
-                try await client.replaceUser(id: id, with: updated, version: current.meta?.version)
+            if case .failure(let error) = result, error.isNotImplemented {
+                counter.sent(501)
+                await state.learnNotImplemented(.userPatch)
+                result = try await putUser(id, changes, state: state, counter: &counter)
             }
+        } else {
+            result = try await putUser(id, changes, state: state, counter: &counter)
         }
         switch result {
         case .success(let answer):
@@ -264,22 +264,85 @@ extension Applier {
         }
     }
 
+    /// GET + PUT of the whole user with `changes` made, If-Match on the version read.
+    private func putUser(
+        _ id: String, _ changes: [AttributeChange], state: ApplyState, counter: inout Counter
+    ) async throws -> Result<SCIMUser?, SCIMError> {
+        if client.capabilities.patchSupported { counter.note = Self.putNote }
+        counter.requests += 1
+        let current: SCIMUser
+        switch await attempt({ () throws(SCIMError) in try await client.getUser(id: id) }) {
+        case .success(let user): current = user
+        case .failure(let error): return .failure(error)
+        }
+        let updated = try await Self.apply(changes, to: Self.resendable(current), state: state)
+        return await attempt { () throws(SCIMError) in
+            try await client.replaceUser(id: id, with: updated, version: current.meta?.version)
+        }.map { $0 }
+    }
+
+    /// A user as read, fit to be sent back whole: entries of emails and phone numbers without a value are
+    /// dropped (RFC 7643 §2.4 makes `value` their point; django-scim2 serves `{"value": "", "primary":
+    /// true}` for a user with no email, and refuses that same entry on PUT).
+    static func resendable(_ user: SCIMUser) -> SCIMUser {
+        var user = user
+        user.emails = user.emails.map { $0.filter { !$0.value.isEmpty } }
+        user.phoneNumbers = user.phoneNumbers.map { $0.filter { !$0.value.isEmpty } }
+        if user.emails?.isEmpty == true { user.emails = nil }
+        if user.phoneNumbers?.isEmpty == true { user.phoneNumbers = nil }
+        return user
+    }
+
+    /// The note on an action written by PUT because the provider answered 501 to its PATCH.
+    static let putNote = "written by GET + PUT: the provider does not implement this PATCH (HTTP 501)"
+
     func updateGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let id = action.id else { throw Skip(reason: "no live id") }
-        var operations: [PatchOperation] = []
-        for change in action.changes {
-            operations.append(
-                PatchOperation(
-                    change.new == .null ? .remove : .replace, path: change.attribute,
-                    value: change.new == .null ? nil : change.new))
-        }
-        if !operations.isEmpty {
-            let answer = try await client.patchGroup(id: id, operations, version: nil)
+        if !action.changes.isEmpty {
+            let answer: SCIMGroup?
+            if client.capabilities.patchSupported, await !state.isNotImplemented(.groupPatch) {
+                let operations = action.changes.map { change in
+                    PatchOperation(
+                        change.new == .null ? .remove : .replace, path: change.attribute,
+                        value: change.new == .null ? nil : change.new)
+                }
+                switch await attempt({ () throws(SCIMError) in
+                    try await client.patchGroup(id: id, operations, version: nil)
+                }) {
+                case .success(let patched):
+                    answer = patched
+                case .failure(let error) where error.isNotImplemented:
+                    counter.sent(501)
+                    await state.learnNotImplemented(.groupPatch)
+                    answer = try await putGroup(id, action.changes, counter: &counter)
+                case .failure(let error):
+                    throw error
+                }
+            } else {
+                answer = try await putGroup(id, action.changes, counter: &counter)
+            }
             counter.sent(200)
             try check(
                 answer, Expectation(type: .group, id: id, key: action.key, changes: action.changes), counter: &counter)
         }
         try await addMembers(action, state: state, counter: &counter)
+    }
+
+    /// GET + PUT of the whole group (its members as read) with `changes` made, If-Match on the version.
+    private func putGroup(_ id: String, _ changes: [AttributeChange], counter: inout Counter) async throws -> SCIMGroup
+    {
+        if client.capabilities.patchSupported { counter.note = Self.putNote }
+        var group = try await client.getGroup(id: id)
+        counter.requests += 1
+        for change in changes {
+            let text = change.new == .null ? nil : change.new?.stringValue
+            switch change.attribute {
+            case "displayName": group.displayName = text ?? group.displayName
+            case "externalId": group.externalId = text
+            default: throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
+            }
+        }
+        return try await client.replaceGroup(id: id, with: group, version: group.meta?.version)
     }
 
     func addMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
@@ -310,22 +373,36 @@ extension Applier {
         }
     }
 
+    /// Removes members one at a time (so that one already gone does not fail the rest), by filter path,
+    /// or by value list once the provider answered 501 to a filter path.
     func removeMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let remove = action.members?.remove, !remove.isEmpty, let groupId = action.id else { return }
         var removed: [String] = []
         var lastAnswer: SCIMGroup?
         for member in remove {
             guard let id = member.id else { continue }
-            switch await attempt({ () throws(SCIMError) in
-                try await client.removeMembers(groupId: groupId, memberIds: [id])
-            }) {
-            case .success(let answer):
-                counter.sent(200)
-                lastAnswer = answer
-            case .failure(let error) where error.status == 400 && error.scimType == "noTarget":
-                counter.sent(400)  // already not a member
-                lastAnswer = nil
-            case .failure(let error): throw error
+            var form: MemberRemovalForm =
+                await state.isNotImplemented(.memberRemovalByFilterPath) ? .valueList : .filterPath
+            while true {
+                let current = form
+                switch await attempt({ () throws(SCIMError) in
+                    try await client.removeMembers(groupId: groupId, memberIds: [id], form: current)
+                }) {
+                case .success(let answer):
+                    counter.sent(200)
+                    lastAnswer = answer
+                    if current == .valueList { counter.note = Self.valueListNote }
+                case .failure(let error) where error.status == 400 && error.scimType == "noTarget":
+                    counter.sent(400)  // already not a member
+                    lastAnswer = nil
+                case .failure(let error) where error.isNotImplemented && current == .filterPath:
+                    counter.sent(501)
+                    await state.learnNotImplemented(.memberRemovalByFilterPath)
+                    form = .valueList
+                    continue
+                case .failure(let error): throw error
+                }
+                break
             }
             removed.append(id)
         }
@@ -334,6 +411,9 @@ extension Applier {
             Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: removed),
             counter: &counter)
     }
+
+    /// The note on a member removal sent as a value list because the provider answered 501 to a filter path.
+    static let valueListNote = "by value list: the provider does not implement removal by filter path (HTTP 501)"
 
     func delete(
         _ action: PlannedAction, counter: inout Counter, _ request: (String) async throws(SCIMError) -> Void

@@ -413,6 +413,12 @@ public struct PatchOperation: Sendable, Hashable {
     public static func removeMember(_ id: String) -> PatchOperation {
         PatchOperation(.remove, path: "members[value eq \(SCIMFilter.quote(id))]")
     }
+
+    /// Removes members by a value list (`"path": "members", "value": [{"value": id}]`): the form
+    /// Entra sends and django-scim2 implements, for providers that answer 501 to a filter path.
+    public static func removeMembers(_ ids: [String]) -> PatchOperation {
+        PatchOperation(.remove, path: "members", value: .array(ids.map { .object(["value": .string($0)]) }))
+    }
 }
 
 /// The body of a SCIM error response (RFC 7644 §3.12), read tolerantly: `status` as a string or a number.

@@ -32,9 +32,27 @@ public protocol SCIMWriter: Sendable {
     func deleteGroup(id: String) async throws(SCIMError)
     /// Adds members by id, in PATCHes of at most the profile's limit; the last PATCH's answer (nil for 204).
     func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup?
-    /// Removes members by id, one operation each, in PATCHes of at most the profile's limit; the last
+    /// Removes members by id in PATCHes of at most the profile's limit, in the form given; the last
     /// PATCH's answer (nil for 204).
-    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup?
+    func removeMembers(groupId: String, memberIds: [String], form: MemberRemovalForm) async throws(SCIMError)
+        -> SCIMGroup?
+}
+
+/// How a PATCH names the members it removes. RFC 7644 §3.5.2.2 defines the filter path; some providers
+/// implement only the value list (django-scim2 answers 501 to a filter path; scim2-server refuses a
+/// value list).
+public enum MemberRemovalForm: String, Sendable, Hashable {
+    /// `{"op": "remove", "path": "members[value eq \"id\"]"}`, one operation per member.
+    case filterPath
+    /// `{"op": "remove", "path": "members", "value": [{"value": "id"}, …]}`.
+    case valueList
+}
+
+extension SCIMWriter {
+    /// Removes members by filter path, the form RFC 7644 defines.
+    public func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
+        try await removeMembers(groupId: groupId, memberIds: memberIds, form: .filterPath)
+    }
 }
 
 /// A SCIM 2.0 client for one provider: discovery once at connect, then reads and writes through one
@@ -494,10 +512,17 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         return answer
     }
 
-    public func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
+    public func removeMembers(groupId: String, memberIds: [String], form: MemberRemovalForm) async throws(SCIMError)
+        -> SCIMGroup?
+    {
         var answer: SCIMGroup?
         for chunk in memberIds.chunked(by: capabilities.profile.maxMembersRemovedPerPatch) {
-            answer = try await patchGroup(id: groupId, chunk.map(PatchOperation.removeMember), version: nil)
+            let operations =
+                switch form {
+                case .filterPath: chunk.map(PatchOperation.removeMember)
+                case .valueList: [PatchOperation.removeMembers(chunk)]
+                }
+            answer = try await patchGroup(id: groupId, operations, version: nil)
         }
         return answer
     }

@@ -27,7 +27,8 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
         case inconsistentRead
         /// Refused before sending: plain http to a remote host, a redirect to another host.
         case refused
-        /// The provider lacks what the request needs (no Groups, no PATCH).
+        /// The provider lacks what the request needs (no Groups, no PATCH), or answered 501 Not
+        /// Implemented to this form of the request (another form may work: see `isNotImplemented`).
         case unsupported
     }
 
@@ -54,6 +55,10 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
         self.attempts = attempts
     }
+
+    /// The provider answered 501 Not Implemented: it changed nothing, and the same change in another
+    /// form (PUT for PATCH, a value list for a filter path) may work.
+    public var isNotImplemented: Bool { status == 501 }
 
     /// `METHOD URL: message (HTTP status, scimType: detail)`.
     public var description: String {
@@ -98,6 +103,8 @@ public struct SCIMError: Error, Sendable, CustomStringConvertible {
             (kind, message) = (.unauthorized, "the provider refused the token (wrong, expired or revoked)")
         case 403:
             (kind, message) = (.unauthorized, "the token lacks permission for this request (check its scopes or role)")
+        case 501:
+            (kind, message) = (.unsupported, "the provider does not implement this request")
         case 500...599:
             (kind, message) = (.unavailable, "the provider failed")
         default:

@@ -80,6 +80,60 @@ struct ApplierTests {
         #expect(again == [])
     }
 
+    @Test("a 501 to a PATCH or a filter-path removal switches to GET + PUT or a value list, for the rest of the run")
+    func notImplementedFallsBack() async throws {
+        let provider = FakeProvider()
+        for (id, name) in [("1", "a@x.io"), ("2", "b@x.io"), ("3", "c@x.io"), ("4", "d@x.io")] {
+            await provider.store.seed(user(id, name))
+        }
+        await provider.store.seed(group("g1", "eng", members: ["3", "4"]))
+        let yaml = """
+            users:
+              - {userName: a@x.io, title: Lead}
+              - {userName: b@x.io, title: Lead}
+              - {userName: c@x.io}
+              - {userName: d@x.io}
+            groups:
+              - {displayName: engineering, previously: [eng], members: []}
+            """
+        let planned = try await plan(yaml, on: provider)
+        let notImplemented = SCIMError(.unsupported, "not implemented", status: 501)
+        await provider.store.fail("patchUser 1 replace:title", with: notImplemented)
+        await provider.store.fail("patchGroup g1", with: notImplemented)
+        await provider.store.fail("removeMembers g1 3", with: notImplemented)
+        let result = await Applier(client: provider, parallelism: 1).apply(planned)
+        #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
+        let calls = await provider.store.calls
+        #expect(calls.contains("patchUser 1 replace:title") && calls.contains("replaceUser 1"))
+        // Learnt once: the second user goes by PUT at once, the second member by value list at once.
+        #expect(calls.contains("replaceUser 2") && !calls.contains { $0.hasPrefix("patchUser 2") })
+        #expect(calls.contains("patchGroup g1") && calls.contains("replaceGroup g1"))
+        #expect(
+            calls.filter { $0.hasPrefix("removeMembers") } == [
+                "removeMembers g1 3", "removeMembers g1 3 by valueList", "removeMembers g1 4 by valueList",
+            ])
+        #expect(await provider.store.users["1"]?.title == "Lead")
+        #expect(await provider.store.users["2"]?.title == "Lead")
+        #expect(await provider.store.groups["g1"]?.displayName == "engineering")
+        #expect(await provider.store.groups["g1"]?.members?.isEmpty == true)
+        let notes = result.entries.compactMap(\.detail)
+        #expect(notes.contains { $0.contains("written by GET + PUT") })
+        #expect(notes.contains { $0.contains("by value list") })
+        #expect(try await plan(yaml, on: provider).actions.isEmpty)
+    }
+
+    @Test("a 501 is not retried in another form where none exists: a create fails with the provider's answer")
+    func notImplementedCreate() async throws {
+        let provider = FakeProvider()
+        await provider.store.fail(
+            "createUser a@x.io", with: SCIMError(.unsupported, "not implemented", status: 501, detail: "no POST"))
+        let result = await Applier(client: provider).apply(
+            try await plan("users:\n  - {userName: a@x.io}\n", on: provider))
+        #expect(result.failed == 1)
+        #expect(await provider.store.calls == ["createUser a@x.io"])
+        #expect(result.entries.first?.detail?.contains("no POST") == true)
+    }
+
     @Test("a create whose response was lost is found by lookup, not created twice")
     func lostCreate() async throws {
         let provider = await seeded()

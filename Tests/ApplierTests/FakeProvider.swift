@@ -151,7 +151,14 @@ struct FakeProvider: SCIMReader, SCIMWriter {
 
     func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMGroup?
     {
-        try await run("patchGroup \(id)") { () async throws(SCIMError) in nil }
+        try await run("patchGroup \(id)") { () async throws(SCIMError) in
+            guard var group = await store.groups[id] else { throw Self.notFound }
+            for operation in operations where operation.path == "displayName" {
+                group.displayName = operation.value?.stringValue ?? group.displayName
+            }
+            await store.store(group)
+            return nil
+        }
     }
 
     func deleteGroup(id: String) async throws(SCIMError) {
@@ -170,8 +177,11 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func removeMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
-        try await run("removeMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
+    func removeMembers(groupId: String, memberIds: [String], form: MemberRemovalForm) async throws(SCIMError)
+        -> SCIMGroup?
+    {
+        let by = form == .filterPath ? "" : " by \(form.rawValue)"
+        return try await run("removeMembers \(groupId) \(memberIds.sorted().joined(separator: ","))\(by)") {
             () async throws(SCIMError) in
             guard var group = await store.groups[groupId] else { throw Self.notFound }
             group.members = group.members?.filter { !memberIds.contains($0.value) }

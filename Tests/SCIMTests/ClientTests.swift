@@ -270,6 +270,13 @@ struct ClientTests {
         #expect(patches[3].bodyText.contains(#"members[value eq \"u2\"]"#))
         #expect(!patches.contains { $0.bodyText.contains(#""op":"replace""#) })
 
+        // The value-list form: one operation per PATCH listing the chunk's members.
+        try await client.removeMembers(groupId: "g1", memberIds: ["u3", "u4"], form: .valueList)
+        let valueList = try #require(work(transport).last)
+        #expect(valueList.bodyText.contains(#""path":"members""#))
+        #expect(valueList.bodyText.contains(#"{"value":"u3"}"#) && valueList.bodyText.contains(#"{"value":"u4"}"#))
+        #expect(valueList.bodyText.components(separatedBy: #""op":"remove""#).count - 1 == 1)
+
         let (entra, entraTransport) = try await scriptedClient(profile: .entra) { _ in HTTPResponse(status: 204) }
         try await entra.removeMembers(groupId: "g1", memberIds: ["u1", "u2", "u3"])
         #expect(work(entraTransport).count == 3)
@@ -505,5 +512,8 @@ struct NotImplementedTests {
         #expect(error?.status == status)
         #expect(work(transport).count == 1)
         #expect(recorder.sleeps.isEmpty)
+        // 501 says "another form may work" (the applier then sends PUT or a value list); 505 does not.
+        #expect(error?.isNotImplemented == (status == 501))
+        #expect(error?.kind == (status == 501 ? .unsupported : .unavailable))
     }
 }

@@ -4,9 +4,9 @@ import ScimctlTestSupport
 import Testing
 
 /// The loop against a second, independent SCIM implementation: django-scim2 (PyPI), whose
-/// /ResourceTypes gives endpoints as absolute paths (`/scim/v2/Users`). What it cannot do yet with
-/// scimctl — PATCH replace of most user attributes and member removal by filter path answer 501 — is in
-/// docs/providers.md; renames and removals are left out here until a profile handles them.
+/// /ResourceTypes gives endpoints as absolute paths (`/scim/v2/Users`), and which answers 501 to a PATCH
+/// of a group's displayName and to member removal by filter path: scimctl then writes by GET + PUT and
+/// removes by value list (docs/providers.md), with the same YAML as for any other provider.
 @Suite("Against django-scim2")
 struct SecondServerTests {
     private func write(_ yaml: String, to folder: URL) throws {
@@ -84,5 +84,107 @@ struct SecondServerTests {
         #expect(try await client.findUsers(userName: "dave@example.com").first?.active == false)
         let eng = try #require(try await client.listGroups().first { $0.displayName == "eng" })
         #expect(Set(eng.members?.map(\.value) ?? []).count == 4)
+
+        // Renames (a user by `previously`, a group by `previously`), a changed name, and group moves:
+        // bob and carol leave eng for operations. Ids are kept: a rename is never delete + create.
+        let users = try await client.listUsers()
+        func id(_ userName: String) -> String? { users.first { $0.userName == userName }?.id }
+        let opsId = try #require(try await client.listGroups().first { $0.displayName == "ops" }?.id)
+        try write(
+            org(
+                server,
+                users: """
+                      - {userName: alice.ng@example.com, previously: [alice@example.com], name: {givenName: Alice, familyName: Ng}, emails: [{value: alice.ng@example.com, primary: true}]}
+                      - {userName: bob@example.com, name: {givenName: Bob, familyName: Smyth}, displayName: Bob Smyth}
+                      - {userName: carol@example.com, name: {givenName: Carol, familyName: Diaz}}
+                      - {userName: dave@example.com, name: {givenName: Dave, familyName: Kim}, active: false}
+                      - {userName: erin@example.com, name: {givenName: Erin, familyName: Park}}
+                    """,
+                groups: """
+                      - {displayName: eng, members: [alice.ng@example.com, erin@example.com]}
+                      - {displayName: operations, previously: [ops], members: [bob@example.com, carol@example.com]}
+                    """), to: folder)
+        try await converge()
+        let renamed = try #require(try await client.findUsers(userName: "alice.ng@example.com").first)
+        #expect(renamed.id == id("alice@example.com"))
+        #expect(try await client.findUsers(userName: "alice@example.com").isEmpty)
+        #expect(try await client.findUsers(userName: "bob@example.com").first?.name?.familyName == "Smyth")
+        let groups = try await client.listGroups()
+        #expect(groups.map(\.displayName).sorted() == ["eng", "operations"])
+        let operations = try #require(groups.first { $0.displayName == "operations" })
+        #expect(operations.id == opsId)
+        #expect(Set(operations.members?.map(\.value) ?? []) == Set([id("bob@example.com"), id("carol@example.com")]))
+        let engNow = try #require(groups.first { $0.displayName == "eng" })
+        #expect(
+            Set(engNow.members?.map(\.value) ?? []) == Set([id("alice@example.com"), id("erin@example.com")]))
+
+        // Offboarding by deletion: erin leaves the YAML under `unmanaged: delete`.
+        try write(
+            org(
+                server,
+                users: """
+                      - {userName: alice.ng@example.com, name: {givenName: Alice, familyName: Ng}, emails: [{value: alice.ng@example.com, primary: true}]}
+                      - {userName: bob@example.com, name: {givenName: Bob, familyName: Smyth}, displayName: Bob Smyth}
+                      - {userName: carol@example.com, name: {givenName: Carol, familyName: Diaz}}
+                      - {userName: dave@example.com, name: {givenName: Dave, familyName: Kim}, active: false}
+                    """,
+                groups: """
+                      - {displayName: eng, members: [alice.ng@example.com]}
+                      - {displayName: operations, members: [bob@example.com, carol@example.com]}
+                    """
+            ).replacingOccurrences(of: "unmanaged: deactivate", with: "unmanaged: delete"), to: folder)
+        try await converge()
+        #expect(try await client.findUsers(userName: "erin@example.com").isEmpty)
+        #expect(try await client.listUsers().count == 4)
+    }
+}
+
+extension SecondServerTests {
+    @Test("200 users in 10 groups from empty: plan shows nothing, drift is 0, an over-cap plan changes nothing")
+    func wholeOrg() async throws {
+        let server = try await DjangoSCIMServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-django-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["SCIM_TOKEN": server.token]
+        var users = ""
+        for index in 0..<200 {
+            users +=
+                "  - {userName: user\(index)@x.io, externalId: E\(index), name: {givenName: G\(index), familyName: F}, groups: [team\(index % 10)]}\n"
+        }
+        let groups = (0..<10).map { "  - {displayName: team\($0)}\n" }.joined()
+        try write(org(server, users: users, groups: groups), to: folder)
+        let apply = try await ProcessRunner.runScimctl(
+            ["apply", "--auto-approve"], in: folder, environment: environment)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        #expect(apply.stdout.contains("Apply: 220 done, 0 failed, 0 skipped."), "\(apply.stdout)")
+        #expect(!apply.stdout.contains(server.token) && !apply.stderr.contains(server.token))
+        let plan = try await ProcessRunner.runScimctl(
+            ["plan", "--detailed-exitcode"], in: folder, environment: environment)
+        #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
+        let drift = try await ProcessRunner.runScimctl(["drift"], in: folder, environment: environment)
+        #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
+
+        let client = try await SCIMClient.connect(
+            try SCIMConnection(baseURL: server.baseURL, token: BearerToken(server.token)))
+        func dump() async throws -> String {
+            let users = try await client.listUsers().map { String(decoding: $0.json.serialized(), as: UTF8.self) }
+            let groups = try await client.listGroups().map { group in
+                var group = group
+                group.members = group.members?.sorted { $0.value < $1.value }
+                return String(decoding: group.json.serialized(), as: UTF8.self)
+            }
+            return (users.sorted() + groups.sorted()).joined(separator: "\n")
+        }
+        let start = try await dump()
+        #expect(try await client.listUsers().count == 200)
+        try write(
+            org(server, users: "  []", groups: "  []").replacingOccurrences(
+                of: "maxDestructive: 10\n  maxDestructivePercent: 100", with: "maxDestructive: 5"), to: folder)
+        let blocked = try await ProcessRunner.runScimctl(
+            ["apply", "--auto-approve"], in: folder, environment: environment)
+        #expect(blocked.status == 3, "\(blocked.stdout)\(blocked.stderr)")
+        #expect(try await dump() == start)
     }
 }
