@@ -34,6 +34,9 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // The commit and build time of a release binary (scripts/build-release sets them; C, because
+        // SwiftPM passes string definitions to C targets only).
+        .target(name: "CBuildInfo"),
         // Redaction of secrets and escaping of control characters: the last gate before any output.
         .target(name: "SafeText", swiftSettings: swiftSettings),
         // A thin reader over libyaml's event API that builds position-marked nodes.
@@ -79,6 +82,7 @@ let package = Package(
         .executableTarget(
             name: "scimctl",
             dependencies: [
+                "CBuildInfo",
                 "DesiredState",
                 "SafeText",
                 "SCIM",

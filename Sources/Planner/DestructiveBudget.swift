@@ -97,8 +97,21 @@ public struct DestructiveBudget: Sendable, Hashable {
     }
 
     /// `Destructive 2 of cap 1`, for summary lines.
-    public var summary: String {
-        "Destructive \(count) of cap \(cap)" + (approved && count > cap ? " (over the cap, approved by digest)" : "")
+    /// `Destructive: 3 actions, taking access from 2 people or groups; cap 10.` — the destructive actions
+    /// (`destructiveActions`), what the budget counts (people and groups who lose access), and the cap.
+    public func summary(destructiveActions: Int) -> String {
+        guard destructiveActions > 0 || count > 0 else { return "Nothing destructive (cap \(cap))." }
+        var text =
+            "Destructive: \(destructiveActions) action\(destructiveActions == 1 ? "" : "s"), taking access from "
+            + "\(count) \(count == 1 ? "person or group" : "people or groups"); cap \(cap)"
+        if blocked {
+            text += ": BLOCKED."
+        } else if count > cap {
+            text += ", exceeded with approval (the digest is in safety.approve or --allow-destructive)."
+        } else {
+            text += "."
+        }
+        return text
     }
 
     /// How the cap was reached, both limits named: "the lower of maxDestructive 10 and 10% of 8 live

@@ -60,6 +60,7 @@ private struct DiffWork {
     var actions: [PlannedAction] = []
     var protected: [ProtectedObject] = []
     var unmanagedUsers: [String] = []
+    var inactiveUnmanagedUsers: [String] = []
     var unmanagedGroups: [String] = []
 
     /// Desired user index → live user index.
@@ -231,7 +232,12 @@ private struct DiffWork {
                 continue
             }
             guard let action else {
-                unmanagedUsers.append(user.userName)
+                // Under `deactivate`, an undeclared user already inactive is where the policy wants it.
+                if desired.policy.unmanaged == .deactivate {
+                    inactiveUnmanagedUsers.append(user.userName)
+                } else {
+                    unmanagedUsers.append(user.userName)
+                }
                 continue
             }
             if action.action == .delete, let id = user.id { deletedUserIds.insert(id) }
@@ -583,14 +589,15 @@ private struct DiffWork {
         }
         let budget = DestructiveBudget.assess(
             ordered, safety: desired.safety,
-            liveManagedUsers: live.users.count - protected.count - unmanagedUsers.count,
+            liveManagedUsers: live.users.count - protected.count - unmanagedUsers.count - inactiveUnmanagedUsers.count,
             approvals: Set(desired.safety.approve.map(\.value) + planner.extraApprovals))
         return Plan(
             target: planner.target, actions: ordered,
             protected: protected.sorted { $0.key.caseFolded < $1.key.caseFolded },
             unmanagedUsers: unmanagedUsers.sorted(), unmanagedGroups: unmanagedGroups.sorted(), budget: budget,
             desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description,
-            protectPatterns: desired.policy.protect.map(\.value.text))
+            protectPatterns: desired.policy.protect.map(\.value.text),
+            inactiveUnmanagedUsers: inactiveUnmanagedUsers.sorted())
     }
 }
 

@@ -13,11 +13,35 @@ public struct DriftReport: Sendable {
 
     /// Declared objects that differ live (edited, missing, deactivated by hand, …).
     public var managedChanges: [PlannedAction] { plan.actions.filter(\.managed) }
-    /// Live objects no file declares, with what the policy would do to them ("left alone" for ignore).
-    public var unmanagedObjects: [(type: ResourceKind, key: String, policy: String)] {
-        plan.actions.filter { !$0.managed }.map { ($0.type, $0.key, $0.action.rawValue) }
-            + plan.unmanagedUsers.map { (.user, $0, "left alone") }
-            + plan.unmanagedGroups.map { (.group, $0, "left alone") }
+
+    /// A live object no file declares: the YAML's policy word for it, and what apply would do (nil for
+    /// `ignore`). Undeclared users already inactive under `unmanaged: deactivate` are in sync, not here.
+    public struct Undeclared: Sendable, Hashable, Encodable {
+        public var type: ResourceKind
+        public var key: String
+        /// `ignore`, `deactivate` or `delete`, as `policy.unmanaged` / `policy.unmanagedGroups` say it.
+        public var policy: String
+        public var action: ActionKind?
+
+        /// `policy unmanaged: deactivate` or `policy unmanagedGroups: ignore`.
+        var policySetting: String { "policy \(type == .user ? "unmanaged" : "unmanagedGroups"): \(policy)" }
+
+        public func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case type, key, policy, action }
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(type, forKey: .type)
+            try container.encode(key, forKey: .key)
+            try container.encode(policy, forKey: .policy)
+            try container.encode(action, forKey: .action)  // null for ignore
+        }
+    }
+
+    public var unmanagedObjects: [Undeclared] {
+        plan.actions.filter { !$0.managed }.map {
+            Undeclared(type: $0.type, key: $0.key, policy: $0.action.rawValue, action: $0.action)
+        }
+            + plan.unmanagedUsers.map { Undeclared(type: .user, key: $0, policy: "ignore", action: nil) }
+            + plan.unmanagedGroups.map { Undeclared(type: .group, key: $0, policy: "ignore", action: nil) }
     }
 
     /// Drift is anything apply would change.
@@ -29,7 +53,7 @@ public struct DriftReport: Sendable {
         }
         var output =
             hasDrift
-            ? "Drift at \(Printable.escape(plan.target.url)) on \(plan.day).\n"
+            ? "Drift at \(Printable.escape(plan.target.url)) on \(plan.day).\n\n\(ActionKind.legend)\n"
             : "In sync, with unmanaged objects the policy leaves alone.\n"
         let renderer = PlanRenderer()
         if !managedChanges.isEmpty {
@@ -37,14 +61,20 @@ public struct DriftReport: Sendable {
             output += renderer.actionsText(managedChanges)
         }
         if !unmanagedObjects.isEmpty {
-            output += "\nNot declared in the YAML:\n"
+            output += "\nNot declared in the YAML (\(unmanagedObjects.count)):\n"
             for object in unmanagedObjects {
-                output += "  \(object.type.rawValue) \(Printable.escape(object.key)) (\(object.policy))\n"
+                let symbol = object.action?.symbol ?? " "
+                let outcome = object.action.map { "apply would \($0.rawValue) it" } ?? "left as it is"
+                output +=
+                    "  \(symbol) \(object.type.rawValue) \(Printable.escape(object.key))  (\(object.policySetting): \(outcome))\n"
             }
         }
         output += "\n" + renderer.summaryLine(plan) + "\n"
         return output
     }
+
+    /// Most undeclared objects a Markdown report names one by one (a comment has a size limit).
+    public static let markdownListLimit = 500
 
     public func markdown() -> String {
         var output =
@@ -52,21 +82,32 @@ public struct DriftReport: Sendable {
         guard hasDrift || !unmanagedObjects.isEmpty else { return output + "**In sync.**\n" }
         output +=
             "| changed out of band | not declared |\n|---:|---:|\n| \(managedChanges.count) | \(unmanagedObjects.count) |\n\n"
+        let renderer = PlanRenderer()
+        output += PlanRenderer.markdownEscape(renderer.summaryLine(plan)) + "\n\n"
+        if !unmanagedObjects.isEmpty {
+            output += "#### Not declared in the YAML\n\n"
+            for object in unmanagedObjects.prefix(Self.markdownListLimit) {
+                let symbol = object.action.map { "`\($0.symbol)` " } ?? ""
+                let outcome = object.action.map { "apply would \($0.rawValue) it" } ?? "left as it is"
+                output +=
+                    "- \(symbol)\(object.type.rawValue) **\(PlanRenderer.markdownEscape(object.key))** — \(object.policySetting): \(outcome)\n"
+            }
+            if unmanagedObjects.count > Self.markdownListLimit {
+                output +=
+                    "- … and \(unmanagedObjects.count - Self.markdownListLimit) more (`scimctl drift --format json`)\n"
+            }
+            output += "\n"
+        }
         var subset = plan
         subset.actions = managedChanges
         if !managedChanges.isEmpty {
-            output += PlanRenderer().markdown(subset).components(separatedBy: "\n").drop { !$0.hasPrefix("<details>") }
+            output += renderer.markdown(subset).components(separatedBy: "\n").drop { !$0.hasPrefix("<details>") }
                 .joined(separator: "\n")
         }
         return output
     }
 
     public func jsonData() -> Data {
-        struct Entry: Encodable {
-            var type: ResourceKind
-            var key: String
-            var policy: String
-        }
         struct Report: Encodable {
             enum CodingKeys: String, CodingKey {
                 case formatVersion = "format_version", drift, target, day, changed, unmanaged
@@ -77,11 +118,10 @@ public struct DriftReport: Sendable {
             var target: Plan.TargetInfo
             var day: String
             var changed: [PlannedAction]
-            var unmanaged: [Entry]
+            var unmanaged: [Undeclared]
         }
         let report = Report(
-            drift: hasDrift, target: plan.target, day: plan.day, changed: managedChanges,
-            unmanaged: unmanagedObjects.map { Entry(type: $0.type, key: $0.key, policy: $0.policy) })
+            drift: hasDrift, target: plan.target, day: plan.day, changed: managedChanges, unmanaged: unmanagedObjects)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(report)) ?? Data()

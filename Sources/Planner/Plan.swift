@@ -1,7 +1,8 @@
 import DesiredState
 public import SCIM
 
-/// What an action does. Its symbol is also how it is displayed (Terraform's convention).
+/// What an action does. Its symbol is how every output shows it — text, Markdown, apply's progress and
+/// drift — and `legend` says so in each.
 public enum ActionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case create, update, adopt, reactivate, deactivate, delete
 
@@ -10,10 +11,15 @@ public enum ActionKind: String, Sendable, Hashable, Codable, CaseIterable {
         case .create: "+"
         case .update: "~"
         case .adopt: "="
-        case .reactivate: ">"
-        case .deactivate: "!"
-        case .delete: "-"
+        case .reactivate: "↺"
+        case .deactivate: "-"
+        case .delete: "×"
         }
+    }
+
+    /// `Symbols: + create  ~ update  = adopt  ↺ reactivate  - deactivate  × delete`.
+    public static var legend: String {
+        "Symbols: " + allCases.map { "\($0.symbol) \($0.rawValue)" }.joined(separator: "  ")
     }
 }
 
@@ -157,6 +163,9 @@ public struct Plan: Sendable, Hashable {
     public var day: String
     /// The YAML's `protect` patterns, for the record and for apply's last check before writing.
     public var protectPatterns: [String] = []
+    /// Live users no file declares that are already inactive under `unmanaged: deactivate`: the policy
+    /// holds, so they are in sync (offboarded users removed from the YAML), not drift.
+    public var inactiveUnmanagedUsers: [String] = []
 
     public var hasChanges: Bool { !actions.isEmpty }
 

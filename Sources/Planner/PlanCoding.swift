@@ -18,8 +18,8 @@ extension Plan: Encodable {
         case liveManagedUsers = "live_managed_users", percentCap = "percent_cap", bound
     }
 
-    private enum UnmanagedKeys: String, CodingKey {
-        case users, groups
+    enum UnmanagedKeys: String, CodingKey {
+        case users, groups, inactiveUsers = "inactive_users"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -49,6 +49,7 @@ extension Plan: Encodable {
         var unmanaged = container.nestedContainer(keyedBy: UnmanagedKeys.self, forKey: .unmanaged)
         try unmanaged.encode(unmanagedUsers, forKey: .users)
         try unmanaged.encode(unmanagedGroups, forKey: .groups)
+        try unmanaged.encode(inactiveUnmanagedUsers, forKey: .inactiveUsers)
         try container.encode(desiredDigest, forKey: .desiredDigest)
         try container.encode(liveVersions, forKey: .liveVersions)
         try container.encode(protectPatterns, forKey: .protect)

@@ -17,6 +17,7 @@ public struct PlanRenderer: Sendable {
     public func text(_ plan: Plan) -> String {
         var output =
             "scimctl plan for \(Printable.escape(plan.target.url)) (provider \(plan.target.provider)), day \(plan.day)\n\n"
+        if plan.hasChanges { output += ActionKind.legend + "\n\n" }
         for action in plan.actions {
             output += actionLines(action, indent: "  ").joined(separator: "\n") + "\n"
         }
@@ -44,18 +45,16 @@ public struct PlanRenderer: Sendable {
         actions.map { actionLines($0, indent: "  ").joined(separator: "\n") + "\n" }.joined()
     }
 
-    /// `Plan: 3 to create, 1 to update, 1 to deactivate, 0 to delete. Destructive 2 of 10.`
+    /// `Plan: 7 actions (1 create, 2 update, …). Destructive: 3 actions, taking access from 2 people or
+    /// groups; cap 10.` — every count in one line, each action kind named as its symbol's legend names it.
     public func summaryLine(_ plan: Plan) -> String {
         guard plan.hasChanges else {
             return "No changes. The provider matches the YAML."
         }
-        var parts = [
-            "\(plan.count(.create)) to create", "\(plan.count(.update)) to update",
-            "\(plan.count(.deactivate)) to deactivate", "\(plan.count(.delete)) to delete",
-        ]
-        if plan.count(.reactivate) > 0 { parts.append("\(plan.count(.reactivate)) to reactivate") }
-        if plan.count(.adopt) > 0 { parts.append("\(plan.count(.adopt)) to adopt") }
-        return "Plan: \(parts.joined(separator: ", ")). \(plan.budget.summary)."
+        let counts = ActionKind.allCases.map { "\(plan.count($0)) \($0.rawValue)" }.joined(separator: ", ")
+        let total = plan.actions.count
+        return "Plan: \(total) action\(total == 1 ? "" : "s") (\(counts)). "
+            + plan.budget.summary(destructiveActions: plan.actions.count(where: DestructiveBudget.isDestructive))
     }
 
     public func blockedExplanation(_ plan: Plan) -> String {
@@ -114,12 +113,12 @@ public struct PlanRenderer: Sendable {
             head += "**No changes.** The provider matches the YAML.\n"
             return head
         }
-        head += "| create | update | adopt | reactivate | deactivate | delete | destructive / cap |\n"
-        head += "|---:|---:|---:|---:|---:|---:|---:|\n"
-        head +=
-            "| \(plan.count(.create)) | \(plan.count(.update)) | \(plan.count(.adopt)) | \(plan.count(.reactivate)) "
-        head +=
-            "| \(plan.count(.deactivate)) | \(plan.count(.delete)) | \(plan.budget.count) / \(plan.budget.cap) |\n\n"
+        head += "| " + ActionKind.allCases.map { "\($0.symbol) \($0.rawValue)" }.joined(separator: " | ")
+        head += " | access taken / cap |\n"
+        head += "|" + String(repeating: "---:|", count: ActionKind.allCases.count + 1) + "\n"
+        head += "| " + ActionKind.allCases.map { String(plan.count($0)) }.joined(separator: " | ")
+        head += " | \(plan.budget.count) / \(plan.budget.cap) |\n\n"
+        head += escape(summaryLine(plan)) + "\n\n"
         if plan.budget.blocked {
             head +=
                 "> [!CAUTION]\n" + plan.budget.blockedLines.map { "> \(escape($0))" }.joined(separator: "<br>\n")
@@ -132,8 +131,7 @@ public struct PlanRenderer: Sendable {
         var budget = limit - head.count - footer.count - 200
         let destructive = plan.actions.filter(DestructiveBudget.isDestructive)
         if !destructive.isEmpty {
-            var section =
-                "#### Destructive actions (\(destructive.count); they take access from \(plan.budget.count))\n\n"
+            var section = "#### Destructive actions\n\n"
             var shown = 0
             for action in destructive {
                 var line = "- `\(action.action.symbol)` \(action.type.rawValue) **\(escape(action.key))**"
@@ -153,34 +151,38 @@ public struct PlanRenderer: Sendable {
             body += section + "\n"
             budget -= section.count
         }
-        var details = "<details><summary>All changes (\(plan.actions.count))</summary>\n\n```diff\n"
-        let closing = "```\n\n</details>\n"
+        // The block holds the text plan's own lines; a fence longer than any run of backticks in them
+        // (a hostile userName may hold some) keeps it one block (CommonMark §4.5).
+        var lines = ActionKind.legend + "\n\n"
+        let opening = "<details><summary>All changes (\(plan.actions.count))</summary>\n\n"
         var shown = 0
         for action in plan.actions {
-            let block =
-                actionLines(action, indent: "").map { diffLine($0, action.action) }.joined(separator: "\n") + "\n"
-            guard details.count + block.count + closing.count + 80 < budget else { break }
-            details += block
+            let block = actionLines(action, indent: "").joined(separator: "\n") + "\n"
+            guard opening.count + lines.count + block.count + 120 < budget else { break }
+            lines += block
             shown += 1
         }
         if shown < plan.actions.count {
-            details += "# … \(plan.actions.count - shown) more actions not shown (comment size limit)\n"
+            lines += "… \(plan.actions.count - shown) more actions not shown (comment size limit)\n"
         }
-        body += details + closing
+        let fence = String(repeating: "`", count: max(3, Self.longestBacktickRun(lines) + 1))
+        body += opening + fence + "text\n" + lines + fence + "\n\n</details>\n"
         return head + body + footer
     }
 
-    /// A line in a ```diff block: the first character colours it on GitHub.
-    private func diffLine(_ line: String, _ kind: ActionKind) -> String {
-        guard !line.hasPrefix(" ") else { return line }
-        switch kind {
-        case .create, .reactivate: return "+" + line.dropFirst()
-        case .deactivate, .delete: return "-" + line.dropFirst()
-        case .update, .adopt: return "!" + line.dropFirst()
+    static func longestBacktickRun(_ text: String) -> Int {
+        var (longest, run) = (0, 0)
+        for byte in text.utf8 {
+            run = byte == UInt8(ascii: "`") ? run + 1 : 0
+            longest = max(longest, run)
         }
+        return longest
     }
 
-    private func escape(_ text: String) -> String {
+    private func escape(_ text: String) -> String { Self.markdownEscape(text) }
+
+    /// Text for Markdown outside code: control characters escaped, and what Markdown reads as markup.
+    static func markdownEscape(_ text: String) -> String {
         var escaped = ""
         for character in Printable.escape(text) {
             // Only what Markdown reads as markup inside a list item's text.

@@ -11,10 +11,10 @@ struct Scimctl: AsyncParsableCommand {
             + "would change, 'apply' makes it so within the destructive cap, 'drift' reports changes made by "
             + "hand, 'import' writes an existing org as YAML, 'serve' runs the embedded sandbox provider over "
             + "HTTP. Each command's --help gives its exit codes.",
-        version: "0.1.0",
+        version: BuildInfo.current.line,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ImportCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, VersionCommand.self,
         ]
     )
 

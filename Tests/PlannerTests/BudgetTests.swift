@@ -61,7 +61,7 @@ struct BudgetTests {
                 liveGroup("g1", "one", members: ["1", "gi"]), liveGroup("g2", "two", members: ["1"]),
                 liveGroup("gi", "inner"), liveGroup("gx", "extra"),
             ])
-        #expect(summary(result) == ["~ Group one", "~ Group two", "- Group extra"])
+        #expect(summary(result) == ["~ Group one", "~ Group two", "× Group extra"])
         // a@x.io (from one and two), inner (from one), extra (deleted).
         #expect(result.budget.count == 3)
     }

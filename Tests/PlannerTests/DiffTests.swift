@@ -128,7 +128,7 @@ struct DiffTests {
         let result = try plan(
             "users:\n  - {userName: a@x.io, active: false}\n  - {userName: b@x.io}\n",
             users: [liveUser("1", "a@x.io"), liveUser("2", "b@x.io", active: false)])
-        #expect(summary(result) == ["> User b@x.io", "! User a@x.io"])
+        #expect(summary(result) == ["↺ User b@x.io", "- User a@x.io"])
         #expect(result.actions[1].reason == "active: false")
         #expect(result.budget.count == 1)
     }
@@ -136,8 +136,8 @@ struct DiffTests {
     @Test(
         "expires and deleteAfter act on the day given",
         arguments: [
-            ("2027-03-30", [String]()), ("2027-03-31", ["! User c@x.io"]), ("2027-04-30", ["! User c@x.io"]),
-            ("2027-05-01", ["- User c@x.io"]),
+            ("2027-03-30", [String]()), ("2027-03-31", ["- User c@x.io"]), ("2027-04-30", ["- User c@x.io"]),
+            ("2027-05-01", ["× User c@x.io"]),
         ])
     func expiry(today: String, expected: [String]) throws {
         let result = try plan(
@@ -157,8 +157,8 @@ struct DiffTests {
     @Test(
         "undeclared live users follow the policy (an already inactive one needs no deactivation)",
         arguments: [
-            ("ignore", [String]()), ("deactivate", ["! User z@x.io"]),
-            ("delete", ["- User gone@x.io", "- User z@x.io"]),
+            ("ignore", [String]()), ("deactivate", ["- User z@x.io"]),
+            ("delete", ["× User gone@x.io", "× User z@x.io"]),
         ])
     func unmanaged(policy: String, expected: [String]) throws {
         let result = try plan(
@@ -170,6 +170,13 @@ struct DiffTests {
             #expect(result.budget.count == 0)
             #expect(result.unmanagedUsers == ["gone@x.io", "z@x.io"])
             #expect(result.actions.allSatisfy { !$0.managed || !DestructiveBudget.isDestructive($0) })
+        }
+        // An offboarded user removed from the YAML, already inactive, is where `deactivate` wants it:
+        // in sync, not "left alone" (drift would list it on every run).
+        #expect(result.inactiveUnmanagedUsers == (policy == "deactivate" ? ["gone@x.io"] : []))
+        if policy == "deactivate" {
+            #expect(result.unmanagedUsers.isEmpty)
+            #expect(!DriftReport(plan: result).unmanagedObjects.contains { $0.key == "gone@x.io" })
         }
     }
 
@@ -234,7 +241,7 @@ struct DiffTests {
         let result = try plan(
             yaml, users: [liveUser("1", "z@x.io")],
             groups: [liveGroup("g", "qa", members: ["1"]), liveGroup("h", "qb", members: ["1"])])
-        #expect(summary(result) == ["~ Group qa", "~ Group qb", "- User z@x.io"])
+        #expect(summary(result) == ["~ Group qa", "~ Group qb", "× User z@x.io"])
         #expect(result.actions[0].members?.remove == [MemberReference(.user, key: "z@x.io", id: "1")])
         #expect(result.budget.count == 1)
         // The removals are in the digest: the same deletion without them is another set.
@@ -252,7 +259,7 @@ struct DiffTests {
             try plan(yaml, users: [liveUser("1", "z@x.io")], groups: groups)
         }
         let allowed = try plan(yaml, users: [liveUser("1", "z@x.io")], groups: groups, danglingMembersAllowed: true)
-        #expect(summary(allowed) == ["~ Group qa", "~ Group qb", "! User z@x.io"])
+        #expect(summary(allowed) == ["~ Group qa", "~ Group qb", "- User z@x.io"])
         #expect(allowed.actions[0].members?.remove.map(\.dangling) == [true, nil])
         // z (deactivated and removed) counts once; the dangling id counts once, in however many groups.
         #expect(allowed.budget.count == 2)
@@ -299,7 +306,7 @@ struct DiffTests {
             "policy: {unmanagedGroups: delete}\nsafety: {maxDestructivePercent: 100, maxDestructive: 5}\ngroups:\n  - {displayName: qa-team, previously: [qa]}\n  - {displayName: eng, members: [qa-team]}\n",
             users: [liveUser("1", "a@x.io")],
             groups: [liveGroup("g1", "qa"), liveGroup("g2", "eng"), liveGroup("g3", "old")])
-        #expect(summary(result) == ["~ Group eng", "~ Group qa-team", "! User a@x.io", "- Group old"])
+        #expect(summary(result) == ["~ Group eng", "~ Group qa-team", "- User a@x.io", "× Group old"])
         #expect(result.actions[0].members?.add == [MemberReference(.group, key: "qa-team", id: "g1")])
         #expect(
             result.actions[1].changes == [AttributeChange("displayName", old: .string("qa"), new: .string("qa-team"))])
@@ -316,7 +323,7 @@ struct DiffTests {
                 liveGroup("g1", "qa", members: ["1"]), liveGroup("g2", "QA", members: ["1", "2"]),
                 liveGroup("g3", "qa"),
             ])
-        #expect(summary(result) == ["- Group qa", "- Group qa"])
+        #expect(summary(result) == ["× Group qa", "× Group qa"])
         #expect(Set(result.actions.compactMap(\.id)) == ["g1", "g3"])
         #expect(result.actions.allSatisfy { $0.reason?.contains("keeping id g2 with 2") == true })
         #expect(result.budget.count == 2)
@@ -390,7 +397,7 @@ struct DiffTests {
             users: [liveUser("1", "upd@x.io", title: "A"), liveUser("2", "off@x.io"), liveUser("3", "gone@x.io")])
         #expect(
             summary(result) == [
-                "+ User z-new@x.io", "+ Group g-new", "~ User upd@x.io", "! User off@x.io", "- User gone@x.io",
+                "+ User z-new@x.io", "+ Group g-new", "~ User upd@x.io", "- User off@x.io", "× User gone@x.io",
             ])
     }
 

@@ -101,34 +101,37 @@ struct PlanCommandTests {
         #expect(detailed.status == 2)
         #expect(
             detailed.stdout.contains(
-                "Plan: 2 to create, 3 to update, 1 to deactivate, 0 to delete, 1 to reactivate. Destructive 1 of cap 4."
+                "Plan: 7 actions (2 create, 3 update, 0 adopt, 1 reactivate, 1 deactivate, 0 delete). Destructive: 2 actions, taking access from 1 person or group; cap 4."
             ))
         let actionLines = detailed.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
         #expect(
             actionLines == [
                 "  + User alice@x.io", "      userName:        → \"alice@x.io\"", "      name.givenName:  → \"Alice\"",
-                "      name.familyName: → \"Nguyen\"", "  > User dave@x.io", "  + Group qa-leads",
+                "      name.familyName: → \"Nguyen\"", "  ↺ User dave@x.io", "  + Group qa-leads",
                 "      displayName: → \"qa-leads\"", "      members: +carol@x.io", "  ~ Group qaseUsers",
                 "      members: +alice@x.io −mallory@x.io", "  ~ User bob@x.io",
                 "      title: \"Intern\" → \"Engineer\"",
                 "  ~ User carol@x.io", "      userName: \"carol.old@x.io\" → \"carol@x.io\"",
-                "  ! User mallory@x.io  (not declared (policy unmanaged: deactivate))",
+                "  - User mallory@x.io  (not declared (policy unmanaged: deactivate))",
                 "  owner@x.io (protect: owner@x.io; would otherwise deactivate (not declared (policy unmanaged: deactivate)))",
             ])
         let markdown = try await run(["plan", "--format", "markdown"], tenant, folder: folder)
         #expect(markdown.status == 0)
         #expect(markdown.stdout.hasPrefix("### scimctl plan — `\(tenant.url.absoluteString)` (generic)"))
         #expect(markdown.stdout.contains("| 2 | 3 | 0 | 1 | 1 | 0 | 1 / 4 |"))
+        #expect(markdown.stdout.contains("Symbols: + create  ~ update  = adopt  ↺ reactivate  - deactivate  × delete"))
         #expect(markdown.stdout.contains("- `~` Group **qaseUsers** — remove members: mallory@x.io\n"))
         #expect(
             markdown.stdout.contains(
-                "- `!` User **mallory@x.io** — deactivate (not declared (policy unmanaged: deactivate))\n"))
+                "- `-` User **mallory@x.io** — deactivate (not declared (policy unmanaged: deactivate))\n"))
         #expect(markdown.stdout.contains("<details><summary>All changes (7)</summary>"))
 
         let drift = try await run(["drift"], tenant, folder: folder)
         #expect(drift.status == 2)
         #expect(drift.stdout.contains("Changed out of band"))
-        #expect(drift.stdout.contains("User mallory@x.io (deactivate)"))
+        #expect(
+            drift.stdout.contains(
+                "  - User mallory@x.io  (policy unmanaged: deactivate: apply would deactivate it)"))
     }
 
     @Test("over the cap the plan is blocked: exit 3, with the digest and how to approve it")
