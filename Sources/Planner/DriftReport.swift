@@ -1,4 +1,3 @@
-public import DesiredState
 public import Foundation
 import SafeText
 

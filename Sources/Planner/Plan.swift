@@ -137,11 +137,14 @@ public struct Plan: Sendable, Hashable {
         public var provider: String
         /// The name of the variable that holds the token (never the token), for `apply --plan`.
         public var tokenEnv: String?
+        /// Where the URL came from: `--url`, `target.url at FILE:LINE:COLUMN` or `SCIM_URL`.
+        public var source: String?
 
-        public init(url: String, provider: String, tokenEnv: String? = nil) {
+        public init(url: String, provider: String, tokenEnv: String? = nil, source: String? = nil) {
             self.url = url
             self.provider = provider
             self.tokenEnv = tokenEnv
+            self.source = source
         }
     }
 

@@ -65,6 +65,56 @@ extension Plan: Encodable {
 
 }
 
+extension Plan: Decodable {
+    /// A plan file read back whole, for `scimctl show`: what the file states, budget included. Only for
+    /// display — `apply --plan` reads a `SavedPlan`, which takes nothing safety-relevant from the file.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let version = try container.decode(String.self, forKey: .formatVersion)
+        guard version == Self.formatVersion else { throw SavedPlanRefusal.unsupportedVersion(version) }
+        let summary = try container.nestedContainer(keyedBy: SummaryKeys.self, forKey: .summary)
+        let unmanaged = try container.nestedContainer(keyedBy: UnmanagedKeys.self, forKey: .unmanaged)
+        let budget = DestructiveBudget(
+            count: try summary.decode(Int.self, forKey: .destructive), cap: try summary.decode(Int.self, forKey: .cap),
+            maxDestructive: try summary.decode(Int.self, forKey: .maxDestructive),
+            maxDestructivePercent: try summary.decode(Double.self, forKey: .maxDestructivePercent),
+            liveManagedUsers: try summary.decode(Int.self, forKey: .liveManagedUsers),
+            percentCap: try summary.decode(Int.self, forKey: .percentCap),
+            digest: try summary.decode(String.self, forKey: .digest),
+            approved: try summary.decode(Bool.self, forKey: .approved))
+        self.init(
+            target: try container.decode(TargetInfo.self, forKey: .target),
+            actions: try container.decode([PlannedAction].self, forKey: .actions),
+            protected: try container.decode([ProtectedObject].self, forKey: .protected),
+            unmanagedUsers: try unmanaged.decode([String].self, forKey: .users),
+            unmanagedGroups: try unmanaged.decode([String].self, forKey: .groups), budget: budget,
+            desiredDigest: try container.decode(String.self, forKey: .desiredDigest),
+            liveVersions: try container.decode([String: String].self, forKey: .liveVersions),
+            day: try container.decode(String.self, forKey: .day),
+            protectPatterns: try container.decode([String].self, forKey: .protect),
+            inactiveUnmanagedUsers: try unmanaged.decodeIfPresent([String].self, forKey: .inactiveUsers) ?? [])
+    }
+
+    /// Reads a plan file for display; a file that is not one gets the message `apply --plan` gives.
+    public static func decodeFile(_ data: Data) throws(SavedPlanRefusal) -> Plan {
+        do {
+            return try JSONDecoder().decode(Plan.self, from: data)
+        } catch let error as SavedPlanRefusal {
+            throw error
+        } catch let error as DecodingError {
+            throw .unreadable(SavedPlan.describe(error))
+        } catch {
+            throw .unreadable("it is not JSON")
+        }
+    }
+
+    /// Whether the file's stated destructive digest is the digest of its own actions (not, when the
+    /// actions were edited by hand).
+    public var digestMatchesActions: Bool {
+        budget.digest == ContentDigest.sha256(DestructiveBudget.digestLines(actions).joined(separator: "\n"))
+    }
+}
+
 extension PlannedAction {
     private enum Keys: String, CodingKey {
         case action, type, key, id, version, changes, members, reason, managed

@@ -16,7 +16,8 @@ public struct PlanRenderer: Sendable {
 
     public func text(_ plan: Plan) -> String {
         var output =
-            "scimctl plan for \(Printable.escape(plan.target.url)) (provider \(plan.target.provider)), day \(plan.day)\n\n"
+            "scimctl plan for \(Printable.escape(plan.target.url)) (provider \(plan.target.provider)\(source(plan))), "
+            + "day \(plan.day)\n\n"
         if plan.hasChanges { output += ActionKind.legend + "\n\n" }
         for action in plan.actions {
             output += actionLines(action, indent: "  ").joined(separator: "\n") + "\n"
@@ -38,6 +39,11 @@ public struct PlanRenderer: Sendable {
         output += summaryLine(plan) + "\n"
         if plan.budget.blocked { output += "\n" + blockedExplanation(plan) + "\n" }
         return output
+    }
+
+    /// `, from target.url at org.yaml:3:8`, when the plan says where its URL came from.
+    private func source(_ plan: Plan) -> String {
+        plan.target.source.map { ", from \(Printable.escape($0))" } ?? ""
     }
 
     /// Just the action lines of `actions`.
@@ -170,7 +176,8 @@ public struct PlanRenderer: Sendable {
         return head + body + footer
     }
 
-    static func longestBacktickRun(_ text: String) -> Int {
+    /// The longest run of backticks in `text`: a code fence must be longer to hold it.
+    public static func longestBacktickRun(_ text: String) -> Int {
         var (longest, run) = (0, 0)
         for byte in text.utf8 {
             run = byte == UInt8(ascii: "`") ? run + 1 : 0

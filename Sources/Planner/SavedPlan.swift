@@ -69,7 +69,7 @@ public struct SavedPlan: Sendable {
         return (try? encoder.encode(action)) ?? Data()
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    static func describe(_ error: DecodingError) -> String {
         let context: DecodingError.Context
         switch error {
         case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):

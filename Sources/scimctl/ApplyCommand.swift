@@ -49,6 +49,8 @@ struct ApplyCommand: AsyncParsableCommand {
             try Applier.check(plan)
         } catch {
             Terminal.standardError("scimctl: \(error.description); nothing was changed\n")
+            Terminal.appendStepSummary(
+                PlanRenderer().markdown(plan) + "\n**Apply refused: \(error.description); nothing was changed.**\n")
             throw ExitCode(error.exitCode)
         }
         guard plan.hasChanges else { return }
@@ -65,7 +67,9 @@ struct ApplyCommand: AsyncParsableCommand {
             isInterrupted: { interrupt.requested })
         let result = await applier.apply(plan)
         try? journalFile?.close()
-        Terminal.standardOutput(ledger(result))
+        let ledger = ledger(result)
+        Terminal.standardOutput(ledger)
+        Terminal.appendStepSummary(stepSummary(result, plan: plan, ledger: ledger))
         if result.failed > 0 || result.skipped > 0 || result.interrupted { throw ExitCode(1) }
     }
 
@@ -156,6 +160,32 @@ struct ApplyCommand: AsyncParsableCommand {
         output += "\nApply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."
         if result.interrupted { output += " Interrupted: run apply again to finish." }
         return output + "\n"
+    }
+}
+
+extension ApplyCommand {
+    /// The job summary of an apply: the outcome, what failed or was skipped, and the whole ledger folded.
+    func stepSummary(_ result: ApplyResult, plan: Plan, ledger: String) -> String {
+        var text = "### scimctl apply — `\(plan.target.url.replacingOccurrences(of: "`", with: "'"))`\n\n"
+        text += "**Apply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped.**"
+        if result.interrupted { text += " Interrupted: run apply again to finish." }
+        text += "\n\n"
+        let problems = result.entries.filter { $0.outcome != .done }
+        for entry in problems.prefix(200) {
+            text +=
+                "- \(entry.outcome == .failed ? "FAILED" : "skipped") `\(entry.action.symbol)` \(entry.type.rawValue) "
+            text += "\(Printable.escape(entry.key).replacingOccurrences(of: "`", with: "'"))"
+            if let detail = entry.detail {
+                text += ": \(Printable.escape(detail).replacingOccurrences(of: "`", with: "'"))"
+            }
+            text += "\n"
+        }
+        if problems.count > 200 { text += "- … and \(problems.count - 200) more\n" }
+        let body = String(ledger.prefix(60_000))
+        let fence = String(repeating: "`", count: max(3, PlanRenderer.longestBacktickRun(body) + 1))
+        text += "\n<details><summary>Ledger (\(result.entries.count) actions)</summary>\n\n"
+        text += fence + "text\n" + body + (body.count < ledger.count ? "\n… (cut)\n" : "") + fence + "\n\n</details>\n"
+        return text
     }
 }
 

@@ -40,9 +40,11 @@ struct PlanCommand: AsyncParsableCommand {
         case .json: Terminal.standardOutput(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
         case .markdown: Terminal.standardOutput(renderer.markdown(plan))
         }
+        Terminal.appendStepSummary(PlanRenderer().markdown(plan))
         if let out {
             do {
-                try Data(Secrets.redact(Array(plan.jsonData()))).write(to: URL(fileURLWithPath: out), options: .atomic)
+                try Data(Secrets.redact(Array(plan.jsonData()) + [0x0A])).write(
+                    to: URL(fileURLWithPath: out), options: .atomic)
                 Terminal.standardError("saved the plan to \(out)\n")
             } catch {
                 Terminal.standardError("scimctl: error: cannot write \(out): \(error.localizedDescription)\n")
@@ -77,6 +79,7 @@ struct DriftCommand: AsyncParsableCommand {
         case .json: Terminal.standardOutput(String(decoding: report.jsonData(), as: UTF8.self) + "\n")
         case .markdown: Terminal.standardOutput(report.markdown())
         }
+        Terminal.appendStepSummary(report.markdown())
         if report.hasDrift { throw ExitCode(2) }
     }
 }

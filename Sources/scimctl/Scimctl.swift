@@ -14,7 +14,7 @@ struct Scimctl: AsyncParsableCommand {
         version: BuildInfo.current.line,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ImportCommand.self,
-            ServeCommand.self, VersionCommand.self,
+            ShowCommand.self, ServeCommand.self, VersionCommand.self,
         ]
     )
 

@@ -10,7 +10,7 @@ import Sandbox
 
 /// Options shared by every command that talks to a provider.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The SCIM base URL; overrides SCIM_URL and target.url.")
+    @Option(help: "The SCIM base URL; overrides target.url, which overrides SCIM_URL.")
     var url: String?
 
     @Option(help: "Read the bearer token from this file instead of the environment.")
@@ -89,29 +89,53 @@ struct Session {
         return (state, ContentDigest.sha256(content))
     }
 
-    /// Connects to the target: URL from --url, SCIM_URL or target.url; token from --token-file or the
-    /// environment; the provider profile from target.provider.
+    /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
+    /// token from --token-file or the environment; the provider profile from target.provider.
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
-        let environment = ProcessInfo.processInfo.environment
-        let declared = desired.target?.url?.value
-        let flag = connection.url
-        let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let urlText = flag ?? variable ?? declared else {
-            fail("no target: set target.url in the YAML, SCIM_URL, or --url")
-        }
-        // Credentials in a URL would be sent, logged and echoed with it; the token has its own channel.
-        if URLCredentials.registerSecrets(in: urlText) {
-            let origin = flag != nil ? "--url" : variable != nil ? "SCIM_URL" : "target.url"
-            fail(
-                "\(origin) carries credentials (user:password@); remove them and give the token through "
-                    + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
-        }
+        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
         let info = Plan.TargetInfo(
-            url: urlText, provider: desired.target?.providerKind.rawValue ?? "generic",
-            tokenEnv: desired.target?.tokenEnv?.value)
+            url: target.url, provider: desired.target?.providerKind.rawValue ?? "generic",
+            tokenEnv: desired.target?.tokenEnv?.value, source: target.source)
         return (
             try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
         )
+    }
+
+    /// The target URL and where it came from: `--url`, else `target.url`, else `SCIM_URL`. A `SCIM_URL`
+    /// that another source overrides, and that names another URL, is warned of: an environment variable
+    /// never silently redirects a run, nor is silently ignored.
+    func resolveTarget(_ desired: DesiredState, environment: [String: String]) throws -> (url: String, source: String) {
+        let declared = desired.target?.url
+        let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let chosen: (url: String, source: String)
+        if let flag = connection.url {
+            chosen = (flag, "--url")
+        } else if let declared {
+            chosen = (declared.value, "target.url at \(declared.location)")
+        } else if let variable {
+            chosen = (variable, "SCIM_URL")
+        } else {
+            fail("no target: set target.url in the YAML, or pass --url (or set SCIM_URL)")
+        }
+        // Credentials in a URL would be sent, logged and echoed with it; the token has its own channel.
+        if URLCredentials.registerSecrets(in: chosen.url) {
+            fail(
+                "\(chosen.source) carries credentials (user:password@); remove them and give the token through "
+                    + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
+        }
+        // A SCIM_URL with credentials is refused even where another source wins: it is a secret set
+        // where every process of the job reads it.
+        if let variable, URLCredentials.registerSecrets(in: variable) {
+            fail(
+                "SCIM_URL carries credentials (user:password@); remove them and give the token through "
+                    + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
+        }
+        if let variable, chosen.source != "SCIM_URL", variable != chosen.url {
+            Terminal.standardError(
+                "scimctl: warning: SCIM_URL (\(Printable.escape(variable))) is ignored: \(chosen.source) takes "
+                    + "precedence (--url, then target.url, then SCIM_URL)\n")
+        }
+        return chosen
     }
 
     /// Connects to a target described by a plan.

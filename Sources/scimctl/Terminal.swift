@@ -48,6 +48,26 @@ enum Terminal {
         return nil
     }
 
+    /// Appends Markdown to the GitHub Actions job summary when `GITHUB_STEP_SUMMARY` names a file (the
+    /// runner sets it), through the same gate as every other output. A summary that cannot be written is
+    /// a warning: the report on stdout and the exit code are what the step is judged by.
+    static func appendStepSummary(
+        _ markdown: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        guard let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            standardError(
+                "scimctl: warning: cannot write the job summary to GITHUB_STEP_SUMMARY: \(String(cString: strerror(errno)))\n"
+            )
+            return
+        }
+        defer { close(descriptor) }
+        if let failure = write(markdown + "\n", to: descriptor, colour: false) {
+            standardError("scimctl: warning: cannot write the job summary to GITHUB_STEP_SUMMARY: \(failure)\n")
+        }
+    }
+
     /// Once, at start: a closed pipe makes write(2) fail with EPIPE instead of killing the process.
     static func ignoreBrokenPipes() {
         signal(SIGPIPE, SIG_IGN)
