@@ -12,6 +12,9 @@ public enum PackagePaths {
     public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
     public static let examples = root.appendingPathComponent("examples")
     public static let schema = root.appendingPathComponent("schema/scimctl.schema.json")
+    /// The JSON plan's schema (and the drift report's, beside it).
+    public static let planSchema = root.appendingPathComponent("schema/plan.schema.json")
+    public static let driftSchema = root.appendingPathComponent("schema/drift.schema.json")
 
     /// The Python interpreter of the test peers' virtual environment (`scripts/setup-peers` makes it), or
     /// the one named by `SCIMCTL_PEERS_PYTHON`.

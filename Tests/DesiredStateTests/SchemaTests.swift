@@ -67,23 +67,7 @@ struct SchemaTests {
             try JSONSerialization.data(withJSONObject: document.json).write(to: file)
             paths.append(file.path)
         }
-        let script = """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            jsonschema.Draft202012Validator.check_schema(schema)
-            validator = jsonschema.Draft202012Validator(schema)
-            failed = 0
-            for path in sys.argv[2:]:
-                for error in validator.iter_errors(json.load(open(path))):
-                    failed += 1
-                    print(f"{path}: {error.json_path}: {error.message}")
-            sys.exit(1 if failed else 0)
-            """
-        let python = PackagePaths.peersPython
-        try #require(
-            FileManager.default.isExecutableFile(atPath: python.path),
-            "no \(python.path): run scripts/setup-peers (the README's test command does)")
-        return try await ProcessRunner.run(python, ["-c", script, PackagePaths.schema.path] + paths)
+        return try await JSONSchemaCheck.validate(paths.map { URL(fileURLWithPath: $0) }, against: PackagePaths.schema)
     }
 
     @Test("every example and valid fixture validates against the schema")

@@ -44,7 +44,8 @@ func plan(
         live: LiveSnapshot(
             users: users, groups: groups, groupsRead: true, danglingMembersAllowed: danglingMembersAllowed),
         today: CalendarDay(today)!, target: .init(url: "https://scim.example.com/v2", provider: "generic"),
-        desiredDigest: "sha256:test", extraApprovals: approvals
+        desiredDigest: "sha256:dd56de4137951d9c92681b03416ec15f886b4482a27e3a517d32f085244cbe5d",
+        extraApprovals: approvals
     ).plan()
 }
 
