@@ -97,7 +97,17 @@ public struct Applier: Sendable {
         for action in plan.actions {
             if let id = action.id { await state.learn(action.type, key: action.key, id: id) }
         }
-        let phases = Self.phases(of: plan)
+        // Each step numbered in plan order: the ledger is given back in that order, whatever order
+        // concurrent steps finished in (the journal keeps the order of completion, with times).
+        var number = 0
+        let phases = Self.phases(of: plan).map { phase in
+            phase.map { step in
+                var step = step
+                step.index = number
+                number += 1
+                return step
+            }
+        }
         var interrupted = false
         for phase in phases where !phase.isEmpty {
             await forEach(phase) { step in
@@ -110,7 +120,7 @@ public struct Applier: Sendable {
             if isInterrupted() { interrupted = true }
         }
         await verify(state)
-        return ApplyResult(entries: await state.entries, interrupted: interrupted)
+        return ApplyResult(entries: await state.entriesInPlanOrder, interrupted: interrupted)
     }
 
     /// At most this many objects are re-read one GET each; more are re-read by one listing.
@@ -273,7 +283,7 @@ public struct Applier: Sendable {
             time: now(), action: step.action.action, type: step.action.type, key: step.action.key, id: id,
             outcome: outcome, status: status, attempts: attempts,
             detail: [part, detail].compactMap { $0 }.joined(separator: ": ").nilIfEmpty)
-        await state.append(entry, checks: pending)
+        await state.append(entry, step: step.index, checks: pending)
         record(entry)
     }
 
@@ -340,6 +350,8 @@ struct Step: Sendable {
 
     var action: PlannedAction
     var part: Part
+    /// Its place in the whole plan's steps, for the ledger's order.
+    var index = 0
 }
 
 /// A dependency that failed: the step is skipped, with the reason.
@@ -405,8 +417,17 @@ actor ApplyState {
         ids[slot(type, key)]
     }
 
-    func append(_ entry: LedgerEntry, checks: [Expectation]) {
+    /// The step number of each entry, by entry index.
+    private var steps: [Int] = []
+
+    /// The ledger in the plan's order of steps.
+    var entriesInPlanOrder: [LedgerEntry] {
+        zip(steps, entries).sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    func append(_ entry: LedgerEntry, step: Int, checks: [Expectation]) {
         entries.append(entry)
+        steps.append(step)
         for expectation in checks { pendingChecks.append((entries.count - 1, expectation)) }
     }
 

@@ -22,7 +22,7 @@ public struct SCIMConnection: Sendable {
     /// - Throws: `.refused` for a URL that is not https, except plain http to loopback.
     public init(
         baseURL: URL, token: BearerToken?, oauth: OAuth2ClientCredentials? = nil,
-        transport: any HTTPTransport = URLSessionTransport(),
+        transport: any HTTPTransport,
         profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy(),
         limiter: RequestLimiter = RequestLimiter(), logger: Logger = Logger(label: "scimctl.scim"),
         userAgent: String = "scimctl/0.1"

@@ -155,7 +155,8 @@ public struct SandboxServer: Sendable {
                 return make(SandboxProvider.errorResponse(401, detail: "a valid bearer token is required"))
             }
         }
-        let roll = dice.roll()
+        let stream = FaultDice.stream(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+        let roll = dice.roll(stream)
         if roll < faults.throttleRate {
             var response = SandboxProvider.errorResponse(429, detail: "throttled (injected)")
             response.headers["Retry-After"] = "1"
@@ -165,7 +166,7 @@ public struct SandboxServer: Sendable {
             return make(SandboxProvider.errorResponse(503, detail: "unavailable (injected)"))
         }
         // The drop is decided before processing (so the schedule does not depend on timing), carried out after.
-        let drop = dice.roll() < faults.dropRate
+        let drop = dice.roll(stream) < faults.dropRate
         let body = try await request.body.collect(upTo: 16 << 20)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.rawName] = field.value }
@@ -204,15 +205,40 @@ struct ConnectionContext: RequestContext {
     }
 }
 
-/// A seeded schedule of dice rolls in 0..<1, shared by the server's concurrent handlers.
+/// Seeded schedules of dice rolls in 0..<1, one per stream of requests — a method and a collection
+/// (`PATCH /v2/Groups`), with the query for reads — so that requests racing on other streams (a plan
+/// reads users and groups at once) never shift a stream's faults: a run with one request in flight at a
+/// time replays exactly, whatever the ids the sandbox drew.
 final class FaultDice: Sendable {
-    private let generator: Mutex<SeededGenerator>
+    private let seed: UInt64
+    private let generators = Mutex<[String: SeededGenerator]>([:])
 
     init(seed: UInt64) {
-        generator = Mutex(SeededGenerator(seed: seed))
+        self.seed = seed
     }
 
-    func roll() -> Double {
-        generator.withLock { Double($0.next() % 1_000_000) / 1_000_000 }
+    /// `GET /v2/Users?startIndex=1&count=100`, `PATCH /v2/Groups`: the path cut after the collection.
+    static func stream(method: String, path: String, query: String?) -> String {
+        let collection = path.split(separator: "/", omittingEmptySubsequences: true).prefix(2).joined(separator: "/")
+        let reads = method == "GET" ? query.map { "?" + $0 } ?? "" : ""
+        return "\(method) /\(collection)\(reads)"
+    }
+
+    func roll(_ stream: String) -> Double {
+        generators.withLock { generators in
+            var generator = generators[stream] ?? SeededGenerator(seed: seed ^ Self.fnv1a(stream))
+            let value = Double(generator.next() % 1_000_000) / 1_000_000
+            generators[stream] = generator
+            return value
+        }
+    }
+
+    private static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ScimctlTestSupport
 import Testing
 
 @testable import SCIM
