@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        // Property-based tests (test only): generated orgs and live states, seeds reported, shrinking.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -132,6 +134,13 @@ let package = Package(
         .testTarget(
             name: "ApplierTests",
             dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PropertyTests",
+            dependencies: [
+                "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",

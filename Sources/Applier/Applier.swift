@@ -28,6 +28,14 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
 public struct ApplyResult: Sendable {
     public var entries: [LedgerEntry]
     public var interrupted: Bool
+    /// Why nothing was written: the plan is blocked by the cap, or touches a protected user.
+    public var refusal: ApplyRefusal?
+
+    public init(entries: [LedgerEntry], interrupted: Bool, refusal: ApplyRefusal? = nil) {
+        self.entries = entries
+        self.interrupted = interrupted
+        self.refusal = refusal
+    }
 
     public var failed: Int { entries.count { $0.outcome == .failed } }
     public var skipped: Int { entries.count { $0.outcome == .skipped } }
@@ -87,8 +95,14 @@ public struct Applier: Sendable {
         }
     }
 
-    /// Runs the plan. Never throws: every action ends in the ledger as done, failed or skipped.
+    /// Runs the plan. Never throws: every action ends in the ledger as done, failed or skipped. A plan
+    /// that `check` refuses is refused here too, before the first request, whoever calls.
     public func apply(_ plan: Plan) async -> ApplyResult {
+        do {
+            try Self.check(plan)
+        } catch {
+            return ApplyResult(entries: [], interrupted: false, refusal: error)
+        }
         var removals: [String: PlannedAction] = [:]
         for action in plan.actions where action.action == .deactivate || action.action == .delete {
             if let id = action.id { removals[action.type.rawValue + "/" + id] = action }

@@ -135,9 +135,11 @@ private struct DiffWork {
                         + "both match the live user '\(live.users[liveIndex].userName)' (by \(how))")
                 continue
             }
-            if !match.others.isEmpty, how != .userName || byUserName.count(userName) > 1 {
-                // Matched by externalId or an old name, while the new name belongs to another live user:
-                // the rename would collide with it.
+            if !match.others.isEmpty {
+                // Two live users answer to one declared user: matched by externalId or an old name while
+                // the new name belongs to another live user (the rename would collide with it), or by its
+                // name while an old name in `previously` is a second live account (which would match
+                // once the first is gone: no plan would converge). A person decides which one stays.
                 let names = match.others.map { "'\(live.users[$0].userName)'" }.sorted()
                 problems.append(
                     "\(user.userName.location): '\(user.userName.value)' matches the live user "
