@@ -105,6 +105,8 @@ public struct SandboxServer: Sendable {
     public var token: String?
     public var faults: FaultOptions
     public var issuer: TokenIssuer?
+    /// What the server answered so far, injected faults counted apart.
+    public let tally = FaultTally()
 
     public init(
         provider: SandboxProvider, host: String, port: Int, token: String?, faults: FaultOptions,
@@ -157,12 +159,15 @@ public struct SandboxServer: Sendable {
         }
         let stream = FaultDice.stream(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
         let roll = dice.roll(stream)
+        tally.count(\.requests)
         if roll < faults.throttleRate {
+            tally.count(\.throttled)
             var response = SandboxProvider.errorResponse(429, detail: "throttled (injected)")
             response.headers["Retry-After"] = "1"
             return make(response)
         }
         if roll < faults.throttleRate + faults.failRate {
+            tally.count(\.failed)
             return make(SandboxProvider.errorResponse(503, detail: "unavailable (injected)"))
         }
         // The drop is decided before processing (so the schedule does not depend on timing), carried out after.
@@ -176,6 +181,7 @@ public struct SandboxServer: Sendable {
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil)
         let response = provider.handle(scimRequest)
         if drop {
+            tally.count(\.dropped)
             // Processed, but the answer never leaves: the connection closes before the response is written.
             try? await channel.close()
             throw CancellationError()
@@ -203,6 +209,26 @@ struct ConnectionContext: RequestContext {
         coreContext = .init(source: source)
         channel = source.channel
     }
+}
+
+/// Requests answered and faults injected, for `serve`'s last line (the soak reports them).
+public final class FaultTally: Sendable {
+    public struct Counts: Sendable, Hashable {
+        public var requests = 0
+        public var failed = 0
+        public var throttled = 0
+        public var dropped = 0
+
+        public var faults: Int { failed + throttled + dropped }
+    }
+
+    private let state = Mutex(Counts())
+
+    func count(_ field: WritableKeyPath<Counts, Int>) {
+        state.withLock { $0[keyPath: field] += 1 }
+    }
+
+    public var counts: Counts { state.withLock { $0 } }
 }
 
 /// Seeded schedules of dice rolls in 0..<1, one per stream of requests — a method and a collection

@@ -102,5 +102,10 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.run { port in
             Terminal.standardError("scimctl serve: http://\(host):\(port)/v2 (sandbox at \(db))\n")
         }
+        // Stopped by SIGTERM or SIGINT (graceful shutdown): what it answered, and what it injected.
+        let counts = server.tally.counts
+        Terminal.standardError(
+            "scimctl serve: stopped after \(counts.requests) requests; faults injected: \(counts.faults) "
+                + "(\(counts.failed) × 503, \(counts.throttled) × 429, \(counts.dropped) dropped)\n")
     }
 }

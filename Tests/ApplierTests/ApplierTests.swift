@@ -88,6 +88,7 @@ struct ApplierTests {
         }
         await provider.store.seed(group("g1", "eng", members: ["3", "4"]))
         let yaml = """
+            safety: {maxDestructivePercent: 100}
             users:
               - {userName: a@x.io, title: Lead}
               - {userName: b@x.io, title: Lead}
@@ -150,7 +151,8 @@ struct ApplierTests {
     @Test("a create that conflicts adopts the existing user and continues with its id")
     func conflictAdopts() async throws {
         let provider = await seeded()
-        let yaml = "users:\n  - {userName: dup@x.io, title: T, groups: [qa]}\ngroups:\n  - {displayName: qa}\n"
+        let yaml =
+            "policy: {unmanaged: ignore}\nusers:\n  - {userName: dup@x.io, title: T, groups: [qa]}\ngroups:\n  - {displayName: qa}\n"
         let planned = try await plan(yaml, on: provider)
         await provider.store.seed(user("9", "DUP@x.io"))  // appears between plan and apply
         let result = await Applier(client: provider).apply(planned)
@@ -215,6 +217,11 @@ struct ApplierTests {
         var tampered = try await plan(org, on: provider)
         tampered.protectPatterns = ["gone@x.io"]
         #expect(throws: ApplyRefusal.self) { try Applier.check(tampered) }
+        // apply itself refuses both, whoever calls it: nothing is sent.
+        for plan in [blocked, tampered] {
+            let result = await Applier(client: provider).apply(plan)
+            #expect(result.refusal != nil && result.entries.isEmpty)
+        }
         #expect(await provider.store.calls.isEmpty)
     }
 
