@@ -105,7 +105,9 @@ struct CrashAnywhere {
         let users = try await client.listUsers()
         let desired = try world.desired()
         let protected = try world.protectPattern.map { try GlobPattern($0) }
-        for user in desired.users where protected?.matches(user.userName.value) != true {
+        // A protected live account is never touched, under its name or one in `previously`.
+        for user in desired.users
+        where ([user.userName.value] + user.previously.map(\.value)).allSatisfy({ protected?.matches($0) != true }) {
             let deleteDue = user.deleteAfter.map { World.today > $0.value } ?? false
             let inactive = user.active.value == false || (user.expires.map { World.today >= $0.value } ?? false)
             let live = users.first { $0.userName.caseFolded == user.userName.value.caseFolded }
