@@ -97,15 +97,7 @@ extension Plan: Decodable {
 
     /// Reads a plan file for display; a file that is not one gets the message `apply --plan` gives.
     public static func decodeFile(_ data: Data) throws(SavedPlanRefusal) -> Plan {
-        do {
-            return try JSONDecoder().decode(Plan.self, from: data)
-        } catch let error as SavedPlanRefusal {
-            throw error
-        } catch let error as DecodingError {
-            throw .unreadable(SavedPlan.describe(error))
-        } catch {
-            throw .unreadable("it is not JSON")
-        }
+        try SavedPlan.decodePlanFile(Plan.self, data)
     }
 
     /// Whether the file's stated destructive digest is the digest of its own actions (not, when the

@@ -189,7 +189,7 @@ public struct PlanRenderer: Sendable {
     private func escape(_ text: String) -> String { Self.markdownEscape(text) }
 
     /// Text for Markdown outside code: control characters escaped, and what Markdown reads as markup.
-    static func markdownEscape(_ text: String) -> String {
+    public static func markdownEscape(_ text: String) -> String {
         var escaped = ""
         for character in Printable.escape(text) {
             // Only what Markdown reads as markup inside a list item's text.

@@ -15,8 +15,16 @@ public struct SavedPlan: Sendable {
 
     /// Reads a plan file; a file that is not one gets a plain message naming what is wrong and where.
     public static func decode(_ data: Data) throws(SavedPlanRefusal) -> SavedPlan {
+        try decodePlanFile(SavedPlanDocument.self, data).plan
+    }
+
+    /// Decodes a plan file as `type`; what is not one is refused with a plain message naming what is
+    /// wrong and where (for `apply --plan` and `show` alike).
+    static func decodePlanFile<Document: Decodable>(_ type: Document.Type, _ data: Data) throws(SavedPlanRefusal)
+        -> Document
+    {
         do {
-            return try JSONDecoder().decode(SavedPlanDocument.self, from: data).plan
+            return try JSONDecoder().decode(type, from: data)
         } catch let error as SavedPlanRefusal {
             throw error
         } catch let error as DecodingError {
@@ -69,7 +77,7 @@ public struct SavedPlan: Sendable {
         return (try? encoder.encode(action)) ?? Data()
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError) -> String {
         let context: DecodingError.Context
         switch error {
         case .dataCorrupted(let c), .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c):

@@ -174,9 +174,9 @@ extension ApplyCommand {
         for entry in problems.prefix(200) {
             text +=
                 "- \(entry.outcome == .failed ? "FAILED" : "skipped") `\(entry.action.symbol)` \(entry.type.rawValue) "
-            text += "\(Printable.escape(entry.key).replacingOccurrences(of: "`", with: "'"))"
+            text += "**\(PlanRenderer.markdownEscape(entry.key))**"
             if let detail = entry.detail {
-                text += ": \(Printable.escape(detail).replacingOccurrences(of: "`", with: "'"))"
+                text += ": \(PlanRenderer.markdownEscape(detail))"
             }
             text += "\n"
         }

@@ -39,10 +39,11 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let planning = try PlanningOptions.parse([])
         let session = Session(planning: planning, connection: connection)
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = connection.url ?? environment["SCIM_URL"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            session.fail("no provider: give --url or set SCIM_URL")
-        }
+        // The same precedence and checks as every command (here with no YAML: --url, else SCIM_URL).
+        let url = session.resolveTarget(
+            DesiredState(), environment: ProcessInfo.processInfo.environment,
+            whenMissing: "no provider: give --url or set SCIM_URL"
+        ).url
         let sandbox = url.hasPrefix("sandbox:")
         let info = Plan.TargetInfo(url: url, provider: provider, tokenEnv: sandbox ? nil : tokenEnv)
         var file: URL?

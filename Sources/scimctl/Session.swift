@@ -92,7 +92,7 @@ struct Session {
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
     /// token from --token-file or the environment; the provider profile from target.provider.
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
-        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
+        let target = resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
         let info = Plan.TargetInfo(
             url: target.url, provider: desired.target?.providerKind.rawValue ?? "generic",
             tokenEnv: desired.target?.tokenEnv?.value, source: target.source)
@@ -104,7 +104,10 @@ struct Session {
     /// The target URL and where it came from: `--url`, else `target.url`, else `SCIM_URL`. A `SCIM_URL`
     /// that another source overrides, and that names another URL, is warned of: an environment variable
     /// never silently redirects a run, nor is silently ignored.
-    func resolveTarget(_ desired: DesiredState, environment: [String: String]) throws -> (url: String, source: String) {
+    func resolveTarget(
+        _ desired: DesiredState, environment: [String: String],
+        whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)"
+    ) -> (url: String, source: String) {
         let declared = desired.target?.url
         let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let chosen: (url: String, source: String)
@@ -115,7 +118,7 @@ struct Session {
         } else if let variable {
             chosen = (variable, "SCIM_URL")
         } else {
-            fail("no target: set target.url in the YAML, or pass --url (or set SCIM_URL)")
+            fail(whenMissing)
         }
         // Credentials in a URL would be sent, logged and echoed with it; the token has its own channel.
         if URLCredentials.registerSecrets(in: chosen.url) {

@@ -9,6 +9,32 @@ import Testing
 /// removes by value list (docs/providers.md), with the same YAML as for any other provider.
 @Suite("Against django-scim2")
 struct SecondServerTests {
+    /// A django-scim2 server of its own, a scratch folder for the YAML, and scimctl run against both.
+    private struct Peer {
+        let server: DjangoSCIMServer
+        let folder: URL
+
+        static func start() async throws -> Peer {
+            let server = try await DjangoSCIMServer.start()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-django-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            return Peer(server: server, folder: folder)
+        }
+
+        func scimctl(_ arguments: [String]) async throws -> ProcessOutput {
+            try await ProcessRunner.runScimctl(arguments, in: folder, environment: ["SCIM_TOKEN": server.token])
+        }
+
+        func client() async throws -> SCIMClient {
+            try await SCIMClient.connect(try SCIMConnection(baseURL: server.baseURL, token: BearerToken(server.token)))
+        }
+
+        func stop() {
+            server.stop()
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
     private func write(_ yaml: String, to folder: URL) throws {
         try Data(yaml.utf8).write(to: folder.appendingPathComponent("org.yaml"))
     }
@@ -32,18 +58,13 @@ struct SecondServerTests {
 
     @Test("create, group membership, joining a group, offboarding: each apply converges")
     func loop() async throws {
-        let server = try await DjangoSCIMServer.start()
-        defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-django-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let environment = ["SCIM_TOKEN": server.token]
+        let peer = try await Peer.start()
+        defer { peer.stop() }
+        let (server, folder) = (peer.server, peer.folder)
         func converge() async throws {
-            let apply = try await ProcessRunner.runScimctl(
-                ["apply", "--auto-approve"], in: folder, environment: environment)
+            let apply = try await peer.scimctl(["apply", "--auto-approve"])
             #expect(apply.status == 0, "\(apply.stdout)\n\(apply.stderr)")
-            let plan = try await ProcessRunner.runScimctl(
-                ["plan", "--detailed-exitcode"], in: folder, environment: environment)
+            let plan = try await peer.scimctl(["plan", "--detailed-exitcode"])
             #expect(plan.status == 0, "\(plan.stdout)\n\(plan.stderr)")
             #expect(plan.stdout.contains("No changes"), "\(plan.stdout)")
         }
@@ -61,8 +82,7 @@ struct SecondServerTests {
                       - {displayName: ops, members: [carol@example.com]}
                     """), to: folder)
         try await converge()
-        let client = try await SCIMClient.connect(
-            try SCIMConnection(baseURL: server.baseURL, token: BearerToken(server.token)))
+        let client = try await peer.client()
         let before = try await client.listUsers().count
         #expect(before == 4)
         try write(
@@ -142,12 +162,9 @@ struct SecondServerTests {
 extension SecondServerTests {
     @Test("200 users in 10 groups from empty: plan shows nothing, drift is 0, an over-cap plan changes nothing")
     func wholeOrg() async throws {
-        let server = try await DjangoSCIMServer.start()
-        defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-django-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let environment = ["SCIM_TOKEN": server.token]
+        let peer = try await Peer.start()
+        defer { peer.stop() }
+        let (server, folder) = (peer.server, peer.folder)
         var users = ""
         for index in 0..<200 {
             users +=
@@ -155,19 +172,16 @@ extension SecondServerTests {
         }
         let groups = (0..<10).map { "  - {displayName: team\($0)}\n" }.joined()
         try write(org(server, users: users, groups: groups), to: folder)
-        let apply = try await ProcessRunner.runScimctl(
-            ["apply", "--auto-approve"], in: folder, environment: environment)
+        let apply = try await peer.scimctl(["apply", "--auto-approve"])
         #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
         #expect(apply.stdout.contains("Apply: 220 done, 0 failed, 0 skipped."), "\(apply.stdout)")
         #expect(!apply.stdout.contains(server.token) && !apply.stderr.contains(server.token))
-        let plan = try await ProcessRunner.runScimctl(
-            ["plan", "--detailed-exitcode"], in: folder, environment: environment)
+        let plan = try await peer.scimctl(["plan", "--detailed-exitcode"])
         #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
-        let drift = try await ProcessRunner.runScimctl(["drift"], in: folder, environment: environment)
+        let drift = try await peer.scimctl(["drift"])
         #expect(drift.status == 0, "\(drift.stdout)\(drift.stderr)")
 
-        let client = try await SCIMClient.connect(
-            try SCIMConnection(baseURL: server.baseURL, token: BearerToken(server.token)))
+        let client = try await peer.client()
         func dump() async throws -> String {
             let users = try await client.listUsers().map { String(decoding: $0.json.serialized(), as: UTF8.self) }
             let groups = try await client.listGroups().map { group in
@@ -182,8 +196,7 @@ extension SecondServerTests {
         try write(
             org(server, users: "  []", groups: "  []").replacingOccurrences(
                 of: "maxDestructive: 10\n  maxDestructivePercent: 100", with: "maxDestructive: 5"), to: folder)
-        let blocked = try await ProcessRunner.runScimctl(
-            ["apply", "--auto-approve"], in: folder, environment: environment)
+        let blocked = try await peer.scimctl(["apply", "--auto-approve"])
         #expect(blocked.status == 3, "\(blocked.stdout)\(blocked.stderr)")
         #expect(try await dump() == start)
     }
