@@ -8,6 +8,12 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The built-in provider profiles, embedded in the binary (no bundle to ship beside it).
+enum Profiles {
+    static let names = ["generic", "qase", "aws", "entra", "github", "slack", "atlassian"]
+    static let embedded: [Resource] = names.map { .embedInCode("Profiles/\($0).yaml") }
+}
+
 let package = Package(
     name: "scimctl",
     platforms: [.macOS(.v14)],
@@ -43,11 +49,17 @@ let package = Package(
         .target(name: "SafeText", swiftSettings: swiftSettings),
         // A thin reader over libyaml's event API that builds position-marked nodes.
         .target(name: "YAML", dependencies: ["CYAML"], swiftSettings: swiftSettings),
-        // YAML files → the validated desired-state model, with located diagnostics.
-        .target(name: "DesiredState", dependencies: ["YAML", "SafeText"], swiftSettings: swiftSettings),
+        // The attribute table and the provider profile type: what every other module knows of SCIM
+        // attributes and of providers, in one place.
+        .target(name: "Catalog", swiftSettings: swiftSettings),
+        // YAML files → the validated desired-state model, with located diagnostics; provider profiles
+        // (the built-in ones embedded from Profiles/*.yaml).
+        .target(
+            name: "DesiredState", dependencies: ["Catalog", "YAML", "SafeText"],
+            resources: Profiles.embedded, swiftSettings: swiftSettings),
         // The SCIM wire model and client, behind the HTTPTransport, SCIMReader and SCIMWriter protocols.
         .target(
-            name: "SCIM", dependencies: ["SafeText", .product(name: "Logging", package: "swift-log")],
+            name: "SCIM", dependencies: ["Catalog", "SafeText", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         // The transport scimctl reaches providers through: AsyncHTTPClient (kept out of the SCIM module).
         .target(
@@ -63,7 +75,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         // The embedded SCIM provider (sandbox:PATH), persisted in SQLite.
         .target(
-            name: "Sandbox", dependencies: ["SCIM", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "Sandbox", dependencies: ["Catalog", "SCIM", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         // `scimctl serve`: the sandbox over HTTP, with fault injection (Hummingbird stays out of the rest).
         .target(
@@ -77,14 +89,18 @@ let package = Package(
         // Live snapshot + desired state → a Plan value; renderings of it.
         .target(
             name: "Planner",
-            dependencies: ["DesiredState", "SCIM", "SafeText", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Catalog", "DesiredState", "SCIM", "SafeText", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
         // Executes a Plan through a SCIMWriter: phases, bounded concurrency, faults, ledger.
-        .target(name: "Applier", dependencies: ["Planner", "SCIM", "DesiredState"], swiftSettings: swiftSettings),
+        .target(
+            name: "Applier", dependencies: ["Catalog", "Planner", "SCIM", "DesiredState"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "scimctl",
             dependencies: [
                 "CBuildInfo",
+                "Catalog",
                 "DesiredState",
                 "SafeText",
                 "SCIM",
@@ -99,7 +115,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
-            name: "PlanBenchmark", dependencies: ["Planner", "DesiredState", "SCIM"], swiftSettings: swiftSettings),
+            name: "PlanBenchmark", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM"],
+            swiftSettings: swiftSettings),
         // Fuzzing (scripts/fuzz): what each target checks of an input, and one libFuzzer executable per
         // target (a corpus replayer when built without -DFUZZING).
         .target(
@@ -108,7 +125,7 @@ let package = Package(
         .executableTarget(name: "fuzz-scim", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-filter", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: fixture paths, running the built binary.
-        .target(name: "ScimctlTestSupport", dependencies: ["SCIM"], swiftSettings: swiftSettings),
+        .target(name: "ScimctlTestSupport", dependencies: ["Catalog", "SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"], swiftSettings: swiftSettings),
         .testTarget(
@@ -116,35 +133,37 @@ let package = Package(
         .testTarget(
             name: "SCIMTests",
             dependencies: [
+                "Catalog", "DesiredState",
                 "SCIM", "SCIMTransport", "SafeText", "ScimctlTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DesiredStateTests",
-            dependencies: ["DesiredState", "YAML", "SafeText", "ScimctlTestSupport"],
+            dependencies: ["Catalog", "DesiredState", "YAML", "SafeText", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PlannerTests", dependencies: ["Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            name: "PlannerTests", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "SandboxTests", dependencies: ["Sandbox", "SCIM", "ScimctlTestSupport"],
+            name: "SandboxTests", dependencies: ["Catalog", "DesiredState", "Sandbox", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplierTests",
-            dependencies: ["Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport"],
+            dependencies: ["Catalog", "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PropertyTests",
             dependencies: [
+                "Catalog",
                 "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",
-            dependencies: ["scimctl", "SCIM", "SCIMTransport", "ScimctlTestSupport"],
+            dependencies: ["Catalog", "DesiredState", "scimctl", "SCIM", "SCIMTransport", "ScimctlTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 public import Foundation
 public import Planner

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Planner
 import SCIM
@@ -163,8 +164,11 @@ extension Applier {
         var group = SCIMGroup(
             displayName: action.changes.first { $0.attribute == "displayName" }?.new?.stringValue ?? action.key)
         group.externalId = action.changes.first { $0.attribute == "externalId" }?.new?.stringValue
+        for change in action.changes where Self.isExtensionPath(change.attribute) {
+            Self.setExtension(change, in: &group.extra)
+        }
         var expected = Expectation(type: .group, id: "", key: group.displayName)
-        expected.changes = action.changes.filter { $0.attribute == "externalId" }
+        expected.changes = action.changes.filter { $0.attribute == "externalId" || Self.isExtensionPath($0.attribute) }
         // Group names need not be unique: look first, so that a second apply racing this one (or one
         // re-run after a lost response) links the group instead of making a twin.
         let existing = try await client.findGroups(displayName: group.displayName)
@@ -339,6 +343,7 @@ extension Applier {
             switch change.attribute {
             case "displayName": group.displayName = text ?? group.displayName
             case "externalId": group.externalId = text
+            case let path where Self.isExtensionPath(path): Self.setExtension(change, in: &group.extra)
             default: throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
             }
         }
@@ -433,20 +438,31 @@ extension Applier {
 
     // MARK: Changes → requests
 
-    /// The SCIM path of a plan attribute: core attributes as they are, enterprise ones under their URN.
-    static func scimPath(_ attribute: String) -> String {
-        if attribute == "enterprise" { return SCIMSchema.enterpriseUser }
-        if attribute.hasPrefix("enterprise.") {
-            return SCIMSchema.enterpriseUser + ":" + attribute.dropFirst("enterprise.".count)
+    /// A custom extension attribute's plan path (`urn:…:attr`), which is also its SCIM path.
+    static func isExtensionPath(_ path: String) -> Bool { path.lowercased().hasPrefix("urn:") }
+
+    /// Sets (or, for null, removes) a custom extension attribute in a resource's `extra`, under its
+    /// schema URN as the provider spells it.
+    static func setExtension(_ change: AttributeChange, in extra: inout [String: JSONValue]) {
+        guard let colon = change.attribute.lastIndex(of: ":") else { return }
+        let urn = String(change.attribute[..<colon])
+        let name = String(change.attribute[change.attribute.index(after: colon)...])
+        let key = extra.keys.first { $0.lowercased() == urn.lowercased() } ?? urn
+        var object = extra[key]?.objectValue ?? [:]
+        let existing = object.keys.first { $0.lowercased() == name.lowercased() } ?? name
+        if let new = change.new, new != .null {
+            object[existing] = new
+        } else {
+            object.removeValue(forKey: existing)
         }
-        return attribute
+        extra[key] = .object(object)
     }
 
     /// One PATCH operation per changed path: `replace` for a value, `remove` for a cleared one.
     /// One PATCH operation per changed path, for changes already `resolved` (the manager by id).
     static func patchOperations(_ changes: [AttributeChange]) -> [PatchOperation] {
         changes.map { change in
-            let path = Self.scimPath(change.attribute)
+            let path = AttributeTable.scimPath(change.attribute)
             guard let new = change.new, new != .null else { return PatchOperation(.remove, path: path) }
             let value = change.attribute == "enterprise.manager" ? .object(["value": new]) : new
             return PatchOperation(.replace, path: path, value: value)
@@ -472,41 +488,27 @@ extension Applier {
             switch change.attribute {
             case "userName": if let text { user.userName = text }
             case "externalId": user.externalId = text
-            case "displayName": user.displayName = text
-            case "nickName": user.nickName = text
-            case "title": user.title = text
-            case "userType": user.userType = text
-            case "preferredLanguage": user.preferredLanguage = text
-            case "locale": user.locale = text
-            case "timezone": user.timezone = text
             case "active": user.active = value?.boolValue
-            case "name": user.name = nil
-            case "enterprise": user.enterprise = nil
             case "emails": user.emails = value?.arrayValue?.compactMap(Self.multiValue)
             case "phoneNumbers": user.phoneNumbers = value?.arrayValue?.compactMap(Self.multiValue)
-            case let path where path.hasPrefix("name."):
-                guard let part = SCIMName.attributes.first(where: { "name." + $0.0 == path })?.1 else { fallthrough }
-                var name = user.name ?? SCIMName()
-                name[keyPath: part] = text
-                user.name = name
             case "enterprise.manager":
-                var enterprise = user.enterprise ?? SCIMEnterpriseUser()
                 if let text, let state {
                     guard let id = await state.id(.user, text) else {
                         throw Skip(reason: "its manager '\(text)' was not created")
                     }
-                    enterprise.managerId = id
+                    user.managerId = id
                 } else {
-                    enterprise.managerId = nil
+                    user.managerId = nil
                 }
-                user.enterprise = enterprise
-            case let path where path.hasPrefix("enterprise."):
-                guard let part = SCIMEnterpriseUser.attributes.first(where: { "enterprise." + $0.0 == path })?.1 else {
-                    fallthrough
-                }
-                var enterprise = user.enterprise ?? SCIMEnterpriseUser()
-                enterprise[keyPath: part] = text
-                user.enterprise = enterprise
+            case let path where ManagedAttribute.Section(rawValue: path).map({ $0 != .core }) == true:
+                // `name` or `enterprise` cleared as a whole.
+                let section = ManagedAttribute.Section(rawValue: path)!
+                user.attributes.removeAll(in: section)
+                if section == .enterprise { user.managerId = nil }
+            case let path where AttributeTable.string(at: path) != nil:
+                user.attributes[path: path] = text
+            case let path where isExtensionPath(path):
+                setExtension(change, in: &user.extra)
             default:
                 throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
             }

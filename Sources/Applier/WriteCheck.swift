@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Planner
 import SCIM
@@ -50,6 +51,10 @@ struct Expectation: Sendable {
         for change in changes where change.attribute == "externalId" {
             if group.externalId != change.new?.stringValue { return "the provider did not keep `externalId`" }
         }
+        let lost = changes.filter { Applier.isExtensionPath($0.attribute) && !Self.holdsExtension($0, in: group.extra) }
+        if !lost.isEmpty {
+            return "the provider did not keep " + lost.map { "`\($0.attribute)`" }.joined(separator: ", ")
+        }
         let members = Set((group.members ?? []).map(\.value))
         let missing = membersPresent.filter { !members.contains($0) }
         if !missing.isEmpty {
@@ -77,27 +82,35 @@ struct Expectation: Sendable {
         case "userName": return user.userName.caseFolded == wanted?.stringValue?.caseFolded
         // A provider that leaves `active` out holds the user active (most do; RFC 7643 names no default).
         case "active": return (user.active ?? true) == wanted?.boolValue
-        case "name": return wanted != nil || user.name == nil || user.name == SCIMName()
-        case "enterprise":
-            return wanted != nil || user.enterprise == nil || user.enterprise == SCIMEnterpriseUser()
         case "emails": return Contacts.same(Contacts.entries(user.emails), Contacts.entries(wanted), foldCase: true)
         case "phoneNumbers":
             return Contacts.same(Contacts.entries(user.phoneNumbers), Contacts.entries(wanted), foldCase: false)
-        case "enterprise.manager": return user.enterprise?.managerId.nonEmpty == wanted?.stringValue
-        case let path where path.hasPrefix("name."):
-            guard let part = SCIMName.attributes.first(where: { "name." + $0.0 == path })?.1 else { return true }
-            return user.name?[keyPath: part].nonEmpty == wanted?.stringValue
-        case let path where path.hasPrefix("enterprise."):
-            guard let part = SCIMEnterpriseUser.attributes.first(where: { "enterprise." + $0.0 == path })?.1 else {
-                return true
-            }
-            return user.enterprise?[keyPath: part].nonEmpty == wanted?.stringValue
+        case "enterprise.manager": return user.managerId.nonEmpty == wanted?.stringValue
+        case let path where ManagedAttribute.Section(rawValue: path).map({ $0 != .core }) == true:
+            // A section cleared as a whole holds no value (an empty string reads as none).
+            let section = ManagedAttribute.Section(rawValue: path)!
+            return wanted != nil
+                || (!user.attributes.present.contains { $0.attribute.section == section && !$0.value.isEmpty }
+                    && (section != .enterprise || user.managerId.nonEmpty == nil))
+        case let path where AttributeTable.string(at: path) != nil:
+            return user.attributes[path: path].nonEmpty == wanted?.stringValue
+        case let path where Applier.isExtensionPath(path):
+            return holdsExtension(change, in: user.extra)
         default:
-            guard let part = SCIMUser.writableStrings.first(where: { $0.0 == change.attribute })?.1 else {
-                return true
-            }
-            return user[keyPath: part].nonEmpty == wanted?.stringValue
+            return true
         }
+    }
+
+    /// Whether a resource's `extra` holds the extension value `change` set, compared as the planner does.
+    static func holdsExtension(_ change: AttributeChange, in extra: [String: JSONValue]) -> Bool {
+        guard let colon = change.attribute.lastIndex(of: ":") else { return true }
+        let attribute = ExtensionAttribute(
+            schema: String(change.attribute[..<colon]),
+            name: String(change.attribute[change.attribute.index(after: colon)...]), value: .omitted,
+            location: .file(""))
+        let held = ExtensionJSON.held(attribute, in: extra)
+        guard let wanted = change.new, wanted != .null else { return held == nil || held == .null }
+        return ExtensionJSON.same(wanted, held)
     }
 }
 

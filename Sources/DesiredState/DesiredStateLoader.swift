@@ -18,7 +18,7 @@ public struct SourceFiles: Sendable {
 
     public init() {}
 
-    mutating func add(_ bytes: [UInt8], for file: String) {
+    public mutating func add(_ bytes: [UInt8], for file: String) {
         contents[file] = bytes
     }
 
@@ -101,6 +101,22 @@ public struct DesiredStateLoader: Sendable {
                 decoded.append((file, contents))
             }
             sources.markSecret(secretLines, in: file)
+        }
+        // A profile file named by target.profile is read now, so its rules apply to the checks below and
+        // its problems are located in it.
+        for index in decoded.indices {
+            guard let file = decoded[index].contents.target?.profileFile else { continue }
+            let (profile, problems, bytes) = ProfileDecoder.load(path: file.value)
+            if !bytes.isEmpty { sources.add(bytes, for: file.value) }
+            diagnostics += problems
+            if let profile {
+                decoded[index].contents.target?.profile = Located(profile, at: file.location)
+            } else if problems.isEmpty || !problems.hasErrors {
+                diagnostics.append(Diagnostic(.invalidValue, "the profile could not be read", at: file.location))
+            } else {
+                diagnostics.append(
+                    Diagnostic(.invalidValue, "target.profile names a profile with errors (above)", at: file.location))
+            }
         }
         var validator = OrgValidator()
         let state = validator.merge(decoded)

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SafeText
 import YAML
@@ -96,16 +97,29 @@ struct DocumentDecoder {
                 target.url = Located(url, at: reader.location(node))
             }
         }
-        if let node = fields["provider"], let kind: ProviderKind = reader.choice(node, "provider") {
-            target.provider = Located(kind, at: reader.location(node))
+        if let node = fields["provider"], let name = reader.string(node, "target.provider") {
+            if let profile = BuiltInProfiles.named(name) {
+                target.profile = Located(profile, at: reader.location(node))
+            } else {
+                let hint = nearestKey(to: name, in: BuiltInProfiles.names).map { "did you mean '\($0)'? " } ?? ""
+                reader.report(
+                    .invalidValue,
+                    "unknown provider \(quote(name)); \(hint)the built-in profiles are "
+                        + BuiltInProfiles.names.joined(separator: ", ") + " (or write one: target.profile: FILE)",
+                    at: node)
+            }
+        }
+        if let node = fields["profile"], let path = reader.name(node, "target.profile") {
+            if let provider = fields["provider"] {
+                reader.report(
+                    .invalidValue, "target.profile and target.provider both name a profile; keep one", at: node,
+                    notes: [.init("provider given here", at: reader.location(provider))])
+            } else {
+                target.profileFile = Located(resolve(path.value), at: path.location)
+            }
         }
         if let node = fields["caFile"], let path = reader.name(node, "target.caFile") {
-            // Relative to the file that declares it, so the same YAML works from any working directory.
-            let resolved =
-                path.value.hasPrefix("/")
-                ? path.value
-                : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(path.value).path
-            target.caFile = Located(resolved, at: path.location)
+            target.caFile = Located(resolve(path.value), at: path.location)
         }
         if let node = fields["auth"] { target.auth = auth(node) }
         if let node = fields["tokenEnv"], let name = reader.string(node, "target.tokenEnv") {
@@ -123,6 +137,12 @@ struct DocumentDecoder {
             }
         }
         return target
+    }
+
+    /// A path relative to the file that declares it, so the same YAML works from any working directory.
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/")
+            ? path : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(path).path
     }
 
     /// `target.auth`: OAuth2 client credentials, every key checked even when one is wrong.
@@ -251,14 +271,11 @@ struct DocumentDecoder {
         var user = DesiredUser(userName: userName ?? Located("", at: fields.location), location: fields.location)
         user.externalId = reader.declaredString(fields["externalId"], "externalId")
         if let node = fields["previously"] { user.previously = reader.names(node, "previously") }
-        if let node = fields["name"] { user.name = personName(node) }
-        user.displayName = reader.declaredString(fields["displayName"], "displayName")
-        user.nickName = reader.declaredString(fields["nickName"], "nickName")
-        user.title = reader.declaredString(fields["title"], "title")
-        user.userType = reader.declaredString(fields["userType"], "userType")
-        user.preferredLanguage = reader.declaredString(fields["preferredLanguage"], "preferredLanguage")
-        user.locale = reader.declaredString(fields["locale"], "locale")
-        user.timezone = reader.declaredString(fields["timezone"], "timezone")
+        for attribute in AttributeTable.strings(in: .core) {
+            let value = reader.declaredString(fields[attribute.key], attribute.path)
+            if value.isDeclared { user.attributes[attribute] = value }
+        }
+        if let node = fields["name"] { section(node, .name, as: .name, into: &user) }
         if let node = fields["active"], let active = reader.bool(node, "active") {
             user.active = .set(active, at: reader.location(node))
         }
@@ -274,7 +291,8 @@ struct DocumentDecoder {
         if let node = fields["phoneNumbers"] {
             user.phoneNumbers = contacts(node, keys: .phoneNumber, what: "phoneNumbers") { _, _, _ in true }
         }
-        if let node = fields["enterprise"] { user.enterprise = enterprise(node) }
+        if let node = fields["enterprise"] { section(node, .enterprise, as: .enterprise, into: &user) }
+        if let node = fields["extensions"] { user.extensions = extensions(node, core: SchemaURN.user) }
         if let node = fields["groups"] { user.groups = reader.names(node, "groups") }
         if let node = fields["expires"], !reader.isNull(node) { user.expires = reader.day(node, "expires") }
         if let node = fields["deleteAfter"], !reader.isNull(node) {
@@ -283,26 +301,141 @@ struct DocumentDecoder {
         return userName == nil ? nil : user
     }
 
-    private mutating func personName(_ node: Node) -> Declared<PersonName> {
-        structure(node, as: .name, prefix: "name", PersonName(), strings: PersonName.attributes)
+    /// `name:` or `enterprise:`: a mapping of the table's string attributes of that section (and the
+    /// manager); `null` clears the section as a whole.
+    private mutating func section(
+        _ node: Node, _ section: ManagedAttribute.Section, as keys: MappingKeys, into user: inout DesiredUser
+    ) {
+        if reader.isNull(node) {
+            user.sections[section] = .cleared(at: reader.location(node))
+            return
+        }
+        guard let fields = reader.fields(node, as: keys) else { return }
+        user.sections[section] = .set(true, at: fields.location)
+        for attribute in AttributeTable.strings(in: section) {
+            let value = reader.declaredString(fields[attribute.key], attribute.path)
+            if value.isDeclared { user.attributes[attribute] = value }
+        }
+        if section == .enterprise { user.manager = reader.declaredString(fields["manager"], "enterprise.manager") }
     }
 
-    private mutating func enterprise(_ node: Node) -> Declared<EnterpriseAttributes> {
-        structure(
-            node, as: .enterprise, prefix: "enterprise", EnterpriseAttributes(),
-            strings: EnterpriseAttributes.attributes)
+    /// `extensions:`: schema URNs, each a mapping of attribute names to values (`null` clears one).
+    /// Only the shape is checked here; the provider's `/Schemas` say the rest at plan time.
+    private mutating func extensions(_ node: Node, core: String) -> [ExtensionAttribute] {
+        guard let pairs = node.mapping else {
+            if !reader.isNull(node) {
+                reader.report(
+                    .wrongType, "extensions must be a mapping of schema URNs, found \(reader.describe(node))", at: node)
+            }
+            return []
+        }
+        var attributes: [ExtensionAttribute] = []
+        var seenSchemas: [String: Node] = [:]
+        for pair in pairs {
+            guard let urn = reader.string(pair.key, "an extension schema") else { continue }
+            if let problem = SchemaURN.problem(urn, core: core) {
+                reader.report(.invalidValue, problem, at: pair.key)
+                continue
+            }
+            if let earlier = seenSchemas[urn.lowercased()] {
+                reader.report(
+                    .duplicateKey, "the schema \(quote(urn)) is given twice", at: pair.key,
+                    notes: [.init("first given here", at: reader.location(earlier))])
+                continue
+            }
+            seenSchemas[urn.lowercased()] = pair.key
+            guard let values = pair.value.mapping else {
+                reader.report(
+                    .wrongType,
+                    "\(quote(urn)) must be a mapping of attribute names to values, found "
+                        + reader.describe(pair.value), at: pair.value)
+                continue
+            }
+            var seenNames: [String: Node] = [:]
+            for entry in values {
+                guard let name = reader.string(entry.key, "an extension attribute name") else { continue }
+                guard SchemaURN.isAttributeName(name) else {
+                    reader.report(
+                        .invalidValue,
+                        "\(quote(name)) is not a SCIM attribute name (a letter, then letters, digits, '-' or '_')",
+                        at: entry.key)
+                    continue
+                }
+                if let earlier = seenNames[name.lowercased()] {
+                    reader.report(
+                        .duplicateKey, "\(quote(name)) is given twice in \(quote(urn)) (names ignore case)",
+                        at: entry.key, notes: [.init("first given here", at: reader.location(earlier))])
+                    continue
+                }
+                seenNames[name.lowercased()] = entry.key
+                let value: Declared<ExtensionValue>
+                if reader.isNull(entry.value) {
+                    value = .cleared(at: reader.location(entry.value))
+                } else if let decoded = extensionValue(entry.value, "\(urn):\(name)", depth: 0) {
+                    value = .set(decoded, at: reader.location(entry.value))
+                } else {
+                    continue
+                }
+                attributes.append(
+                    ExtensionAttribute(schema: urn, name: name, value: value, location: reader.location(entry.key)))
+            }
+        }
+        return attributes
     }
 
-    /// A mapping of string attributes (`name`, `enterprise`): `null` clears it as a whole.
-    private mutating func structure<Value>(
-        _ node: Node, as keys: MappingKeys, prefix: String, _ empty: Value,
-        strings: [(String, WritableKeyPath<Value, Declared<String>>)]
-    ) -> Declared<Value> {
-        if reader.isNull(node) { return .cleared(at: reader.location(node)) }
-        guard let fields = reader.fields(node, as: keys) else { return .omitted }
-        var value = empty
-        for (key, path) in strings { value[keyPath: path] = reader.declaredString(fields[key], "\(prefix).\(key)") }
-        return .set(value, at: fields.location)
+    /// A value of an extension attribute: a string, a boolean, a number, a list of them, or a mapping
+    /// (a complex attribute, one level deep, as RFC 7643 §2.3.8 allows).
+    private mutating func extensionValue(_ node: Node, _ what: String, depth: Int) -> ExtensionValue? {
+        switch node.content {
+        case .scalar(let scalar):
+            switch scalar.resolved {
+            case .string(let text):
+                return reader.string(node, what).map { _ in .string(text) }
+            case .bool(let value): return .bool(value)
+            case .int(let value): return .integer(value)
+            case .float(let value) where value.isFinite: return .decimal(value)
+            case .float, .null:
+                reader.report(.invalidValue, "\(what) must be a string, a boolean or a finite number", at: node)
+                return nil
+            }
+        case .sequence(let items):
+            guard depth == 0 else {
+                reader.report(.wrongType, "\(what): a list cannot hold a list (SCIM has no such type)", at: node)
+                return nil
+            }
+            var values: [ExtensionValue] = []
+            for item in items {
+                guard let value = extensionValue(item, what, depth: depth + 1) else { continue }
+                values.append(value)
+            }
+            return .list(values)
+        case .mapping(let pairs):
+            guard depth < 2 else {
+                reader.report(.wrongType, "\(what): a complex value cannot hold another (RFC 7643 §2.3.8)", at: node)
+                return nil
+            }
+            var object: [String: ExtensionValue] = [:]
+            for pair in pairs {
+                guard let key = reader.string(pair.key, "a sub-attribute name") else { continue }
+                guard SchemaURN.isAttributeName(key) else {
+                    reader.report(.invalidValue, "\(quote(key)) is not a SCIM attribute name", at: pair.key)
+                    continue
+                }
+                if case .mapping = pair.value.content {
+                    reader.report(
+                        .wrongType, "\(what).\(key): a complex value cannot hold another (RFC 7643 §2.3.8)",
+                        at: pair.value)
+                    continue
+                }
+                if case .sequence = pair.value.content {
+                    reader.report(.wrongType, "\(what).\(key): a sub-attribute holds one value", at: pair.value)
+                    continue
+                }
+                guard let value = extensionValue(pair.value, "\(what).\(key)", depth: 2) else { continue }
+                object[key] = value
+            }
+            return .object(object)
+        }
     }
 
     /// A multi-valued attribute (emails, phoneNumbers): entries with value, type and primary; at most
@@ -364,6 +497,7 @@ struct DocumentDecoder {
         group.externalId = reader.declaredString(fields["externalId"], "externalId")
         if let node = fields["previously"] { group.previously = reader.names(node, "previously") }
         if let node = fields["members"] { group.members = reader.names(node, "members") }
+        if let node = fields["extensions"] { group.extensions = extensions(node, core: SchemaURN.group) }
         return displayName == nil ? nil : group
     }
 

@@ -1,3 +1,5 @@
+import Catalog
+
 /// The keys one kind of YAML mapping accepts. The decoder reads mappings only through these tables,
 /// so they are the loader's truth; the schema test checks `schema/scimctl.schema.json` against them.
 public struct MappingKeys: Sendable, Hashable {
@@ -53,31 +55,56 @@ public struct MappingKeys: Sendable, Hashable {
     public static let document = MappingKeys(
         "document", schemaDefinition: nil, keys: ["version", "target", "policy", "safety", "users", "groups"])
     public static let target = MappingKeys(
-        "target", schemaDefinition: "target", keys: ["url", "provider", "tokenEnv", "caFile", "auth"])
+        "target", schemaDefinition: "target", keys: ["url", "provider", "profile", "tokenEnv", "caFile", "auth"])
     public static let auth = MappingKeys(
         "auth", schemaDefinition: "auth", keys: ["type", "tokenUrl", "clientIdEnv", "clientSecretEnv", "scope"])
     public static let policy = MappingKeys(
         "policy", schemaDefinition: "policy", keys: ["unmanaged", "unmanagedGroups", "protect"])
     public static let safety = MappingKeys(
         "safety", schemaDefinition: "safety", keys: ["maxDestructive", "maxDestructivePercent", "approve"])
+    /// A user's keys: those with their own rules, and the table's core string attributes in its order.
     public static let user = MappingKeys(
         "user", schemaDefinition: "user",
-        keys: [
-            "userName", "externalId", "previously", "name", "displayName", "nickName", "title", "userType",
-            "preferredLanguage", "locale", "timezone", "active", "emails", "phoneNumbers", "enterprise", "groups",
-            "expires", "deleteAfter",
-        ])
+        keys: ["userName", "externalId", "previously", "name"] + AttributeTable.strings(in: .core).map(\.key)
+            + ["active", "emails", "phoneNumbers", "enterprise", "extensions", "groups", "expires", "deleteAfter"])
     public static let name = MappingKeys(
-        "name", schemaDefinition: "name",
-        keys: ["givenName", "familyName", "middleName", "honorificPrefix", "honorificSuffix", "formatted"])
+        "name", schemaDefinition: "name", keys: AttributeTable.strings(in: .name).map(\.key))
     public static let email = MappingKeys("email", schemaDefinition: "email", keys: ["value", "type", "primary"])
     public static let phoneNumber = MappingKeys(
         "phone number", schemaDefinition: "phoneNumber", keys: ["value", "type", "primary"])
     public static let enterprise = MappingKeys(
         "enterprise", schemaDefinition: "enterprise",
-        keys: ["employeeNumber", "costCenter", "organization", "division", "department", "manager"])
+        keys: AttributeTable.strings(in: .enterprise).map(\.key) + ["manager"])
     public static let group = MappingKeys(
-        "group", schemaDefinition: "group", keys: ["displayName", "externalId", "previously", "members"])
+        "group", schemaDefinition: "group",
+        keys: ["displayName", "externalId", "previously", "members", "extensions"])
+
+    // A provider profile file (`target.profile`, `profiles/*.yaml`).
+
+    /// Every kind of mapping in a profile file.
+    public static let profileAll: [MappingKeys] = [
+        profileDocument, profileListing, profileWrites, profileGroups, profileUsers,
+    ]
+
+    public static let profileDocument = MappingKeys(
+        "profile", schemaDefinition: nil,
+        keys: ["profile", "name", "description", "listing", "writes", "groups", "users"])
+    public static let profileListing = MappingKeys(
+        "listing", schemaDefinition: "listing", keys: ["pageSize", "paging", "filterOperators", "sorting"])
+    public static let profileWrites = MappingKeys(
+        "writes", schemaDefinition: "writes",
+        keys: [
+            "patch", "opCasing", "maxMembersAddedPerPatch", "maxMembersRemovedPerPatch", "bulk", "etags",
+            "requestsPerSecond",
+        ])
+    public static let profileGroups = MappingKeys(
+        "groups", schemaDefinition: "groups", keys: ["supported", "membershipRead", "keepsMembersOfDeletedUsers"])
+    public static let profileUsers = MappingKeys(
+        "users", schemaDefinition: "users",
+        keys: [
+            "userNameIsEmail", "required", "maxLength", "allowedValues", "duplicateUserNameStatus",
+            "deleteDeactivates",
+        ])
 }
 
 /// The closest accepted key to a misspelt one, for "did you mean" hints.

@@ -1,3 +1,4 @@
+public import Catalog
 import Foundation
 
 /// The whole declared org, merged from every file: the one value the planner reads.
@@ -23,16 +24,15 @@ public struct DesiredState: Sendable, Hashable {
     }
 }
 
-/// A provider's quirks profile: what scimctl must know of a provider beyond what it advertises.
-public enum ProviderKind: String, Sendable, Hashable, CaseIterable, Codable {
-    case generic, qase, aws, entra, github, slack
-}
-
 /// Where to reconcile, and how to authenticate. The token itself never appears here.
 public struct Target: Sendable, Hashable {
     /// `https://…` (or `http://` to loopback), or `sandbox:PATH` for the embedded provider.
     public var url: Located<String>?
-    public var provider: Located<ProviderKind>?
+    /// The provider profile: a built-in one by name (`provider: qase`), or a file (`profile: ./acme.yaml`,
+    /// resolved against the declaring file's folder and read by the loader).
+    public var profile: Located<ProviderProfile>?
+    /// `target.profile`'s path, resolved, until the loader has read it.
+    public var profileFile: Located<String>?
     /// The environment variable that holds the bearer token.
     public var tokenEnv: Located<String>?
     /// PEM trust anchors besides the system's, resolved against the declaring file's folder.
@@ -42,11 +42,11 @@ public struct Target: Sendable, Hashable {
     public var location: SourceLocation
 
     public init(
-        url: Located<String>? = nil, provider: Located<ProviderKind>? = nil, tokenEnv: Located<String>? = nil,
+        url: Located<String>? = nil, profile: Located<ProviderProfile>? = nil, tokenEnv: Located<String>? = nil,
         location: SourceLocation
     ) {
         self.url = url
-        self.provider = provider
+        self.profile = profile
         self.tokenEnv = tokenEnv
         self.location = location
     }
@@ -54,7 +54,7 @@ public struct Target: Sendable, Hashable {
     public static let defaultTokenEnv = "SCIM_TOKEN"
 
     /// The provider profile in force: the declared one, else `generic`.
-    public var providerKind: ProviderKind { provider?.value ?? .generic }
+    public var providerProfile: ProviderProfile { profile?.value ?? .generic }
     /// The token variable in force: the declared one, else `SCIM_TOKEN`.
     public var tokenVariable: String { tokenEnv?.value ?? Self.defaultTokenEnv }
 }
@@ -150,26 +150,6 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 }
 
-/// The parts of a user's name (RFC 7643 §4.1.1 `name`).
-public struct PersonName: Sendable, Hashable {
-    public var givenName: Declared<String> = .omitted
-    public var familyName: Declared<String> = .omitted
-    public var middleName: Declared<String> = .omitted
-    public var honorificPrefix: Declared<String> = .omitted
-    public var honorificSuffix: Declared<String> = .omitted
-    public var formatted: Declared<String> = .omitted
-
-    public init() {}
-
-    /// Every part, by its YAML key.
-    static var attributes: [(String, WritableKeyPath<PersonName, Declared<String>>)] {
-        [
-            ("givenName", \.givenName), ("familyName", \.familyName), ("middleName", \.middleName),
-            ("honorificPrefix", \.honorificPrefix), ("honorificSuffix", \.honorificSuffix), ("formatted", \.formatted),
-        ]
-    }
-}
-
 /// One entry of a multi-valued attribute: an email address or a phone number.
 public struct ContactValue: Sendable, Hashable {
     public var value: String
@@ -185,27 +165,6 @@ public struct ContactValue: Sendable, Hashable {
     }
 }
 
-/// The enterprise extension (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`).
-public struct EnterpriseAttributes: Sendable, Hashable {
-    public var employeeNumber: Declared<String> = .omitted
-    public var costCenter: Declared<String> = .omitted
-    public var organization: Declared<String> = .omitted
-    public var division: Declared<String> = .omitted
-    public var department: Declared<String> = .omitted
-    /// The manager's userName; the planner resolves it to the manager's id.
-    public var manager: Declared<String> = .omitted
-
-    public init() {}
-
-    /// Every attribute, by its YAML key.
-    static var attributes: [(String, WritableKeyPath<EnterpriseAttributes, Declared<String>>)] {
-        [
-            ("employeeNumber", \.employeeNumber), ("costCenter", \.costCenter), ("organization", \.organization),
-            ("division", \.division), ("department", \.department), ("manager", \.manager),
-        ]
-    }
-}
-
 /// A user as declared.
 public struct DesiredUser: Sendable, Hashable {
     /// The key: compared case-insensitively (RFC 7643: userName is caseExact=false).
@@ -213,19 +172,19 @@ public struct DesiredUser: Sendable, Hashable {
     public var externalId: Declared<String> = .omitted
     /// Earlier userNames, so a rename is an update and never a delete plus a create.
     public var previously: [Located<String>] = []
-    @OutOfLine public var name: Declared<PersonName> = .omitted
-    public var displayName: Declared<String> = .omitted
-    public var nickName: Declared<String> = .omitted
-    public var title: Declared<String> = .omitted
-    public var userType: Declared<String> = .omitted
-    public var preferredLanguage: Declared<String> = .omitted
-    public var locale: Declared<String> = .omitted
-    public var timezone: Declared<String> = .omitted
+    /// The single-valued string attributes declared (`AttributeTable.userStrings`), `null` as `.cleared`.
+    public var attributes = AttributeValues<Declared<String>>()
+    /// `name:` and `enterprise:` as wholes: `.set` when the mapping is written, `.cleared` for `null`
+    /// (which clears every attribute of the section).
+    public var sections: [ManagedAttribute.Section: Declared<Bool>] = [:]
     /// Omitted means active: a declared user is meant to be able to sign in.
     public var active: Declared<Bool> = .omitted
     public var emails: Declared<[ContactValue]> = .omitted
     public var phoneNumbers: Declared<[ContactValue]> = .omitted
-    @OutOfLine public var enterprise: Declared<EnterpriseAttributes> = .omitted
+    /// The manager's userName (`enterprise.manager`); the planner resolves it to the manager's id.
+    public var manager: Declared<String> = .omitted
+    /// Attributes of custom schema extensions (`extensions: {"urn:…": {attr: value}}`).
+    public var extensions: [ExtensionAttribute] = []
     /// Groups this user belongs to (unioned with the groups' own member lists).
     public var groups: [Located<String>] = []
     /// Deactivated from this day on.
@@ -259,6 +218,48 @@ public struct OAuth2Settings: Sendable, Hashable {
     }
 }
 
+/// One attribute of a custom schema extension, as declared: `extensions: {URN: {name: value}}`.
+/// Validated against the provider's `/Schemas` when it publishes them; compared and written like a
+/// core attribute, at the SCIM path `URN:name`.
+public struct ExtensionAttribute: Sendable, Hashable {
+    public var schema: String
+    public var name: String
+    public var value: Declared<ExtensionValue>
+    public var location: SourceLocation
+
+    public init(schema: String, name: String, value: Declared<ExtensionValue>, location: SourceLocation) {
+        self.schema = schema
+        self.name = name
+        self.value = value
+        self.location = location
+    }
+
+    /// The plan path and SCIM path: `urn:…:User:badge`.
+    public var path: String { "\(schema):\(name)" }
+}
+
+/// A value of an extension attribute, as YAML gives it.
+public indirect enum ExtensionValue: Sendable, Hashable {
+    case string(String)
+    case bool(Bool)
+    case integer(Int)
+    case decimal(Double)
+    case list([ExtensionValue])
+    case object([String: ExtensionValue])
+
+    /// The RFC 7643 §2.3 type it reads as: string, boolean, integer, decimal, complex; nil for a list.
+    public var scimType: String? {
+        switch self {
+        case .string: "string"
+        case .bool: "boolean"
+        case .integer: "integer"
+        case .decimal: "decimal"
+        case .object: "complex"
+        case .list: nil
+        }
+    }
+}
+
 /// A group as declared.
 public struct DesiredGroup: Sendable, Hashable {
     public var displayName: Located<String>
@@ -266,6 +267,8 @@ public struct DesiredGroup: Sendable, Hashable {
     public var previously: [Located<String>] = []
     /// Members by userName or by group displayName (nested groups).
     public var members: [Located<String>] = []
+    /// Attributes of custom schema extensions.
+    public var extensions: [ExtensionAttribute] = []
     public var location: SourceLocation
 
     public init(displayName: Located<String>, location: SourceLocation) {

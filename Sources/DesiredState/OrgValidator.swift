@@ -1,3 +1,5 @@
+import Catalog
+
 /// Merges the files' contents into one `DesiredState` and checks what no single file can: duplicates,
 /// references, nesting cycles, and the provider profile's limits.
 struct OrgValidator {
@@ -51,7 +53,7 @@ struct OrgValidator {
             state.groups.map { ($0.displayName, $0.previously) }, current: groups, what: "displayName")
         checkReferences(state, users: users, groups: groups, oldUserNames: oldUserNames, oldGroupNames: oldGroupNames)
         checkCycles(state.groups, groups: groups)
-        ProviderRules(state.target?.providerKind ?? .generic).check(state.users, into: &diagnostics)
+        ProviderRules(state.target?.providerProfile ?? .generic).check(state.users, into: &diagnostics)
     }
 
     private func externalId(_ user: DesiredUser) -> Located<String>? {
@@ -133,7 +135,7 @@ struct OrgValidator {
         let listingGroups = Set(
             state.groups.lazy.filter { !$0.members.isEmpty }.map { $0.displayName.value.caseFolded })
         for user in state.users {
-            if case .set(let manager, let location) = user.enterprise.value?.manager ?? .omitted {
+            if case .set(let manager, let location) = user.manager {
                 let key = manager.caseFolded
                 if key == user.userName.value.caseFolded {
                     diagnostics.append(Diagnostic(.invalidValue, "a user cannot be their own manager", at: location))

@@ -1,87 +1,66 @@
-/// What a provider demands of every user, checked offline so that `validate` catches what the provider
-/// would refuse at apply time.
-struct ProviderRules {
-    let provider: ProviderKind
-    /// userName must be an email address.
-    let userNameIsEmail: Bool
-    /// Attributes a create must carry.
-    let requiredNameParts: [(name: String, part: KeyPath<PersonName, Declared<String>>)]
-    let requiresDisplayName: Bool
-    /// The longest a name part may be, in characters.
-    let maxNamePartLength: Int?
-    /// The userType values the provider accepts, when it restricts them.
-    let userTypes: [String]?
+import Catalog
 
-    init(_ provider: ProviderKind) {
-        self.provider = provider
-        switch provider {
-        case .qase:
-            // Qase SCIM docs: userName is the email; given and family name required, at most 60 characters;
-            // userType is one of regular, read-only, billing.
-            userNameIsEmail = true
-            requiredNameParts = [("givenName", \.givenName), ("familyName", \.familyName)]
-            requiresDisplayName = false
-            maxNamePartLength = 60
-            userTypes = ["regular", "read-only", "billing"]
-        case .aws:
-            // IAM Identity Center refuses a create without displayName, givenName and familyName.
-            userNameIsEmail = false
-            requiredNameParts = [("givenName", \.givenName), ("familyName", \.familyName)]
-            requiresDisplayName = true
-            maxNamePartLength = nil
-            userTypes = nil
-        case .generic, .entra, .github, .slack:
-            userNameIsEmail = false
-            requiredNameParts = []
-            requiresDisplayName = false
-            maxNamePartLength = nil
-            userTypes = nil
-        }
+/// What a provider's profile demands of every user (`users:` in the profile), checked offline so that
+/// `validate` catches what the provider would refuse at apply time.
+struct ProviderRules {
+    let profile: ProviderProfile
+
+    init(_ profile: ProviderProfile) {
+        self.profile = profile
     }
 
     func check(_ users: [DesiredUser], into diagnostics: inout [Diagnostic]) {
-        let profile = "the \(provider.rawValue) provider"
+        let who = "the \(profile.name) provider"
+        let required = profile.requiredAttributes.compactMap(AttributeTable.string(at:))
+        let limited = profile.maxLength.compactMap { path, limit in AttributeTable.string(at: path).map { ($0, limit) }
+        }
+        .sorted { $0.0.index! < $1.0.index! }
+        let restricted = profile.allowedValues.compactMap { path, values in
+            AttributeTable.string(at: path).map { ($0, values) }
+        }.sorted { $0.0.index! < $1.0.index! }
         for user in users {
-            if userNameIsEmail, !EmailAddress.isValid(user.userName.value) {
+            if profile.userNameIsEmail, !EmailAddress.isValid(user.userName.value) {
                 diagnostics.append(
                     Diagnostic(
                         .providerLimit,
-                        "\(profile) needs userName to be an email address, not \(quote(user.userName.value))",
+                        "\(who) needs userName to be an email address, not \(quote(user.userName.value))",
                         at: user.userName.location))
             }
-            let name = user.name.value
-            for (partName, part) in requiredNameParts {
-                guard let declared = name?[keyPath: part], case .set(let value, let location) = declared else {
-                    let location = name.flatMap { $0[keyPath: part].location } ?? user.location
+            for attribute in required {
+                guard case .set(let value, let location) = user.attributes[attribute] else {
+                    let location =
+                        user.attributes[attribute]?.location ?? user.sections[attribute.section]?.location
+                        ?? user.location
                     diagnostics.append(
                         Diagnostic(
-                            .providerLimit, "\(profile) requires name.\(partName) for \(quote(user.userName.value))",
+                            .providerLimit, "\(who) requires \(attribute.path) for \(quote(user.userName.value))",
                             at: location))
                     continue
                 }
                 if value.isEmpty {
                     diagnostics.append(
-                        Diagnostic(.providerLimit, "\(profile) requires a non-empty name.\(partName)", at: location))
-                } else if let limit = maxNamePartLength, value.count > limit {
-                    diagnostics.append(
-                        Diagnostic(
-                            .providerLimit,
-                            "\(profile) allows at most \(limit) characters in name.\(partName); this one has \(value.count)",
-                            at: location))
+                        Diagnostic(.providerLimit, "\(who) requires a non-empty \(attribute.path)", at: location))
                 }
             }
-            if requiresDisplayName, user.displayName.value == nil {
-                diagnostics.append(
-                    Diagnostic(
-                        .providerLimit, "\(profile) requires displayName for \(quote(user.userName.value))",
-                        at: user.displayName.location ?? user.location))
-            }
-            if let allowed = userTypes, case .set(let type, let location) = user.userType, !allowed.contains(type) {
+            for (attribute, limit) in limited {
+                guard case .set(let value, let location) = user.attributes[attribute], value.count > limit else {
+                    continue
+                }
                 diagnostics.append(
                     Diagnostic(
                         .providerLimit,
-                        "\(profile) accepts userType \(allowed.map { "'\($0)'" }.joined(separator: ", ")), not \(quote(type))",
+                        "\(who) allows at most \(limit) characters in \(attribute.path); this one has \(value.count)",
                         at: location))
+            }
+            for (attribute, allowed) in restricted {
+                guard case .set(let value, let location) = user.attributes[attribute], !allowed.contains(value) else {
+                    continue
+                }
+                diagnostics.append(
+                    Diagnostic(
+                        .providerLimit,
+                        "\(who) accepts \(attribute.path) \(allowed.map { "'\($0)'" }.joined(separator: ", ")), "
+                            + "not \(quote(value))", at: location))
             }
         }
     }

@@ -75,29 +75,3 @@ public enum Declared<Value: Sendable & Hashable>: Sendable, Hashable {
         }
     }
 }
-
-/// Keeps a large, often omitted attribute (a name, the enterprise extension) out of line, so that
-/// `DesiredUser` stays small: 100,000 users are copied and scanned by value.
-@propertyWrapper
-public struct OutOfLine<Value: Sendable & Hashable>: Sendable, Hashable {
-    /// Immutable, so sharing it between copies is safe; a write replaces it.
-    private final class Box: Sendable {
-        let value: Declared<Value>
-        init(_ value: Declared<Value>) { self.value = value }
-    }
-
-    /// nil for `.omitted`, the common case, which then costs no allocation.
-    private var box: Box?
-
-    public init(wrappedValue: Declared<Value>) {
-        box = wrappedValue.isDeclared ? Box(wrappedValue) : nil
-    }
-
-    public var wrappedValue: Declared<Value> {
-        get { box?.value ?? .omitted }
-        set { box = newValue.isDeclared ? Box(newValue) : nil }
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.wrappedValue == rhs.wrappedValue }
-    public func hash(into hasher: inout Hasher) { hasher.combine(wrappedValue) }
-}

@@ -2,6 +2,7 @@
 // groups in memory, then times `Planner.plan()` (best of RUNS) and reports the process's peak memory.
 // Target (issue: the planner): 100,000 users and 2,000 groups of 20 members on average in under 0.5 s.
 
+import Catalog
 import DesiredState
 import Foundation
 import Planner
@@ -27,11 +28,10 @@ for index in 0..<userCount {
     var user = DesiredUser(
         userName: Located("user\(index)@bench.example", at: location(index)), location: location(index))
     user.externalId = .set("E\(index)", at: location(index))
-    var name = PersonName()
-    name.givenName = .set("Given\(index % 97)", at: location(index))
-    name.familyName = .set("Family\(index % 89)", at: location(index))
-    user.name = .set(name, at: location(index))
-    user.title = .set(index % 100 == 0 ? "Lead" : "Engineer", at: location(index))
+    user.sections[.name] = .set(true, at: location(index))
+    user.attributes[path: "name.givenName"] = .set("Given\(index % 97)", at: location(index))
+    user.attributes[path: "name.familyName"] = .set("Family\(index % 89)", at: location(index))
+    user.attributes[path: "title"] = .set(index % 100 == 0 ? "Lead" : "Engineer", at: location(index))
     desired.users.append(user)
 }
 for group in 0..<groupCount {
@@ -50,8 +50,9 @@ for index in 0..<userCount where index % 200 != 0 {
     var user = SCIMUser(userName: "user\(index)@bench.example")
     user.id = "id-\(index)"
     user.externalId = "E\(index)"
-    user.name = SCIMName(familyName: "Family\(index % 89)", givenName: "Given\(index % 97)")
-    user.title = index % 100 == 1 ? "Changed" : (index % 100 == 0 ? "Lead" : "Engineer")
+    user.attributes[path: "name.familyName"] = "Family\(index % 89)"
+    user.attributes[path: "name.givenName"] = "Given\(index % 97)"
+    user.attributes[path: "title"] = index % 100 == 1 ? "Changed" : (index % 100 == 0 ? "Lead" : "Engineer")
     user.active = true
     user.meta = SCIMMeta(json: .object(["version": .string("W/\"\(index)\"")]))
     liveUsers.append(user)

@@ -1,3 +1,4 @@
+import Catalog
 public import DesiredState
 import SCIM
 
@@ -33,6 +34,11 @@ public struct Planner: Sendable {
         self.extraApprovals = extraApprovals
     }
 
+    /// Whether the org declares custom extension attributes (so whether `/Schemas` must be read).
+    public static func declaresExtensions(_ desired: DesiredState) -> Bool {
+        desired.users.contains { !$0.extensions.isEmpty } || desired.groups.contains { !$0.extensions.isEmpty }
+    }
+
     /// Whether the org manages groups at all (so whether the live groups must be read).
     public static func managesGroups(_ desired: DesiredState) -> Bool {
         !desired.groups.isEmpty || desired.policy.unmanagedGroups == .delete
@@ -42,12 +48,11 @@ public struct Planner: Sendable {
     public func plan() throws(PlanningError) -> Plan {
         var work = DiffWork(planner: self)
         work.matchUsers()
+        if live.groupsRead { work.matchGroups() }
+        work.checkExtensions()
         work.planUsers()
         work.planUnmanagedUsers()
-        if live.groupsRead {
-            work.matchGroups()
-            work.planGroups()
-        }
+        if live.groupsRead { work.planGroups() }
         if !work.problems.isEmpty { throw PlanningError(problems: work.problems) }
         return work.finish()
     }
@@ -269,45 +274,26 @@ private struct DiffWork {
             changes.append(AttributeChange("userName", old: .string(live.userName), new: .string(user.userName.value)))
         }
         compare("externalId", user.externalId, live?.externalId, &changes)
-        switch user.name {
-        case .omitted: break
-        case .cleared:
-            if let name = live?.name, name != SCIMName() {
-                changes.append(AttributeChange("name", old: nameJSON(name), new: .null))
+        // The table's string attributes, section by section in table order; emails and phone numbers
+        // before the enterprise extension.
+        for section in [ManagedAttribute.Section.name, .core, .enterprise] {
+            if section == .enterprise {
+                compareContacts("emails", user.emails, live?.emails, foldCase: true, &changes)
+                compareContacts("phoneNumbers", user.phoneNumbers, live?.phoneNumbers, foldCase: false, &changes)
             }
-        case .set(let name, _):
-            let current = live?.name
-            compare("name.givenName", name.givenName, current?.givenName, &changes)
-            compare("name.familyName", name.familyName, current?.familyName, &changes)
-            compare("name.middleName", name.middleName, current?.middleName, &changes)
-            compare("name.honorificPrefix", name.honorificPrefix, current?.honorificPrefix, &changes)
-            compare("name.honorificSuffix", name.honorificSuffix, current?.honorificSuffix, &changes)
-            compare("name.formatted", name.formatted, current?.formatted, &changes)
-        }
-        compare("displayName", user.displayName, live?.displayName, &changes)
-        compare("nickName", user.nickName, live?.nickName, &changes)
-        compare("title", user.title, live?.title, &changes)
-        compare("userType", user.userType, live?.userType, &changes)
-        compare("preferredLanguage", user.preferredLanguage, live?.preferredLanguage, &changes)
-        compare("locale", user.locale, live?.locale, &changes)
-        compare("timezone", user.timezone, live?.timezone, &changes)
-        compareContacts("emails", user.emails, live?.emails, foldCase: true, &changes)
-        compareContacts("phoneNumbers", user.phoneNumbers, live?.phoneNumbers, foldCase: false, &changes)
-        switch user.enterprise {
-        case .omitted: break
-        case .cleared:
-            if let enterprise = live?.enterprise, enterprise != SCIMEnterpriseUser() {
-                changes.append(AttributeChange("enterprise", old: enterpriseJSON(enterprise), new: .null))
+            if case .cleared = user.sections[section] ?? .omitted {
+                // `name: null` / `enterprise: null`: the section goes as a whole.
+                if let live, let old = sectionJSON(section, of: live) {
+                    changes.append(AttributeChange(section.rawValue, old: old, new: .null))
+                }
+                continue
             }
-        case .set(let enterprise, _):
-            let current = live?.enterprise
-            compare("enterprise.employeeNumber", enterprise.employeeNumber, current?.employeeNumber, &changes)
-            compare("enterprise.costCenter", enterprise.costCenter, current?.costCenter, &changes)
-            compare("enterprise.organization", enterprise.organization, current?.organization, &changes)
-            compare("enterprise.division", enterprise.division, current?.division, &changes)
-            compare("enterprise.department", enterprise.department, current?.department, &changes)
-            compareManager(enterprise.manager, current?.managerId, &changes)
+            for (attribute, declared) in user.attributes.present where attribute.section == section {
+                compare(attribute.path, declared, live?.attributes[attribute], &changes)
+            }
+            if section == .enterprise { compareManager(user.manager, live?.managerId, &changes) }
         }
+        compareExtensions(user.extensions, live?.extra, &changes)
         return changes
     }
 
@@ -381,22 +367,61 @@ private struct DiffWork {
         liveUserClaimed[liveIndex].map { desired.users[$0].userName.value } ?? live.users[liveIndex].userName
     }
 
-    private func nameJSON(_ name: SCIMName) -> JSONValue {
+    /// A section's live values as one JSON object (the old value of a section cleared whole); nil if
+    /// the live user holds none.
+    private func sectionJSON(_ section: ManagedAttribute.Section, of user: SCIMUser) -> JSONValue? {
         var object: [String: JSONValue] = [:]
-        if let value = name.givenName { object["givenName"] = .string(value) }
-        if let value = name.familyName { object["familyName"] = .string(value) }
-        if let value = name.middleName { object["middleName"] = .string(value) }
-        if let value = name.formatted { object["formatted"] = .string(value) }
-        return .object(object)
+        for (attribute, value) in user.attributes.present where attribute.section == section {
+            object[attribute.key] = .string(value)
+        }
+        if section == .enterprise, let managerId = user.managerId {
+            object["manager"] = .string(liveUserById[managerId].map(declaredKey) ?? managerId)
+        }
+        return object.isEmpty ? nil : .object(object)
     }
 
-    private func enterpriseJSON(_ enterprise: SCIMEnterpriseUser) -> JSONValue {
-        var object: [String: JSONValue] = [:]
-        if let value = enterprise.employeeNumber { object["employeeNumber"] = .string(value) }
-        if let value = enterprise.department { object["department"] = .string(value) }
-        if let value = enterprise.organization { object["organization"] = .string(value) }
-        if let value = enterprise.managerId { object["manager"] = .string(value) }
-        return .object(object)
+    /// Custom extension attributes: compared with what the provider holds under the schema URN (the
+    /// URN and the attribute name ignoring case, RFC 7643 §2.1); lists as sets.
+    private func compareExtensions(
+        _ declared: [ExtensionAttribute], _ live: [String: JSONValue]?, _ changes: inout [AttributeChange]
+    ) {
+        for attribute in declared {
+            let current = ExtensionJSON.held(attribute, in: live)
+            switch attribute.value {
+            case .omitted: continue
+            case .cleared:
+                if let current, current != .null {
+                    changes.append(AttributeChange(attribute.path, old: current, new: .null))
+                }
+            case .set(let value, _):
+                let wanted = ExtensionJSON.json(value)
+                if !ExtensionJSON.same(wanted, current) {
+                    changes.append(AttributeChange(attribute.path, old: current, new: wanted))
+                }
+            }
+        }
+    }
+
+    // MARK: Custom extensions
+
+    /// Checks every declared extension attribute against the provider's `/Schemas`, when it publishes
+    /// them: the schema and attribute exist, the value has the attribute's type and plurality, it is
+    /// writable (an immutable one only where nothing is held yet), and a create carries what its
+    /// schemas require. Each problem names the YAML line.
+    mutating func checkExtensions() {
+        guard let schemas = live.schemas else { return }
+        for (index, user) in desired.users.enumerated() where !user.extensions.isEmpty {
+            let current = userMatch[index].map { live.users[$0].extra }
+            problems += ExtensionCheck(schemas: schemas).problems(
+                user.extensions, held: current, creating: userMatch[index] == nil,
+                owner: "user '\(user.userName.value)'")
+        }
+        for (index, group) in desired.groups.enumerated() where !group.extensions.isEmpty {
+            let current = groupMatch[index].map { live.groups[$0].extra }
+            problems += ExtensionCheck(schemas: schemas).problems(
+                group.extensions, held: current, creating: groupMatch[index] == nil,
+                owner: "group '\(group.displayName.value)'")
+        }
     }
 
     // MARK: Groups
@@ -484,6 +509,7 @@ private struct DiffWork {
                         "displayName", old: .string(liveGroup.displayName), new: .string(group.displayName.value)))
             }
             compare("externalId", group.externalId, liveGroup.externalId, &changes)
+            compareExtensions(group.extensions, liveGroup.extra, &changes)
             let currentIds = Set(liveGroup.members?.map(\.value) ?? [])
             let add = wanted.filter { $0.id.map { !currentIds.contains($0) } ?? true }
             let wantedIds = Set(wanted.compactMap(\.id))
@@ -535,6 +561,7 @@ private struct DiffWork {
         if case .set(let externalId, _) = group.externalId {
             changes.append(AttributeChange("externalId", old: nil, new: .string(externalId)))
         }
+        compareExtensions(group.extensions, nil, &changes)
         return changes
     }
 

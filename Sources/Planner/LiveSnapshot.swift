@@ -1,3 +1,4 @@
+import Catalog
 import Crypto
 public import Foundation
 public import SCIM
@@ -15,10 +16,15 @@ public struct LiveSnapshot: Sendable {
     /// Whether a group member may name no live user or group (the provider profile says it keeps members
     /// of deleted users); each such member is then a counted removal. Otherwise such a read fails.
     public let danglingMembersAllowed: Bool
+    /// The provider's `/Schemas`, read when the org declares custom extensions; nil when not read or
+    /// not published (the extensions are then not checked before apply).
+    public var schemas: [SchemaDefinition]?
 
     public init(
-        users: [SCIMUser], groups: [SCIMGroup], groupsRead: Bool = true, danglingMembersAllowed: Bool = false
+        users: [SCIMUser], groups: [SCIMGroup], groupsRead: Bool = true, danglingMembersAllowed: Bool = false,
+        schemas: [SchemaDefinition]? = nil
     ) {
+        self.schemas = schemas
         self.users = users
         self.groups = groups
         self.groupsRead = groupsRead
@@ -28,14 +34,19 @@ public struct LiveSnapshot: Sendable {
     }
 
     /// Reads every user and, when `includeGroups`, every group with its members.
-    public static func read(from reader: any SCIMReader, includeGroups: Bool) async throws(SCIMError) -> LiveSnapshot {
+    /// Reads `/Schemas` too when `includeSchemas` (the org declares custom extensions).
+    public static func read(
+        from reader: any SCIMReader, includeGroups: Bool, includeSchemas: Bool = false
+    ) async throws(SCIMError) -> LiveSnapshot {
         do {
             // Users and groups are read at the same time; either failing fails the snapshot.
             async let users = reader.listUsers()
+            async let schemas = includeSchemas ? reader.schemas() : nil
             let groups = includeGroups ? try await reader.listGroups() : []
             let snapshot = LiveSnapshot(
                 users: try await users, groups: groups, groupsRead: includeGroups,
-                danglingMembersAllowed: reader.capabilities.profile.keepsMembersOfDeletedUsers)
+                danglingMembersAllowed: reader.capabilities.profile.keepsMembersOfDeletedUsers,
+                schemas: try await schemas)
             if let problem = snapshot.danglingMember() {
                 throw SCIMError(
                     .inconsistentRead,

@@ -1,4 +1,6 @@
-import SCIM
+import Catalog
+public import SCIM
+import SafeText
 
 /// The live state written as desired-state YAML (`scimctl import`): every user and group, with the
 /// attributes scimctl manages and nothing else, so that a plan against the same provider right after
@@ -15,10 +17,49 @@ public struct OrgExporter: Sendable {
     public var target: Plan.TargetInfo
     /// Lines written first, as `# ` comments.
     public var header: [String]
+    /// The provider's `/Schemas`, when it publishes them: read-only extension attributes are left out.
+    public var schemas: [SchemaDefinition]?
 
-    public init(target: Plan.TargetInfo, header: [String]) {
+    public init(target: Plan.TargetInfo, schemas: [SchemaDefinition]? = nil, header: [String]) {
         self.target = target
         self.header = header
+        self.schemas = schemas
+    }
+
+    /// `name:` or `enterprise:` with the table's attributes of that section the user holds.
+    private func writeSection(
+        _ section: ManagedAttribute.Section, of user: SCIMUser, manager: String?, to out: inout YAMLWriter
+    ) {
+        let values = AttributeTable.strings(in: section).compactMap { attribute in
+            user.attributes[attribute].map { (attribute.key, $0) }
+        }
+        guard !values.isEmpty || manager != nil else { return }
+        out.line(2, "\(section.rawValue):")
+        for (key, value) in values { out.field(3, key, value) }
+        out.optional(3, "manager", manager)
+    }
+
+    /// `extensions:` with every custom extension object the provider holds (the enterprise one has its
+    /// own key), but attributes its `/Schemas` mark read-only.
+    private func writeExtensions(
+        _ extra: [String: JSONValue], schemas: [SchemaDefinition]?,
+        to out: inout YAMLWriter
+    ) {
+        var written = false
+        for (urn, value) in extra.sorted(by: { $0.key < $1.key }) where urn.lowercased().hasPrefix("urn:") {
+            guard let object = value.objectValue else { continue }
+            let schema = schemas?.first { $0.id.lowercased() == urn.lowercased() }
+            let attributes = object.filter { name, value in
+                value != .null && schema?.attribute(named: name)?.mutability?.lowercased() != "readonly"
+            }.sorted { $0.key < $1.key }
+            guard !attributes.isEmpty else { continue }
+            if !written {
+                out.line(2, "extensions:")
+                written = true
+            }
+            out.line(3, "\(YAMLWriter.quoted(urn)):")
+            for (name, value) in attributes { out.line(4, "\(YAMLWriter.scalar(name)): \(YAMLWriter.flow(value))") }
+        }
     }
 
     public func export(_ live: LiveSnapshot) -> Export {
@@ -47,23 +88,9 @@ public struct OrgExporter: Sendable {
         for user in users {
             out.item(1, "userName", user.userName)
             out.optional(2, "externalId", user.externalId)
-            if let name = user.name {
-                let parts: [(String, String?)] = [
-                    ("givenName", name.givenName), ("familyName", name.familyName), ("middleName", name.middleName),
-                    ("honorificPrefix", name.honorificPrefix), ("honorificSuffix", name.honorificSuffix),
-                    ("formatted", name.formatted),
-                ]
-                if parts.contains(where: { $0.1 != nil }) {
-                    out.line(2, "name:")
-                    for (key, value) in parts { out.optional(3, key, value) }
-                }
-            }
-            for (key, value) in [
-                ("displayName", user.displayName), ("nickName", user.nickName), ("title", user.title),
-                ("userType", user.userType), ("preferredLanguage", user.preferredLanguage), ("locale", user.locale),
-                ("timezone", user.timezone),
-            ] {
-                out.optional(2, key, value)
+            writeSection(.name, of: user, manager: nil, to: &out)
+            for attribute in AttributeTable.strings(in: .core) {
+                out.optional(2, attribute.key, user.attributes[attribute])
             }
             if user.active == false { out.line(2, "active: false") }
             for (key, values) in [("emails", user.emails), ("phoneNumbers", user.phoneNumbers)] {
@@ -76,30 +103,22 @@ public struct OrgExporter: Sendable {
                     out.line(3, "- {\(entry.joined(separator: ", "))}")
                 }
             }
-            if let enterprise = user.enterprise {
-                var manager: String?
-                if let managerId = enterprise.managerId {
-                    manager = userNames[managerId]
-                    if manager == nil {
-                        warnings.append("\(user.userName): the manager \(managerId) is no live user; left out")
-                    }
-                }
-                let fields: [(String, String?)] = [
-                    ("employeeNumber", enterprise.employeeNumber), ("costCenter", enterprise.costCenter),
-                    ("organization", enterprise.organization), ("division", enterprise.division),
-                    ("department", enterprise.department), ("manager", manager),
-                ]
-                if fields.contains(where: { $0.1 != nil }) {
-                    out.line(2, "enterprise:")
-                    for (key, value) in fields { out.optional(3, key, value) }
+            var manager: String?
+            if let managerId = user.managerId {
+                manager = userNames[managerId]
+                if manager == nil {
+                    warnings.append("\(user.userName): the manager \(managerId) is no live user; left out")
                 }
             }
+            writeSection(.enterprise, of: user, manager: manager, to: &out)
+            writeExtensions(user.extra, schemas: schemas, to: &out)
         }
 
         out.section("groups", if: !groups.isEmpty)
         for group in groups {
             out.item(1, "displayName", group.displayName)
             out.optional(2, "externalId", group.externalId)
+            writeExtensions(group.extra, schemas: schemas, to: &out)
             var members: [String] = []
             for member in group.members ?? [] {
                 if member.type != "Group", let name = userNames[member.value] {
@@ -167,6 +186,22 @@ struct YAMLWriter {
         guard value.unicodeScalars.allSatisfy(allowed.contains) else { return false }
         let reserved: Set<String> = ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
         return !reserved.contains(value.lowercased())
+    }
+
+    /// A JSON value in YAML flow style: `[a, b]`, `{k: v}`, scalars as `scalar` writes them.
+    static func flow(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool(let flag): flag ? "true" : "false"
+        case .number(let number):
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .string(let text): scalar(text)
+        case .array(let items): "[" + items.map(flow).joined(separator: ", ") + "]"
+        case .object(let fields):
+            "{"
+                + fields.sorted { $0.key < $1.key }.map { "\(scalar($0.key)): \(flow($0.value))" }
+                .joined(separator: ", ") + "}"
+        }
     }
 
     /// A double-quoted scalar: JSON's escaping, plus the characters YAML does not allow raw in one

@@ -139,12 +139,17 @@ public struct Plan: Sendable, Hashable {
         public var tokenEnv: String?
         /// Where the URL came from: `--url`, `target.url at FILE:LINE:COLUMN` or `SCIM_URL`.
         public var source: String?
+        /// The profile file (`target.profile`), when the profile is not a built-in one.
+        public var profileFile: String?
 
-        public init(url: String, provider: String, tokenEnv: String? = nil, source: String? = nil) {
+        public init(
+            url: String, provider: String, tokenEnv: String? = nil, source: String? = nil, profileFile: String? = nil
+        ) {
             self.url = url
             self.provider = provider
             self.tokenEnv = tokenEnv
             self.source = source
+            self.profileFile = profileFile
         }
     }
 

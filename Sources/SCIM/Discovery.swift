@@ -114,4 +114,9 @@ public struct SchemaDefinition: Sendable, Hashable {
         }
         self.attributes = attributes
     }
+
+    /// The attribute of this name, ignoring case (RFC 7643 §2.1).
+    public func attribute(named name: String) -> SchemaAttribute? {
+        attributes.first { $0.name.lowercased() == name.lowercased() }
+    }
 }

@@ -1,3 +1,5 @@
+import SafeText
+
 /// Builds SCIM filter expressions (RFC 7644 §3.4.2.2) with string literals quoted and escaped, so a
 /// value can never change the meaning of the filter.
 public enum SCIMFilter {

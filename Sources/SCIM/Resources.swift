@@ -1,9 +1,10 @@
+public import Catalog
 public import Foundation
 
 /// The schema URNs scimctl reads and writes (RFC 7643 §8.7, RFC 7644 §3).
 public enum SCIMSchema {
     public static let user = "urn:ietf:params:scim:schemas:core:2.0:User"
-    public static let enterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    public static let enterpriseUser = ManagedAttribute.Section.enterpriseURN
     public static let group = "urn:ietf:params:scim:schemas:core:2.0:Group"
     public static let listResponse = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
     public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -99,98 +100,6 @@ public struct SCIMMultiValue: Sendable, Hashable {
     }
 }
 
-/// `name` (RFC 7643 §4.1.1).
-public struct SCIMName: Sendable, Hashable {
-    public var formatted: String?
-    public var familyName: String?
-    public var givenName: String?
-    public var middleName: String?
-    public var honorificPrefix: String?
-    public var honorificSuffix: String?
-
-    public init(
-        formatted: String? = nil, familyName: String? = nil, givenName: String? = nil, middleName: String? = nil,
-        honorificPrefix: String? = nil, honorificSuffix: String? = nil
-    ) {
-        self.formatted = formatted
-        self.familyName = familyName
-        self.givenName = givenName
-        self.middleName = middleName
-        self.honorificPrefix = honorificPrefix
-        self.honorificSuffix = honorificSuffix
-    }
-
-    /// Every sub-attribute, by its SCIM name.
-    public static var attributes: [(String, WritableKeyPath<SCIMName, String?>)] {
-        [
-            ("formatted", \.formatted), ("familyName", \.familyName), ("givenName", \.givenName),
-            ("middleName", \.middleName), ("honorificPrefix", \.honorificPrefix),
-            ("honorificSuffix", \.honorificSuffix),
-        ]
-    }
-
-    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
-        for (name, path) in Self.attributes { self[keyPath: path] = try reader.string(name) }
-    }
-
-    var json: JSONValue {
-        var object: [String: JSONValue] = [:]
-        for (name, path) in Self.attributes { if let value = self[keyPath: path] { object[name] = .string(value) } }
-        return .object(object)
-    }
-}
-
-/// The enterprise user extension (RFC 7643 §4.3).
-public struct SCIMEnterpriseUser: Sendable, Hashable {
-    public var employeeNumber: String?
-    public var costCenter: String?
-    public var organization: String?
-    public var division: String?
-    public var department: String?
-    /// The manager's SCIM id (`manager.value`).
-    public var managerId: String?
-
-    public init(
-        employeeNumber: String? = nil, costCenter: String? = nil, organization: String? = nil,
-        division: String? = nil, department: String? = nil, managerId: String? = nil
-    ) {
-        self.employeeNumber = employeeNumber
-        self.costCenter = costCenter
-        self.organization = organization
-        self.division = division
-        self.department = department
-        self.managerId = managerId
-    }
-
-    /// Every string attribute (the manager aside), by its SCIM name.
-    public static var attributes: [(String, WritableKeyPath<SCIMEnterpriseUser, String?>)] {
-        [
-            ("employeeNumber", \.employeeNumber), ("costCenter", \.costCenter), ("organization", \.organization),
-            ("division", \.division), ("department", \.department),
-        ]
-    }
-
-    init(_ reader: AttributeReader) throws(SCIMDecodingError) {
-        for (name, path) in Self.attributes { self[keyPath: path] = try reader.string(name) }
-        // RFC 7643 §4.3: a complex attribute; some providers send the manager's id as a plain string.
-        if case .string(let id)? = reader.value("manager") {
-            managerId = id
-        } else {
-            managerId =
-                try reader.object("manager").map { manager throws(SCIMDecodingError) in
-                    try manager.identifier("value")
-                } ?? nil
-        }
-    }
-
-    var json: JSONValue {
-        var object: [String: JSONValue] = [:]
-        for (name, path) in Self.attributes { if let value = self[keyPath: path] { object[name] = .string(value) } }
-        if let managerId { object["manager"] = .object(["value": .string(managerId)]) }
-        return .object(object)
-    }
-}
-
 /// A member of a group, or a group of a user (RFC 7643 §4.2).
 public struct SCIMMember: Sendable, Hashable {
     public var value: String
@@ -233,22 +142,18 @@ public struct SCIMUser: Sendable, Hashable {
     public var id: String?
     public var externalId: String?
     public var userName: String
-    public var name: SCIMName?
-    public var displayName: String?
-    public var nickName: String?
-    public var title: String?
-    public var userType: String?
-    public var preferredLanguage: String?
-    public var locale: String?
-    public var timezone: String?
+    /// The table's string attributes the provider holds (`AttributeTable.userStrings`): core ones,
+    /// `name`'s parts and the enterprise extension's.
+    public var attributes = AttributeValues<String>()
     public var active: Bool?
     public var emails: [SCIMMultiValue]?
     public var phoneNumbers: [SCIMMultiValue]?
-    public var enterprise: SCIMEnterpriseUser?
+    /// The manager's SCIM id (`enterprise…:manager.value`).
+    public var managerId: String?
     /// Read-only, and often absent: membership is read from Groups.
     public var groups: [SCIMMember]?
     public var meta: SCIMMeta?
-    /// Every other attribute the provider sent, by its name as sent.
+    /// Every other attribute the provider sent, by its name as sent (custom extensions among them).
     public var extra: [String: JSONValue]
 
     public init(userName: String) {
@@ -256,23 +161,10 @@ public struct SCIMUser: Sendable, Hashable {
         self.extra = [:]
     }
 
-    static var strings: [(String, WritableKeyPath<SCIMUser, String?>)] {
-        [
-            ("id", \.id), ("externalId", \.externalId), ("displayName", \.displayName), ("nickName", \.nickName),
-            ("title", \.title), ("userType", \.userType), ("preferredLanguage", \.preferredLanguage),
-            ("locale", \.locale), ("timezone", \.timezone),
-        ]
-    }
-
-    /// The single-valued string attributes a client sets, by SCIM name (`id` aside).
-    public static var writableStrings: [(String, WritableKeyPath<SCIMUser, String?>)] {
-        strings.filter { $0.0 != "id" }
-    }
-
     private static let modelled: Set<String> = Set(
-        (strings.map(\.0) + [
-            "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta", "schemas", "schema",
-            SCIMSchema.enterpriseUser,
+        (AttributeTable.strings(in: .core).map(\.key) + [
+            "id", "externalId", "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta", "schemas",
+            "schema", SCIMSchema.enterpriseUser,
         ]).map { $0.lowercased() })
 
     /// Reads a User strictly: every attribute scimctl models must have its JSON type (see
@@ -281,19 +173,45 @@ public struct SCIMUser: Sendable, Hashable {
         let (reader, id, userName) = try AttributeReader.resource(json, type: "User", named: "userName")
         let object = reader.object
         self.init(userName: userName)
-        for (name, path) in Self.strings where name != "id" { self[keyPath: path] = try reader.string(name) }
         self.id = id
-        name = try reader.object("name").map { reader throws(SCIMDecodingError) in try SCIMName(reader) }
+        externalId = try reader.string("externalId")
+        for attribute in AttributeTable.strings(in: .core) { attributes[attribute] = try reader.string(attribute.key) }
+        if let name = try reader.object("name") {
+            for attribute in AttributeTable.strings(in: .name) {
+                attributes[attribute] = try name.string(attribute.key)
+            }
+        }
+        if let enterprise = try reader.object(SCIMSchema.enterpriseUser) {
+            for attribute in AttributeTable.strings(in: .enterprise) {
+                attributes[attribute] = try enterprise.string(attribute.key)
+            }
+            // RFC 7643 §4.3: a complex attribute; some providers send the manager's id as a plain string.
+            if case .string(let id)? = enterprise.value("manager") {
+                managerId = id
+            } else {
+                managerId =
+                    try enterprise.object("manager").map { manager throws(SCIMDecodingError) in
+                        try manager.identifier("value")
+                    } ?? nil
+            }
+        }
         active = try reader.bool("active")
         emails = try SCIMMultiValue.list(reader.objects("emails"))
         phoneNumbers = try SCIMMultiValue.list(reader.objects("phoneNumbers"))
-        enterprise = try reader.object(SCIMSchema.enterpriseUser).map { reader throws(SCIMDecodingError) in
-            try SCIMEnterpriseUser(reader)
-        }
         // Read-only and not used for planning (membership is read from Groups): kept where it reads.
         groups = (try? reader.objects("groups"))??.compactMap { try? SCIMMember($0) }
         meta = try reader.object("meta").map { reader throws(SCIMDecodingError) in try SCIMMeta(reader) }
         extra = object.filter { !Dictionary.matches($0.key, Self.modelled) }
+    }
+
+    /// The values of one section, as its JSON object; nil when it holds none.
+    private func sectionJSON(_ section: ManagedAttribute.Section) -> [String: JSONValue]? {
+        var object: [String: JSONValue] = [:]
+        for (attribute, value) in attributes.present where attribute.section == section {
+            object[attribute.key] = .string(value)
+        }
+        if section == .enterprise, let managerId { object["manager"] = .object(["value": .string(managerId)]) }
+        return object.isEmpty ? nil : object
     }
 
     /// The resource as sent on create or replace: read-only attributes (`groups`, `meta`) left out.
@@ -301,17 +219,23 @@ public struct SCIMUser: Sendable, Hashable {
         var object = extra
         var schemaList = [SCIMSchema.user]
         object["userName"] = .string(userName)
-        for (name, path) in Self.strings { if let value = self[keyPath: path] { object[name] = .string(value) } }
-        if let name { object["name"] = name.json }
+        if let id { object["id"] = .string(id) }
+        if let externalId { object["externalId"] = .string(externalId) }
+        for (attribute, value) in attributes.present where attribute.section == .core {
+            object[attribute.key] = .string(value)
+        }
+        if let name = sectionJSON(.name) { object["name"] = .object(name) }
         if let active { object["active"] = .bool(active) }
         if let emails { object["emails"] = .array(emails.map(\.json)) }
         if let phoneNumbers { object["phoneNumbers"] = .array(phoneNumbers.map(\.json)) }
-        if let enterprise {
-            object[SCIMSchema.enterpriseUser] = enterprise.json
+        if let enterprise = sectionJSON(.enterprise) {
+            object[SCIMSchema.enterpriseUser] = .object(enterprise)
             schemaList.append(SCIMSchema.enterpriseUser)
         }
         // Extension schemas the provider listed for attributes kept in `extra` stay listed.
-        for key in extra.keys where key.hasPrefix("urn:") && !schemaList.contains(key) { schemaList.append(key) }
+        for key in extra.keys.sorted() where key.hasPrefix("urn:") && !schemaList.contains(key) {
+            schemaList.append(key)
+        }
         object["schemas"] = .array(schemaList.map(JSONValue.string))
         return .object(object)
     }

@@ -1,3 +1,4 @@
+import Catalog
 public import Foundation
 import SafeText
 import Synchronization
@@ -13,8 +14,9 @@ public protocol SCIMReader: Sendable {
     func getGroup(id: String) async throws(SCIMError) -> SCIMGroup
     /// Users whose userName equals `userName`, ignoring case as the provider does.
     func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser]
-    func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser]
     func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup]
+    /// The schemas the provider publishes at `/Schemas` (RFC 7643 §7); nil when it publishes none.
+    func schemas() async throws(SCIMError) -> [SchemaDefinition]?
 }
 
 /// The writes the applier makes.
@@ -93,6 +95,30 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         let capabilities = ProviderCapabilities(
             profile: connection.profile, config: config, resourceTypes: resourceTypes)
         return SCIMClient(connection: connection, capabilities: capabilities)
+    }
+
+    /// `/Schemas`, as a ListResponse or a bare array; nil when the provider has no such endpoint (404,
+    /// 501). Read only when the org declares custom extensions, to check them.
+    public func schemas() async throws(SCIMError) -> [SchemaDefinition]? {
+        let url = connection.url("/Schemas").absoluteString
+        let response: HTTPResponse
+        do {
+            response = try await connection.send("GET", "/Schemas", retryable: true)
+        } catch {
+            if error.kind == .notFound || error.isNotImplemented { return nil }
+            throw error
+        }
+        let json = try Self.parse(response, method: "GET", url: url)
+        let items = json.arrayValue ?? (try? ListPage(json: json))?.resources ?? []
+        var schemas: [SchemaDefinition] = []
+        for item in items {
+            do {
+                schemas.append(try SchemaDefinition(json: item))
+            } catch {
+                throw SCIMError(.invalidResponse, "/Schemas: \(error.message)", method: "GET", url: url)
+            }
+        }
+        return schemas
     }
 
     /// `/ResourceTypes`, as a ListResponse or a bare array; nil when the provider has no such endpoint.
@@ -183,11 +209,6 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
 
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
         try await filtered(capabilities.usersEndpoint, SCIMFilter.equals("userName", userName), SCIMUser.init(json:))
-    }
-
-    public func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser] {
-        try await filtered(
-            capabilities.usersEndpoint, SCIMFilter.equals("externalId", externalId), SCIMUser.init(json:))
     }
 
     public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {

@@ -9,7 +9,7 @@ import SCIM
 /// after that many errors.
 extension SandboxProvider {
     func bulk(_ request: HTTPRequest) -> HTTPResponse {
-        guard profile.bulk else {
+        guard profile.servesBulk else {
             return SandboxError(501, detail: "Bulk is not supported by this provider").response
         }
         let size = request.body?.count ?? 0

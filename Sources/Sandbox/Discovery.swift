@@ -1,3 +1,4 @@
+import Catalog
 import SCIM
 
 /// What the sandbox says about itself: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
@@ -6,26 +7,26 @@ enum Discovery {
     static let bulkMaxOperations = 1000
     static let bulkMaxPayloadSize = 1 << 20
 
-    static func serviceProviderConfig(_ profile: SandboxProfile) -> JSONValue {
+    static func serviceProviderConfig(_ profile: ProviderProfile) -> JSONValue {
         .object([
             "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig")]),
-            "patch": .object(["supported": .bool(true)]),
+            "patch": .object(["supported": .bool(profile.servesPatch)]),
             "bulk": .object([
-                "supported": .bool(profile.bulk),
-                "maxOperations": .number(Double(profile.bulk ? bulkMaxOperations : 0)),
-                "maxPayloadSize": .number(Double(profile.bulk ? bulkMaxPayloadSize : 0)),
+                "supported": .bool(profile.servesBulk),
+                "maxOperations": .number(Double(profile.servesBulk ? bulkMaxOperations : 0)),
+                "maxPayloadSize": .number(Double(profile.servesBulk ? bulkMaxPayloadSize : 0)),
             ]),
-            "filter": .object(["supported": .bool(true), "maxResults": .number(Double(profile.maxPageSize))]),
+            "filter": .object(["supported": .bool(true), "maxResults": .number(Double(profile.servedMaxPageSize))]),
             // RFC 9865 §4: how lists may be paged.
             "pagination": .object([
-                "cursor": .bool(true), "index": .bool(profile.indexPaging),
-                "defaultPaginationMethod": .string(profile.indexPaging ? "index" : "cursor"),
-                "defaultPageSize": .number(Double(min(100, profile.maxPageSize))),
-                "maxPageSize": .number(Double(profile.maxPageSize)),
+                "cursor": .bool(true), "index": .bool(profile.servesIndexPaging),
+                "defaultPaginationMethod": .string(profile.servesIndexPaging ? "index" : "cursor"),
+                "defaultPageSize": .number(Double(min(100, profile.servedMaxPageSize))),
+                "maxPageSize": .number(Double(profile.servedMaxPageSize)),
             ]),
             "changePassword": .object(["supported": .bool(false)]),
-            "sort": .object(["supported": .bool(profile.sorting)]),
-            "etag": .object(["supported": .bool(true)]),
+            "sort": .object(["supported": .bool(profile.servesSorting)]),
+            "etag": .object(["supported": .bool(profile.servesETags)]),
             "authenticationSchemes": .array([
                 .object([
                     "type": .string("oauthbearertoken"), "name": .string("OAuth Bearer Token"),
@@ -35,7 +36,7 @@ enum Discovery {
         ])
     }
 
-    static func resourceTypes(_ baseURL: String) -> JSONValue {
+    static func resourceTypes(_ baseURL: String, _ declared: [ExtensionSchema]) -> JSONValue {
         func type(_ name: String, _ endpoint: String, _ schema: String, extensions: [String]) -> JSONValue {
             .object([
                 "schemas": .array([.string("urn:ietf:params:scim:schemas:core:2.0:ResourceType")]),
@@ -48,8 +49,12 @@ enum Discovery {
             ])
         }
         let types = [
-            type("User", "/Users", SCIMSchema.user, extensions: [SCIMSchema.enterpriseUser]),
-            type("Group", "/Groups", SCIMSchema.group, extensions: []),
+            type(
+                "User", "/Users", SCIMSchema.user,
+                extensions: [SCIMSchema.enterpriseUser] + declared.filter { $0.resourceType == "User" }.map(\.id)),
+            type(
+                "Group", "/Groups", SCIMSchema.group,
+                extensions: declared.filter { $0.resourceType == "Group" }.map(\.id)),
         ]
         return .object([
             "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(2), "startIndex": .number(1),
@@ -57,8 +62,8 @@ enum Discovery {
         ])
     }
 
-    static func schemas(_ baseURL: String) -> JSONValue {
-        let resources = Schemas.resources(baseURL)
+    static func schemas(_ baseURL: String, _ declared: [ExtensionSchema]) -> JSONValue {
+        let resources = Schemas.resources(baseURL, declared)
         return .object([
             "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(resources.count)),
             "startIndex": .number(1), "itemsPerPage": .number(Double(resources.count)), "Resources": .array(resources),

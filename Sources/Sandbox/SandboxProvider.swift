@@ -1,3 +1,4 @@
+public import Catalog
 import Foundation
 import GRDB
 public import SCIM
@@ -11,11 +12,13 @@ public final class SandboxProvider: Sendable {
     private let base: Mutex<String>
     /// The base URL resources' `meta.location` is built on.
     public var baseURL: String { base.withLock { $0 } }
-    /// The provider whose quirks it shows.
-    public let profile: SandboxProfile
+    /// The provider whose quirks it shows: the same profile the client and `validate` use.
+    public let profile: ProviderProfile
+    /// Custom extension schemas declared (`scimctl serve --schema FILE`), stored with the data.
+    private let extensionSchemas: Mutex<[ExtensionSchema]>
 
     /// Opens (or creates) the store at `path`.
-    public init(path: String, baseURL: String = "http://localhost/sandbox/v2", profile: SandboxProfile = .generic)
+    public init(path: String, baseURL: String = "http://localhost/sandbox/v2", profile: ProviderProfile = .generic)
         throws
     {
         let directory = (path as NSString).deletingLastPathComponent
@@ -31,7 +34,23 @@ public final class SandboxProvider: Sendable {
         base = Mutex(baseURL)
         self.profile = profile
         try Self.migrator.migrate(database)
+        extensionSchemas = Mutex(try database.read { db in try ExtensionSchema.fetchAll(db) })
     }
+
+    /// Declares (or replaces) a custom extension schema: served at `/Schemas`, listed on its resource
+    /// type's `schemaExtensions`, and enforced on writes. Kept in the store, so `sandbox:PATH` sees it too.
+    public func declareSchema(_ json: JSONValue) async throws {
+        let schema = try ExtensionSchema(json: json)
+        try await database.write { db in try schema.save(db) }
+        extensionSchemas.withLock { schemas in
+            schemas.removeAll { $0.id.lowercased() == schema.id.lowercased() }
+            schemas.append(schema)
+            schemas.sort { $0.id < $1.id }
+        }
+    }
+
+    /// The custom extension schemas declared.
+    var declaredSchemas: [ExtensionSchema] { extensionSchemas.withLock { $0 } }
 
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -60,6 +79,13 @@ public final class SandboxProvider: Sendable {
             try db.execute(sql: "CREATE UNIQUE INDEX resource_id ON resource(id)")
             // Nested groups by member: a page of users finds its indirect groups without scanning members.
             try db.execute(sql: "CREATE INDEX member_nested ON member(memberId) WHERE memberType = 'Group'")
+        }
+        migrator.registerMigration("v4") { db in
+            // Custom extension schemas (RFC 7643 §7 Schema resources), by URN.
+            try db.execute(
+                sql:
+                    "CREATE TABLE extensionSchema (id TEXT PRIMARY KEY, resourceType TEXT NOT NULL, json TEXT NOT NULL)"
+            )
         }
         return migrator
     }
@@ -116,19 +142,26 @@ public final class SandboxProvider: Sendable {
         }
         let index = 1
         let id = components.count > index + 1 ? components[index + 1] : nil
+        if request.method == "PATCH", !profile.servesPatch, endpoint.type != nil {
+            return SandboxError(501, detail: "PATCH is not implemented by this provider").response
+        }
         do {
             switch (endpoint, request.method, id) {
             case (.serviceProviderConfig, "GET", _): return json(200, Discovery.serviceProviderConfig(profile))
-            case (.resourceTypes, "GET", nil): return json(200, Discovery.resourceTypes(baseURL))
+            case (.resourceTypes, "GET", nil): return json(200, Discovery.resourceTypes(baseURL, declaredSchemas))
             case (.resourceTypes, "GET", let id?):
-                let types = Discovery.resourceTypes(baseURL).objectValue?["Resources"]?.arrayValue ?? []
+                let types =
+                    Discovery.resourceTypes(baseURL, declaredSchemas).objectValue?["Resources"]?.arrayValue ?? []
                 guard let type = types.first(where: { $0.objectValue?["id"]?.stringValue == id }) else {
                     return SandboxError(404, detail: "no resource type \(id)").response
                 }
                 return json(200, type)
-            case (.schemas, "GET", nil): return json(200, Discovery.schemas(baseURL))
+            case (.schemas, "GET", nil): return json(200, Discovery.schemas(baseURL, declaredSchemas))
             case (.schemas, "GET", let id?):
-                guard let schema = Schemas.resources(baseURL).first(where: { $0.objectValue?["id"]?.stringValue == id })
+                guard
+                    let schema = Schemas.resources(baseURL, declaredSchemas).first(where: {
+                        $0.objectValue?["id"]?.stringValue == id
+                    })
                 else {
                     return SandboxError(404, detail: "no schema \(id)").response
                 }
@@ -184,9 +217,9 @@ public final class SandboxProvider: Sendable {
             throw SandboxError(
                 400, scimType: "invalidFilter", detail: "the filter operator '\(refused)' is not supported")
         }
-        if !profile.indexPaging { query.startIndex = nil }
-        if !profile.sorting { query.sortBy = nil }
-        let count = min(max(0, query.count ?? min(100, profile.maxPageSize)), profile.maxPageSize)
+        if !profile.servesIndexPaging { query.startIndex = nil }
+        if !profile.servesSorting { query.sortBy = nil }
+        let count = min(max(0, query.count ?? min(100, profile.servedMaxPageSize)), profile.servedMaxPageSize)
         let scope = Cursor.scope(types, query)
         let paging: Paging
         if let text = query.cursor {
@@ -292,7 +325,7 @@ public final class SandboxProvider: Sendable {
                     return .object(entry)
                 })
         }
-        if type == .group, profile.membersOnGroups {
+        if type == .group, profile.servesMembersOnGroups {
             object["members"] = .array(
                 loaded.members.map { member in
                     .object([
@@ -337,7 +370,7 @@ public final class SandboxProvider: Sendable {
             loaded.stored.touch(Self.timestamp())
             try checkUnique(db, loaded.stored)
             if type == .group {
-                if !profile.membersOnGroups,
+                if !profile.servesMembersOnGroups,
                     let members, Set(members.map(\.value)) != Set(loaded.members.map(\.value))
                 {
                     throw SandboxError(400, scimType: "invalidValue", detail: "members cannot be replaced all at once")
@@ -365,7 +398,7 @@ public final class SandboxProvider: Sendable {
             try Self.check(ifMatch, loaded.stored)
             var patcher = Patcher(attributes: loaded.stored.attributes, members: loaded.members, type: type)
             for operation in operations {
-                if !profile.membersOnGroups, Self.touchesAllMembers(operation) {
+                if !profile.servesMembersOnGroups, Self.touchesAllMembers(operation) {
                     throw SandboxError(
                         400, scimType: "invalidValue", detail: "members can only be added or removed by value")
                 }
@@ -387,6 +420,19 @@ public final class SandboxProvider: Sendable {
     }
 
     private func delete(_ type: ResourceType, id: String, ifMatch: String?) throws -> HTTPResponse {
+        if type == .user, profile.deleteDeactivates {
+            // Slack: a DELETE of a user only deactivates it.
+            try database.write { db in
+                guard var stored = try Stored.fetchAlone(db, type: type, id: id) else {
+                    throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
+                }
+                try Self.check(ifMatch, stored)
+                stored.attributes["active"] = .bool(false)
+                stored.touch(Self.timestamp())
+                try stored.update(db)
+            }
+            return HTTPResponse(status: 204)
+        }
         try database.write { db in
             guard let stored = try Stored.fetchAlone(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
@@ -413,7 +459,7 @@ public final class SandboxProvider: Sendable {
     private func checkUnique(_ db: Database, _ stored: Stored) throws {
         do {
             try stored.checkUnique(db)
-        } catch let error as SandboxError where profile == .qase {
+        } catch let error as SandboxError where profile.duplicateUserNameStatus == 400 {
             throw SandboxError(400, scimType: "invalidValue", detail: "userName is not unique: \(error.detail)")
         }
     }
@@ -429,22 +475,46 @@ public final class SandboxProvider: Sendable {
         return path.lowercased() == "members"
     }
 
-    /// Read-only attributes dropped, required ones checked (and the profile's: Qase's name parts).
+    /// Read-only attributes dropped, required ones checked, and the profile's rules on users (required
+    /// attributes, lengths, allowed values) and the declared extension schemas' on everything.
     func validated(_ type: ResourceType, _ body: [String: JSONValue]) throws -> ([String: JSONValue], [SCIMMember]?) {
         let result = try Self.validated(type, body)
-        if profile == .qase, type == .user {
-            for part in ["givenName", "familyName"] {
-                guard let value = body[attribute: "name"]?.objectValue?[attribute: part]?.stringValue, !value.isEmpty
-                else {
-                    throw SandboxError(400, scimType: "invalidValue", detail: "name.\(part) is required")
+        if type == .user {
+            for path in profile.requiredAttributes {
+                guard let value = Self.string(at: path, in: body), !value.isEmpty else {
+                    throw SandboxError(400, scimType: "invalidValue", detail: "\(path) is required")
                 }
-                guard value.count <= 60 else {
+            }
+            for (path, limit) in profile.maxLength.sorted(by: { $0.key < $1.key }) {
+                if let value = Self.string(at: path, in: body), value.count > limit {
                     throw SandboxError(
-                        400, scimType: "invalidValue", detail: "name.\(part) is longer than 60 characters")
+                        400, scimType: "invalidValue", detail: "\(path) is longer than \(limit) characters")
+                }
+            }
+            for (path, allowed) in profile.allowedValues.sorted(by: { $0.key < $1.key }) {
+                if let value = Self.string(at: path, in: body), !allowed.contains(value) {
+                    throw SandboxError(
+                        400, scimType: "invalidValue",
+                        detail: "\(path) must be one of \(allowed.joined(separator: ", ")), not \(value)")
                 }
             }
         }
+        for schema in declaredSchemas where schema.resourceType == type.rawValue {
+            try schema.check(body)
+        }
         return result
+    }
+
+    /// A string attribute of the table at its plan path, in a resource body.
+    private static func string(at path: String, in body: [String: JSONValue]) -> String? {
+        guard let attribute = AttributeTable.string(at: path) else { return nil }
+        let container: [String: JSONValue]? =
+            switch attribute.section {
+            case .core: body
+            case .name: body[attribute: "name"]?.objectValue
+            case .enterprise: body[attribute: ManagedAttribute.Section.enterpriseURN]?.objectValue
+            }
+        return container?[attribute: attribute.key]?.stringValue
     }
 
     /// Read-only attributes dropped, required ones checked; members split out of groups.

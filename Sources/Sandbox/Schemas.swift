@@ -1,3 +1,4 @@
+import Catalog
 import SCIM
 
 /// The schema definitions the sandbox serves at `/Schemas` (RFC 7643 §8.7.1): clients such as
@@ -17,10 +18,12 @@ enum Schemas {
         var referenceTypes: [String] = []
         var subAttributes: [Attribute] = []
 
+        var description: String?
+
         var json: JSONValue {
             var object: [String: JSONValue] = [
                 "name": .string(name), "type": .string(type), "multiValued": .bool(multiValued),
-                "description": .string(name), "required": .bool(required), "caseExact": .bool(caseExact),
+                "description": .string(description ?? name), "required": .bool(required), "caseExact": .bool(caseExact),
                 "mutability": .string(mutability), "returned": .string(returned), "uniqueness": .string(uniqueness),
             ]
             if !canonicalValues.isEmpty { object["canonicalValues"] = .array(canonicalValues.map(JSONValue.string)) }
@@ -44,43 +47,49 @@ enum Schemas {
             ])
     }
 
-    static let user: [Attribute] = [
-        Attribute(name: "userName", required: true, uniqueness: "server"),
+    /// A string attribute of the attribute table, as `/Schemas` describes it.
+    private static func managed(_ attribute: ManagedAttribute) -> Attribute {
         Attribute(
-            name: "name", type: "complex",
-            subAttributes: ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]
-                .map {
+            name: attribute.key, required: attribute.required, caseExact: attribute.caseExact,
+            mutability: attribute.mutability.rawValue, description: attribute.summary)
+    }
+
+    /// The core User schema: the attributes scimctl manages, from its attribute table, and the rest of
+    /// RFC 7643 §4.1, which the sandbox stores as sent.
+    static let user: [Attribute] =
+        [
+            Attribute(name: "userName", required: true, uniqueness: "server"),
+            Attribute(
+                name: "name", type: "complex", subAttributes: AttributeTable.strings(in: .name).map(managed)),
+        ] + AttributeTable.strings(in: .core).map(managed) + [
+            Attribute(name: "profileUrl", type: "reference", referenceTypes: ["external"]),
+            Attribute(name: "active", type: "boolean"),
+            Attribute(name: "password", mutability: "writeOnly", returned: "never"),
+            multi("emails", types: ["work", "home", "other"]),
+            multi("phoneNumbers", types: ["work", "home", "mobile", "fax", "pager", "other"]),
+            multi("ims", types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+            multi("photos", types: ["photo", "thumbnail"], valueType: "reference"),
+            Attribute(
+                name: "addresses", type: "complex", multiValued: true,
+                subAttributes: ["formatted", "streetAddress", "locality", "region", "postalCode", "country"].map {
                     string($0)
-                }),
-        string("displayName"), string("nickName"),
-        Attribute(name: "profileUrl", type: "reference", referenceTypes: ["external"]),
-        string("title"), string("userType"), string("preferredLanguage"), string("locale"), string("timezone"),
-        Attribute(name: "active", type: "boolean"),
-        Attribute(name: "password", mutability: "writeOnly", returned: "never"),
-        multi("emails", types: ["work", "home", "other"]),
-        multi("phoneNumbers", types: ["work", "home", "mobile", "fax", "pager", "other"]),
-        multi("ims", types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
-        multi("photos", types: ["photo", "thumbnail"], valueType: "reference"),
-        Attribute(
-            name: "addresses", type: "complex", multiValued: true,
-            subAttributes: ["formatted", "streetAddress", "locality", "region", "postalCode", "country"].map {
-                string($0)
-            }
-                + [
-                    Attribute(name: "type", canonicalValues: ["work", "home", "other"]),
-                    Attribute(name: "primary", type: "boolean"),
+                }
+                    + [
+                        Attribute(name: "type", canonicalValues: ["work", "home", "other"]),
+                        Attribute(name: "primary", type: "boolean"),
+                    ]),
+            Attribute(
+                name: "groups", type: "complex", multiValued: true, mutability: "readOnly",
+                subAttributes: [
+                    Attribute(name: "value", mutability: "readOnly"),
+                    Attribute(
+                        name: "$ref", type: "reference", mutability: "readOnly", referenceTypes: ["User", "Group"]),
+                    Attribute(name: "display", mutability: "readOnly"),
+                    Attribute(name: "type", mutability: "readOnly", canonicalValues: ["direct", "indirect"]),
                 ]),
-        Attribute(
-            name: "groups", type: "complex", multiValued: true, mutability: "readOnly",
-            subAttributes: [
-                Attribute(name: "value", mutability: "readOnly"),
-                Attribute(name: "$ref", type: "reference", mutability: "readOnly", referenceTypes: ["User", "Group"]),
-                Attribute(name: "display", mutability: "readOnly"),
-                Attribute(name: "type", mutability: "readOnly", canonicalValues: ["direct", "indirect"]),
-            ]),
-        multi("entitlements", types: []), multi("roles", types: []),
-        multi("x509Certificates", types: [], valueType: "binary"),
-    ]
+            multi("entitlements", types: []), multi("roles", types: []),
+            multi("x509Certificates", types: [], valueType: "binary"),
+        ]
 
     static let group: [Attribute] = [
         Attribute(name: "displayName", required: true),
@@ -93,20 +102,19 @@ enum Schemas {
             ]),
     ]
 
-    static let enterpriseUser: [Attribute] = [
-        string("employeeNumber"), string("costCenter"), string("organization"), string("division"),
-        string("department"),
-        Attribute(
-            name: "manager", type: "complex",
-            subAttributes: [
-                Attribute(name: "value"),
-                Attribute(name: "$ref", type: "reference", referenceTypes: ["User"]),
-                Attribute(name: "displayName", mutability: "readOnly"),
-            ]),
-    ]
+    static let enterpriseUser: [Attribute] =
+        AttributeTable.strings(in: .enterprise).map(managed) + [
+            Attribute(
+                name: "manager", type: "complex",
+                subAttributes: [
+                    Attribute(name: "value"),
+                    Attribute(name: "$ref", type: "reference", referenceTypes: ["User"]),
+                    Attribute(name: "displayName", mutability: "readOnly"),
+                ])
+        ]
 
-    static func resources(_ baseURL: String) -> [JSONValue] {
-        [
+    static func resources(_ baseURL: String, _ declared: [ExtensionSchema]) -> [JSONValue] {
+        let builtIn: [JSONValue] = [
             (SCIMSchema.user, "User", "User Account", user), (SCIMSchema.group, "Group", "Group", group),
             (SCIMSchema.enterpriseUser, "EnterpriseUser", "Enterprise User", enterpriseUser),
         ].map { id, name, description, attributes in
@@ -117,5 +125,13 @@ enum Schemas {
                 "meta": .object(["resourceType": .string("Schema"), "location": .string("\(baseURL)/Schemas/\(id)")]),
             ])
         }
+        return builtIn
+            + declared.map { schema in
+                var object = schema.json.objectValue ?? [:]
+                object["meta"] = .object([
+                    "resourceType": .string("Schema"), "location": .string("\(baseURL)/Schemas/\(schema.id)"),
+                ])
+                return .object(object)
+            }
     }
 }

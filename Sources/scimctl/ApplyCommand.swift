@@ -86,19 +86,19 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             saved = try SavedPlan.decode(try Data(contentsOf: URL(fileURLWithPath: planFile)))
         } catch let refusal as SavedPlanRefusal {
-            session.fail("\(planFile): \(refusal); nothing was changed")
+            try session.fail("\(planFile): \(refusal); nothing was changed")
         } catch {
-            session.fail("cannot read the plan \(planFile): \(error.localizedDescription)")
+            try session.fail("cannot read the plan \(planFile): \(error.localizedDescription)")
         }
         let (desired, digest) = try session.loadDesired()
         guard digest == saved.desiredDigest else {
-            session.fail("\(planFile): \(SavedPlanRefusal.yamlChanged); nothing was read or changed")
+            try session.fail("\(planFile): \(SavedPlanRefusal.yamlChanged); nothing was read or changed")
         }
         let (plan, _, client) = try await session.plan(desired, digest: digest, extraApprovals: approvals)
         do {
             try saved.check(plan)
         } catch {
-            session.fail("\(planFile): \(error); nothing was changed")
+            try session.fail("\(planFile): \(error); nothing was changed")
         }
         return (plan, client)
     }

@@ -20,8 +20,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "The provider's quirks profile, written as target.provider.")
-    var provider = ProviderKind.generic.rawValue
+    @Option(help: "The provider's quirks profile (a built-in one), written as target.provider.")
+    var provider = "generic"
 
     @Option(help: "The environment variable that holds the token, read now and written as target.tokenEnv.")
     var tokenEnv = "SCIM_TOKEN"
@@ -30,9 +30,8 @@ struct ImportCommand: AsyncParsableCommand {
     var out: String?
 
     func validate() throws {
-        guard ProviderKind(rawValue: provider) != nil else {
-            let names = ProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("--provider must be one of \(names)")
+        guard BuiltInProfiles.named(provider) != nil else {
+            throw ValidationError("--provider must be one of \(BuiltInProfiles.names.joined(separator: ", "))")
         }
     }
 
@@ -40,7 +39,7 @@ struct ImportCommand: AsyncParsableCommand {
         let planning = try PlanningOptions.parse([])
         let session = Session(planning: planning, connection: connection)
         // The same precedence and checks as every command (here with no YAML: --url, else SCIM_URL).
-        let url = session.resolveTarget(
+        let url = try session.resolveTarget(
             DesiredState(), environment: ProcessInfo.processInfo.environment,
             whenMissing: "no provider: give --url or set SCIM_URL"
         ).url
@@ -50,20 +49,21 @@ struct ImportCommand: AsyncParsableCommand {
         if let out {
             let target = URL(fileURLWithPath: out).appendingPathComponent("org.yaml")
             if FileManager.default.fileExists(atPath: target.path) {
-                session.fail("\(target.path) exists; import never overwrites: choose another --out")
+                try session.fail("\(target.path) exists; import never overwrites: choose another --out")
             }
             file = target
         }
         let client = try await session.connect(info)
         let snapshot: LiveSnapshot
         do {
+            // /Schemas too: custom extension attributes the provider marks read-only are not exported.
             snapshot = try await LiveSnapshot.read(
-                from: client, includeGroups: client.capabilities.groupsSupported)
+                from: client, includeGroups: client.capabilities.groupsSupported, includeSchemas: true)
         } catch {
-            session.fail("reading the live state failed, so nothing was written: \(error)")
+            try session.fail("reading the live state failed, so nothing was written: \(error)")
         }
         let exporter = OrgExporter(
-            target: info,
+            target: info, schemas: snapshot.schemas,
             header: [
                 "Imported by `scimctl import` from \(url) on \(planning.today.description).",
                 "Every live user is declared: removing one here later offboards them, by the policy.",
@@ -89,7 +89,7 @@ struct ImportCommand: AsyncParsableCommand {
                 at: checked.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(export.yaml.utf8).write(to: checked, options: .withoutOverwriting)
         } catch {
-            session.fail("cannot write \(checked.path): \(error.localizedDescription)")
+            try session.fail("cannot write \(checked.path): \(error.localizedDescription)")
         }
         let loaded = DesiredStateLoader().load(paths: [checked.path])
         if file == nil {
@@ -102,7 +102,7 @@ struct ImportCommand: AsyncParsableCommand {
             Terminal.standardError(formatter.text(loaded.diagnostics))
         }
         guard loaded.state != nil else {
-            session.fail(
+            try session.fail(
                 "the imported YAML (\(summary)) does not validate: fix the live names above, or edit the file")
         }
         Terminal.standardError("scimctl: imported \(summary)\(file.map { " to \($0.path)" } ?? "")\n")

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Catalog
+import DesiredState
 import Foundation
+import Planner
+import SCIM
 import Sandbox
 import SandboxServer
 
@@ -10,9 +14,12 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the embedded SCIM sandbox over HTTP (base URL http://HOST:PORT/v2).",
         discussion: """
             Fault injection (--fail-rate, --throttle-rate, --drop-rate, --latency) is seeded, so a run can be \
-            replayed. --profile makes the sandbox behave like a named provider (aws: no members on groups, \
-            cursor paging only, 100 per page, eq/and filters; qase: a duplicate userName is 400 "not unique", \
-            name parts required).
+            replayed. --profile makes the sandbox behave as a provider profile says: a built-in one by name \
+            (aws: no members on groups, cursor paging only, 100 per page, eq/and filters; qase: a duplicate \
+            userName is 400 "not unique", name parts required) or a profile file, the same one target.profile \
+            names. --schema declares a custom extension schema (an RFC 7643 §7 Schema resource in JSON, its id \
+            ending in :User or :Group): served at /Schemas, listed on the resource type, enforced on writes, \
+            and kept in the database.
             """
     )
 
@@ -49,8 +56,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Share of requests processed, then answered by closing the connection (0–1).")
     var dropRate: Double = 0
 
-    @Option(help: "Behave like this provider: generic, aws or qase.")
-    var profile = SandboxProfile.generic.rawValue
+    @Option(help: "Behave as this provider profile: a built-in name (generic, qase, aws, …) or a profile file.")
+    var profile = "generic"
+
+    @Option(help: "Declare a custom extension schema from this JSON file (repeatable).")
+    var schema: [String] = []
 
     @Option(help: "Milliseconds added to every request.")
     var latency: Int = 0
@@ -66,12 +76,19 @@ struct ServeCommand: AsyncParsableCommand {
         guard failRate + throttleRate <= 1 else {
             throw ValidationError("--fail-rate and --throttle-rate add up to more than 1")
         }
-        guard SandboxProfile(rawValue: profile) != nil else {
-            let names = SandboxProfile.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("--profile must be one of \(names)")
-        }
         guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+    }
+
+    /// A built-in profile by name, else a profile file; its problems located as `validate` locates them.
+    private func resolvedProfile() throws -> ProviderProfile {
+        if let builtIn = BuiltInProfiles.named(profile) { return builtIn }
+        guard profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") else {
+            throw ValidationError(
+                "--profile \(profile) is no built-in profile (\(BuiltInProfiles.names.joined(separator: ", "))) "
+                    + "and no file")
+        }
+        return try Session.profile(of: Plan.TargetInfo(url: "", provider: profile, profileFile: profile))
     }
 
     func run() async throws {
@@ -84,7 +101,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = self.host
         let provider = try SandboxProvider(
-            path: db, baseURL: "http://\(host):\(port)/v2", profile: SandboxProfile(rawValue: profile) ?? .generic)
+            path: db, baseURL: "http://\(host):\(port)/v2", profile: try resolvedProfile())
+        for file in schema {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CommandFailure("cannot read --schema \(file)")
+            }
+            do {
+                let json = try JSONValue.parse(data)
+                for item in json.arrayValue ?? [json] { try await provider.declareSchema(item) }
+            } catch {
+                throw CommandFailure("--schema \(file): \(error)")
+            }
+        }
         var issuer: TokenIssuer?
         if let oauthClientId {
             guard let secret = ProcessInfo.processInfo.environment[oauthClientSecretEnv], !secret.isEmpty else {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import DesiredState
 import Foundation
 import Logging
@@ -92,10 +93,11 @@ struct Session {
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
     /// token from --token-file or the environment; the provider profile from target.provider.
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
-        let target = resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
+        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
+        let profile = desired.target?.providerProfile ?? .generic
         let info = Plan.TargetInfo(
-            url: target.url, provider: desired.target?.providerKind.rawValue ?? "generic",
-            tokenEnv: desired.target?.tokenEnv?.value, source: target.source)
+            url: target.url, provider: profile.name, tokenEnv: desired.target?.tokenEnv?.value, source: target.source,
+            profileFile: profile.source == ProviderProfile.generic.source ? nil : profile.source)
         return (
             try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
         )
@@ -107,7 +109,7 @@ struct Session {
     func resolveTarget(
         _ desired: DesiredState, environment: [String: String],
         whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)"
-    ) -> (url: String, source: String) {
+    ) throws -> (url: String, source: String) {
         let declared = desired.target?.url
         let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let chosen: (url: String, source: String)
@@ -118,18 +120,18 @@ struct Session {
         } else if let variable {
             chosen = (variable, "SCIM_URL")
         } else {
-            fail(whenMissing)
+            try fail(whenMissing)
         }
         // Credentials in a URL would be sent, logged and echoed with it; the token has its own channel.
         if URLCredentials.registerSecrets(in: chosen.url) {
-            fail(
+            try fail(
                 "\(chosen.source) carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
         }
         // A SCIM_URL with credentials is refused even where another source wins: it is a secret set
         // where every process of the job reads it.
         if let variable, URLCredentials.registerSecrets(in: variable) {
-            fail(
+            try fail(
                 "SCIM_URL carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
         }
@@ -146,10 +148,11 @@ struct Session {
         -> SCIMClient
     {
         if URLCredentials.registerSecrets(in: info.url) {
-            fail(
+            try fail(
                 "the provider URL carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment")
         }
+        let profile = try Self.profile(of: info)
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .notice
         let url: URL
@@ -160,20 +163,19 @@ struct Session {
             // The embedded provider, in this process: no socket, no token.
             let path = String(info.url.dropFirst("sandbox:".count))
             do {
-                // A provider the sandbox can imitate (aws, qase) brings its quirks, to rehearse against.
-                let provider = try SandboxProvider(
-                    path: path, profile: SandboxProfile(rawValue: info.provider) ?? .generic)
+                // The sandbox behaves as the profile says, to rehearse against.
+                let provider = try SandboxProvider(path: path, profile: profile)
                 (url, token, transport) = (URL(string: provider.baseURL)!, nil, SandboxTransport(provider))
             } catch {
-                fail("cannot open the sandbox at \(path): \(error)")
+                try fail("cannot open the sandbox at \(path): \(error)")
             }
         } else {
-            guard let parsed = URL(string: info.url) else { fail("\(info.url) is not a URL") }
+            guard let parsed = URL(string: info.url) else { try fail("\(info.url) is not a URL") }
             if auth == nil {
                 do {
                     token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
                 } catch {
-                    fail("\(error)")
+                    try fail("\(error)")
                 }
             }
             // Trust anchors besides the system's: --ca-file, else target.caFile, else SSL_CERT_FILE (as curl
@@ -186,46 +188,70 @@ struct Session {
                 (url, transport) = (
                     parsed, try AsyncHTTPClientTransport(timeout: connection.timeout, caFile: caFile, proxy: proxy)
                 )
-                if let auth { oauth = try clientCredentials(auth, caFile: caFile) }
             } catch {
-                fail(error.message)
+                try fail(error.message)
             }
+            if let auth { oauth = try clientCredentials(auth, caFile: caFile) }
         }
         do {
             let scim = try SCIMConnection(
                 baseURL: url, token: token, oauth: oauth, transport: transport,
-                profile: ProviderProfile.named(info.provider) ?? .generic,
-                limiter: RequestLimiter(parallelism: connection.parallelism, ratePerSecond: connection.rateLimit),
+                profile: profile,
+                limiter: RequestLimiter(
+                    parallelism: connection.parallelism,
+                    ratePerSecond: connection.rateLimit ?? profile.requestsPerSecond),
                 logger: logger)
             return try await SCIMClient.connect(scim)
         } catch {
-            fail(Self.explain(connecting: error, token: token, base: url))
+            try fail(Self.explain(connecting: error, token: token, base: url))
         }
+    }
+
+    /// The profile a target names: a built-in one, or the file it was read from (a saved plan names
+    /// the file, which is read again). An unknown name is an error, never a silent `generic`.
+    static func profile(of info: Plan.TargetInfo) throws -> ProviderProfile {
+        if let file = info.profileFile {
+            let (profile, diagnostics, bytes) = ProfileDecoder.load(path: file)
+            guard let profile else {
+                var sources = SourceFiles()
+                sources.add(bytes, for: file)
+                var formatter = DiagnosticFormatter(sources: sources, colour: Terminal.stderrWantsColour)
+                Terminal.standardError(formatter.text(diagnostics))
+                throw CommandFailure("the provider profile \(file) does not load")
+            }
+            return profile
+        }
+        guard let profile = BuiltInProfiles.named(info.provider) else {
+            throw CommandFailure(
+                "unknown provider profile '\(Printable.escape(info.provider))'; the built-in ones are "
+                    + BuiltInProfiles.names.joined(separator: ", "))
+        }
+        return profile
     }
 
     /// The OAuth2 client of `target.auth`: the id and secret from the variables it names, the token
     /// endpoint reached through its own proxy setting.
-    private func clientCredentials(_ auth: OAuth2Settings, caFile: String?) throws(TransportError)
-        -> OAuth2ClientCredentials
-    {
+    private func clientCredentials(_ auth: OAuth2Settings, caFile: String?) throws -> OAuth2ClientCredentials {
         let environment = ProcessInfo.processInfo.environment
         let idName = auth.clientIdEnv.value
         let secretName = auth.clientSecretEnv.value
         guard let clientId = environment[idName].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            fail("no OAuth2 client id: $\(idName) (target.auth.clientIdEnv) is not set")
+            try fail("no OAuth2 client id: $\(idName) (target.auth.clientIdEnv) is not set")
         }
         guard let secret = environment[secretName].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            fail("no OAuth2 client secret: $\(secretName) (target.auth.clientSecretEnv) is not set")
+            try fail("no OAuth2 client secret: $\(secretName) (target.auth.clientSecretEnv) is not set")
         }
-        guard let tokenURL = URL(string: auth.tokenURL.value) else { fail("target.auth.tokenUrl is not a URL") }
-        let transport = try AsyncHTTPClientTransport(
-            timeout: connection.timeout, caFile: caFile, proxy: try ProxySettings.forTarget(tokenURL))
+        guard let tokenURL = URL(string: auth.tokenURL.value) else { try fail("target.auth.tokenUrl is not a URL") }
         do {
+            let transport = try AsyncHTTPClientTransport(
+                timeout: connection.timeout, caFile: caFile, proxy: try ProxySettings.forTarget(tokenURL))
             return try OAuth2ClientCredentials(
                 tokenURL: tokenURL, clientId: clientId, clientSecret: secret, scope: auth.scope,
                 origin: "$\(idName) and $\(secretName)", transport: transport)
+        } catch let error as TransportError {
+            try fail(error.message)
         } catch {
-            fail(error.description)
+            try fail("\(error)")
         }
     }
 
@@ -242,16 +268,22 @@ struct Session {
         let (client, info) = try await connect(desired)
         let groups = Planner.managesGroups(desired)
         if groups && !client.capabilities.groupsSupported {
-            fail(
+            try fail(
                 "the YAML declares groups, but the provider at \(info.url) has no Groups "
                     + "(its /ResourceTypes lists none); remove the groups, or check the provider's plan")
         }
         let snapshot: LiveSnapshot
         do {
             snapshot = try await LiveSnapshot.read(
-                from: client, includeGroups: groups && client.capabilities.groupsSupported)
+                from: client, includeGroups: groups && client.capabilities.groupsSupported,
+                includeSchemas: Planner.declaresExtensions(desired))
         } catch {
-            fail("reading the live state failed, so nothing was planned: \(error)")
+            try fail("reading the live state failed, so nothing was planned: \(error)")
+        }
+        if Planner.declaresExtensions(desired), snapshot.schemas == nil {
+            Terminal.standardError(
+                "scimctl: warning: the provider publishes no /Schemas, so the extension attributes were not "
+                    + "checked against its schemas before planning\n")
         }
         do {
             let plan = try Planner(
@@ -260,7 +292,7 @@ struct Session {
             ).plan()
             return (plan, desired, client)
         } catch {
-            fail("no plan can be made:\n\(error)")
+            try fail("no plan can be made:\n\(error)")
         }
     }
 
@@ -288,8 +320,8 @@ struct Session {
         }
     }
 
-    func fail(_ message: String) -> Never {
-        Terminal.standardError("scimctl: error: \(message)\n")
-        Foundation.exit(1)
+    /// Stops the command: `Scimctl.main` prints the message and exits 1.
+    func fail(_ message: String) throws -> Never {
+        throw CommandFailure(message)
     }
 }

@@ -1,3 +1,5 @@
+import Catalog
+import DesiredState
 import Foundation
 import SCIM
 
@@ -77,9 +79,8 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func findUsers(externalId: String) async throws(SCIMError) -> [SCIMUser] {
-        await store.users.values.filter { $0.externalId == externalId }
-    }
+    /// This fake publishes no `/Schemas`, like many providers.
+    func schemas() async throws(SCIMError) -> [SchemaDefinition]? { nil }
 
     func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
         await store.groups.values.filter { $0.displayName.lowercased() == displayName.lowercased() }
@@ -113,12 +114,10 @@ struct FakeProvider: SCIMReader, SCIMWriter {
             for operation in operations {
                 switch operation.path {
                 case "active": user.active = operation.value?.boolValue
-                case "title": user.title = operation.value?.stringValue
+                case "title": user.attributes[path: "title"] = operation.value?.stringValue
                 case "userName": user.userName = operation.value?.stringValue ?? user.userName
                 case SCIMSchema.enterpriseUser + ":manager":
-                    var enterprise = user.enterprise ?? SCIMEnterpriseUser()
-                    enterprise.managerId = operation.value?.objectValue?["value"]?.stringValue
-                    user.enterprise = enterprise
+                    user.managerId = operation.value?.objectValue?["value"]?.stringValue
                 default: break
                 }
             }

@@ -1,4 +1,5 @@
 import Applier
+import Catalog
 import DesiredState
 import Foundation
 import Planner

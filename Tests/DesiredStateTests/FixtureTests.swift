@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import ScimctlTestSupport
@@ -77,7 +78,7 @@ struct FixtureTests {
         #expect(state.users.contains { $0.expires != nil })
         #expect(state.users.contains { !$0.previously.isEmpty })
         #expect(state.users.contains { state.policy.protectingPattern(for: $0.userName.value) != nil })
-        #expect(state.target?.providerKind == .qase)
+        #expect(state.target?.providerProfile.name == "qase")
         #expect(state.target?.url?.value.hasPrefix("sandbox:") == true)
     }
 }

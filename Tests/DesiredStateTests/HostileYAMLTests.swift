@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import SafeText
@@ -154,7 +155,7 @@ struct HostileYAMLTests {
             "version: !!int 1\nusers:\n  - userName: !!str a@example.com\n    nickName: !!str 0012\n    active: !!bool true\n"
         )
         let state = try #require(loaded.state, "\(loaded.diagnostics)")
-        #expect(state.users[0].nickName.value == "0012")
+        #expect(state.users[0].attributes[path: "nickName"]?.value == "0012")
     }
 
     @Test("a refused email leaves the rest of its entry and of the user checked")

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import ScimctlTestSupport
@@ -9,6 +10,29 @@ struct SchemaTests {
     private func schema() throws -> [String: Any] {
         let data = try Data(contentsOf: PackagePaths.schema)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("the committed schema is the one generated from the key and attribute tables")
+    func generated() throws {
+        let generated = SchemaGenerator.desiredState()
+        if ProcessInfo.processInfo.environment["SCIMCTL_RECORD_GOLDEN"] == "1" {
+            try generated.write(to: PackagePaths.schema, atomically: true, encoding: .utf8)
+        }
+        let committed = try String(contentsOf: PackagePaths.schema, encoding: .utf8)
+        #expect(
+            committed == generated,
+            "schema/scimctl.schema.json is stale: run SCIMCTL_RECORD_GOLDEN=1 swift test --filter JSON.Schema")
+    }
+
+    @Test("every string attribute of the table is a key of its section, described as the table says")
+    func tableDrivesKeys() throws {
+        let definitions = try #require(try schema()["$defs"] as? [String: [String: Any]])
+        for attribute in AttributeTable.userStrings {
+            let definition = attribute.section == .core ? "user" : attribute.section.rawValue
+            let properties = try #require(definitions[definition]?["properties"] as? [String: [String: Any]])
+            let property = try #require(properties[attribute.key], "\(attribute.path) is not in $defs/\(definition)")
+            #expect(property["description"] as? String == attribute.summary)
+        }
     }
 
     @Test("the schema lists exactly the keys the loader accepts, mapping by mapping")
@@ -26,7 +50,8 @@ struct SchemaTests {
             #expect(Set(properties.keys) == Set(mapping.keys), "keys of \(mapping.name)")
             #expect(object["additionalProperties"] as? Bool == false, "\(mapping.name) must refuse unknown keys")
         }
-        let described = Set(MappingKeys.all.compactMap(\.schemaDefinition))
+        // `extensions` maps URNs the user chooses: a definition, but no fixed keys.
+        let described = Set(MappingKeys.all.compactMap(\.schemaDefinition) + ["extensions"])
         #expect(Set(definitions.keys) == described, "every $defs entry is a mapping the loader reads")
     }
 
@@ -37,7 +62,7 @@ struct SchemaTests {
             ((definitions[definition]?["properties"] as? [String: Any])?[property] as? [String: Any])?["enum"]
                 as? [String]
         }
-        #expect(values("target", "provider") == ProviderKind.allCases.map(\.rawValue))
+        #expect(values("target", "provider") == BuiltInProfiles.names)
         #expect(values("policy", "unmanaged") == UnmanagedUserPolicy.allCases.map(\.rawValue))
         #expect(values("policy", "unmanagedGroups") == UnmanagedGroupPolicy.allCases.map(\.rawValue))
     }

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import Planner

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import Planner
@@ -22,8 +23,9 @@ func liveUser(
     user.id = id
     user.externalId = externalId
     user.active = active
-    user.title = title
-    if given != nil || family != nil { user.name = SCIMName(familyName: family, givenName: given) }
+    user.attributes[path: "title"] = title
+    user.attributes[path: "name.familyName"] = family
+    user.attributes[path: "name.givenName"] = given
     return user
 }
 
@@ -286,7 +288,7 @@ struct DiffTests {
     @Test("the manager is compared through ids, including a manager created in the same plan")
     func manager() throws {
         var live = liveUser("2", "b@x.io")
-        live.enterprise = SCIMEnterpriseUser(managerId: "1")
+        live.managerId = "1"
         let same = try plan(
             "users:\n  - {userName: a@x.io}\n  - {userName: b@x.io, enterprise: {manager: A@x.io}}\n",
             users: [liveUser("1", "a@x.io"), live])

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import Planner
@@ -13,7 +14,7 @@ struct GoldenTests {
 
     private func scenario() throws -> Plan {
         var manager = liveUser("u3", "carol@x.io", given: "Carol", family: "Ruiz")
-        manager.enterprise = SCIMEnterpriseUser(department: "QA")
+        manager.attributes[path: "enterprise.department"] = "QA"
         return try plan(
             """
             policy: {unmanaged: deactivate, protect: [owner@x.io]}

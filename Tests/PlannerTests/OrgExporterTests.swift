@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import Planner
@@ -33,13 +34,14 @@ struct OrgExporterTests {
         let users = titles.enumerated().map { index, title in
             var user = SCIMUser(userName: "u\(index)@x.io")
             user.id = "id\(index)"
-            user.title = title
+            user.attributes[path: "title"] = title
             return user
         }
         let export = exporter.export(LiveSnapshot(users: users, groups: []))
         let loaded = try load(export.yaml)
         let state = try #require(loaded.state, "\(loaded.diagnostics)\n\(export.yaml)")
-        let read = Dictionary(uniqueKeysWithValues: state.users.map { ($0.userName.value, $0.title.value) })
+        let read = Dictionary(
+            uniqueKeysWithValues: state.users.map { ($0.userName.value, $0.attributes[path: "title"]?.value) })
         for (index, title) in titles.enumerated() {
             #expect(read["u\(index)@x.io"] == title, "title \(title.debugDescription)")
         }
@@ -55,10 +57,11 @@ struct OrgExporterTests {
         var worker = SCIMUser(userName: "worker@x.io")
         worker.id = "w"
         worker.active = false
-        worker.enterprise = SCIMEnterpriseUser(department: "QA", managerId: "b")
+        worker.attributes[path: "enterprise.department"] = "QA"
+        worker.managerId = "b"
         var orphan = SCIMUser(userName: "orphan@x.io")
         orphan.id = "o"
-        orphan.enterprise = SCIMEnterpriseUser(managerId: "gone")
+        orphan.managerId = "gone"
         var inner = SCIMGroup(displayName: "inner")
         inner.id = "gi"
         inner.members = [SCIMMember(value: "w", type: "User")]
@@ -74,7 +77,7 @@ struct OrgExporterTests {
         #expect(state.users.map(\.userName.value) == ["boss@x.io", "orphan@x.io", "worker@x.io"])
         let declaredWorker = try #require(state.users.last)
         #expect(declaredWorker.active.value == false)
-        #expect(declaredWorker.enterprise.value?.manager.value == "boss@x.io")
+        #expect(declaredWorker.manager.value == "boss@x.io")
         #expect(state.groups.map(\.displayName.value) == ["inner", "Outer"])
         #expect(state.groups.last?.members.map(\.value) == ["boss@x.io", "inner"])
         #expect(!export.yaml.contains("SCIM_TOKEN=") && export.yaml.contains("tokenEnv: SCIM_TOKEN"))

@@ -1,3 +1,4 @@
+import Catalog
 import DesiredState
 import Foundation
 import Planner
@@ -134,8 +135,9 @@ struct World: Sendable, CustomStringConvertible {
         var ids: [Int: String] = [:]
         for user in liveUsers {
             var resource = SCIMUser(userName: "u\(user.user)@x.io")
-            resource.name = SCIMName(familyName: "F", givenName: "G\(user.user)")
-            resource.title = [nil, "Engineer", "Lead"][user.title]
+            resource.attributes[path: "name.familyName"] = "F"
+            resource.attributes[path: "name.givenName"] = "G\(user.user)"
+            resource.attributes[path: "title"] = [nil, "Engineer", "Lead"][user.title]
             resource.active = user.active
             ids[user.user] = try await client.createUser(resource).id
         }

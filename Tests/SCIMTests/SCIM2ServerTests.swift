@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SCIM
 import SCIMTransport
@@ -28,7 +29,8 @@ struct SCIM2ServerTests {
     private func user(_ name: String, externalId: String? = nil) -> SCIMUser {
         var user = SCIMUser(userName: name)
         user.externalId = externalId
-        user.name = SCIMName(familyName: "Tester", givenName: String(name.prefix { $0 != "@" }))
+        user.attributes[path: "name.familyName"] = "Tester"
+        user.attributes[path: "name.givenName"] = String(name.prefix { $0 != "@" })
         user.active = true
         return user
     }
@@ -51,29 +53,27 @@ struct SCIM2ServerTests {
     func userLifecycle() async throws {
         let (client, _, _) = try await connect()
         var alice = user("alice@example.com", externalId: "E1001")
-        alice.title = "QA"
+        alice.attributes[path: "title"] = "QA"
         alice.emails = [SCIMMultiValue(value: "alice@example.com", type: "work", primary: true)]
-        alice.enterprise = SCIMEnterpriseUser(department: "QA")
+        alice.attributes[path: "enterprise.department"] = "QA"
         let created = try await client.createUser(alice)
         let id = try #require(created.id)
-        #expect(created.enterprise?.department == "QA")
+        #expect(created.attributes[path: "enterprise.department"] == "QA")
         #expect(created.meta?.version != nil)
 
         #expect(try await client.findUsers(userName: "ALICE@EXAMPLE.COM").map(\.id) == [id])
-        #expect(try await client.findUsers(externalId: "E1001").map(\.id) == [id])
-        #expect(try await client.findUsers(externalId: "e1001").isEmpty)
 
         let patched = try await client.patchUser(
             id: id, [PatchOperation(.replace, path: "title", value: .string("QA Lead"))], version: nil)
         #expect(patched == nil)  // scim2-server answers 204 with no body
         let reread = try await client.getUser(id: id)
-        #expect(reread.title == "QA Lead")
+        #expect(reread.attributes[path: "title"] == "QA Lead")
 
         var replacement = reread
-        replacement.displayName = "Alice Nguyen"
+        replacement.attributes[path: "displayName"] = "Alice Nguyen"
         let replaced = try await client.replaceUser(id: id, with: replacement, version: reread.meta?.version)
-        #expect(replaced.displayName == "Alice Nguyen")
-        #expect(replaced.title == "QA Lead")
+        #expect(replaced.attributes[path: "displayName"] == "Alice Nguyen")
+        #expect(replaced.attributes[path: "title"] == "QA Lead")
         let stale = await #expect(throws: SCIMError.self) {
             try await client.replaceUser(id: id, with: replacement, version: reread.meta?.version)
         }

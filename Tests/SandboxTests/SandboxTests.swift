@@ -1,3 +1,5 @@
+import Catalog
+import DesiredState
 import Foundation
 import SCIM
 import Sandbox
@@ -11,7 +13,7 @@ struct Fixture {
     let client: SCIMClient
 
     static func make(
-        path: String? = nil, profile: SandboxProfile = .generic, client clientProfile: ProviderProfile = .generic
+        path: String? = nil, profile: ProviderProfile = .generic, client clientProfile: ProviderProfile = .generic
     ) async throws -> Fixture {
         let path =
             path ?? FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID())/db.sqlite").path
@@ -34,7 +36,11 @@ struct Fixture {
 
     func user(_ name: String, title: String? = nil, externalId: String? = nil) async throws -> SCIMUser {
         var user = SCIMUser(userName: name)
-        user.title = title
+        // What every profile the sandbox serves requires (aws: displayName and the name parts).
+        user.attributes[path: "displayName"] = name
+        user.attributes[path: "name.givenName"] = "G"
+        user.attributes[path: "name.familyName"] = "F"
+        user.attributes[path: "title"] = title
         user.externalId = externalId
         user.active = true
         user.emails = [SCIMMultiValue(value: name, type: "work", primary: true)]
@@ -65,8 +71,10 @@ struct SandboxTests {
         #expect(conflict?.kind == .conflict)
         #expect(conflict?.scimType == "uniqueness")
         var replacement = created
-        replacement.title = "Lead"
-        #expect(try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"").title == "Lead")
+        replacement.attributes[path: "title"] = "Lead"
+        #expect(
+            try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"").attributes[
+                path: "title"] == "Lead")
         let stale = await #expect(throws: SCIMError.self) {
             try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"")
         }
@@ -131,11 +139,12 @@ struct SandboxTests {
         let (status, body) = sandbox.send("PATCH", "/Users/\(id)", operations)
         #expect(status == 200)
         let user = try SCIMUser(json: try #require(body))
-        #expect(user.title == "Lead")
-        #expect(user.nickName == "Ali")
-        #expect(user.name == SCIMName(familyName: "Nguyen", givenName: "Alice"))
+        #expect(user.attributes[path: "title"] == "Lead")
+        #expect(user.attributes[path: "nickName"] == "Ali")
+        #expect(
+            user.attributes[path: "name.familyName"] == "Nguyen" && user.attributes[path: "name.givenName"] == "Alice")
         #expect(user.emails == [SCIMMultiValue(value: "alice@x.io", type: "work", primary: false)])
-        #expect(user.enterprise?.department == "QA")
+        #expect(user.attributes[path: "enterprise.department"] == "QA")
         let noTarget = sandbox.send(
             "PATCH", "/Users/\(id)",
             #"{"Operations": [{"op": "remove", "path": "emails[type eq \"nope\"]"}]}"#)

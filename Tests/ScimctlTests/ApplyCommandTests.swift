@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SCIM
 import ScimctlTestSupport
@@ -114,7 +115,7 @@ struct ApplyCommandTests {
         let after = try await tenant.client.listUsers()
         let renamedId = before.first { $0.userName == "user3@x.io" }?.id
         #expect(after.first { $0.userName == "renamed3@x.io" }?.id == renamedId)  // same object: no delete + create
-        #expect(after.first { $0.userName == "user1@x.io" }?.title == "Lead")
+        #expect(after.first { $0.userName == "user1@x.io" }?.attributes[path: "title"] == "Lead")
         #expect(after.first { $0.userName == "user2@x.io" }?.active == false)
         #expect(!after.contains { $0.userName == "user5@x.io" })
         #expect(after.contains { $0.userName == "newcomer@x.io" })
@@ -148,7 +149,7 @@ struct ApplyCommandTests {
         #expect(try await run("plan", ["--out", saved.path], in: tenant).status == 0)
         // The user the plan changes is changed by hand: planning again gives another action.
         var someone = try #require(try await tenant.client.listUsers().first { $0.userName == "user0@x.io" })
-        someone.title = "changed by hand"
+        someone.attributes[path: "title"] = "changed by hand"
         _ = try await tenant.client.replaceUser(id: someone.id!, with: someone, version: nil)
         let changedByHand = try await dump(tenant)
         let stale = try await run("apply", ["--plan", saved.path, "--auto-approve"], in: tenant)

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SCIM
 import ScimctlTestSupport
@@ -19,11 +20,13 @@ struct ImportCommandTests {
         var ids: [String] = []
         for (index, family) in ["O'Brien", "yes", "0012", "Zoë: the \"second\"", "Plain"].enumerated() {
             var user = SCIMUser(userName: "person\(index)@x.io")
-            user.name = SCIMName(familyName: family, givenName: "G\(index)")
-            user.title = index == 2 ? "on" : "Engineer"
+            user.attributes[path: "name.familyName"] = family
+            user.attributes[path: "name.givenName"] = "G\(index)"
+            user.attributes[path: "title"] = index == 2 ? "on" : "Engineer"
             user.active = index != 4
             user.emails = [SCIMMultiValue(value: "person\(index)@x.io", type: "work", primary: true)]
-            user.enterprise = SCIMEnterpriseUser(department: "QA #\(index)", managerId: ids.first)
+            user.attributes[path: "enterprise.department"] = "QA #\(index)"
+            user.managerId = ids.first
             ids.append(try #require(try await client.createUser(user).id))
         }
         var inner = SCIMGroup(displayName: "inner team")

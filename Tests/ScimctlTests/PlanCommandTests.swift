@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import SCIM
 import ScimctlTestSupport
@@ -23,7 +24,7 @@ struct PlanCommandTests {
     private func user(_ name: String, title: String? = nil, externalId: String? = nil, active: Bool = true) -> SCIMUser
     {
         var user = SCIMUser(userName: name)
-        user.title = title
+        user.attributes[path: "title"] = title
         user.externalId = externalId
         user.active = active
         return user

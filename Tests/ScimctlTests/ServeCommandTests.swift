@@ -1,3 +1,5 @@
+import Catalog
+import DesiredState
 import Foundation
 import SCIM
 import SCIMTransport
@@ -200,7 +202,7 @@ extension ServeCommandTests {
                 ["plan", "--detailed-exitcode", folder.path], environment: ["SCIM_TOKEN": "x"])
             #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
         }
-        let profile = try #require(ProviderProfile.named(provider))
+        let profile = try #require(BuiltInProfiles.named(provider))
         let client = try await SCIMClient.connect(
             try SCIMConnection(baseURL: server.baseURL, token: nil, profile: profile))
         let groups = try await client.listGroups()

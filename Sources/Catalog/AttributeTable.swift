@@ -1,0 +1,214 @@
+/// Every user attribute scimctl manages, once: its YAML key, where it sits in SCIM, its shape, how it
+/// compares and who may write it. The loader, the JSON Schema generator, the diff, the applier, `import`
+/// and the sandbox all read this table; none of them names a simple attribute itself. Adding a
+/// single-valued string attribute is one line in `userStrings`.
+public enum AttributeTable {
+    /// The single-valued string attributes of a user: declared, compared, written and exported alike.
+    /// The order is the order of a plan's changes and of `import`'s output.
+    public static let userStrings: [ManagedAttribute] = numbered([
+        .string(.name, "givenName", "Given (first) name."),
+        .string(.name, "familyName", "Family (last) name."),
+        .string(.name, "middleName", "Middle name(s)."),
+        .string(.name, "honorificPrefix", "Honorific prefix, e.g. Dr."),
+        .string(.name, "honorificSuffix", "Honorific suffix, e.g. III."),
+        .string(.name, "formatted", "The full name as displayed."),
+        .string(.core, "displayName", "Display name."),
+        .string(.core, "nickName", "Nickname."),
+        .string(.core, "title", "Job title."),
+        .string(.core, "userType", "User type (Qase: regular, read-only or billing)."),
+        .string(.core, "preferredLanguage", "Preferred language, e.g. en-GB."),
+        .string(.core, "locale", "Locale, e.g. en-GB."),
+        .string(.core, "timezone", "IANA time zone, e.g. Europe/London."),
+        .string(.enterprise, "employeeNumber", "Employee number."),
+        .string(.enterprise, "costCenter", "Cost center."),
+        .string(.enterprise, "organization", "Organization."),
+        .string(.enterprise, "division", "Division."),
+        .string(.enterprise, "department", "Department."),
+    ])
+
+    /// The user attributes with their own rules (matching keys, contacts, references), described here
+    /// for the schemas; the code that gives them meaning names them itself.
+    public static let userSpecial: [ManagedAttribute] = [
+        ManagedAttribute(
+            .core, "userName", shape: .string, required: true, summary: "The key; compared ignoring case."),
+        ManagedAttribute(
+            .core, "externalId", shape: .string, caseExact: true,
+            summary: "A stable id from the source of truth; matched first, so an email change is a rename."),
+        ManagedAttribute(
+            .core, "active", shape: .boolean, summary: "false deactivates (offboarding); omitted means active."),
+        ManagedAttribute(.core, "emails", shape: .contacts, summary: "Email addresses."),
+        ManagedAttribute(.core, "phoneNumbers", shape: .contacts, summary: "Phone numbers."),
+        ManagedAttribute(.enterprise, "manager", shape: .userReference, summary: "The manager's userName."),
+    ]
+
+    /// Every managed user attribute, by its plan path (`nickName`, `name.givenName`,
+    /// `enterprise.costCenter`).
+    public static let byPath: [String: ManagedAttribute] = Dictionary(
+        uniqueKeysWithValues: (userStrings + userSpecial).map { ($0.path, $0) })
+
+    /// The single-valued string attribute at a plan path, if the path names one.
+    public static func string(at path: String) -> ManagedAttribute? {
+        guard let attribute = byPath[path], attribute.index != nil else { return nil }
+        return attribute
+    }
+
+    /// The string attributes of one section, in table order.
+    public static func strings(in section: ManagedAttribute.Section) -> [ManagedAttribute] {
+        userStrings.filter { $0.section == section }
+    }
+
+    /// The SCIM path of a plan path: core attributes as they are, `name.x` as it is, enterprise ones
+    /// under their URN (`urn:…:enterprise:2.0:User:costCenter`), a whole section by its SCIM name.
+    /// A custom extension's path (`urn:…:attr`) is already a SCIM path.
+    public static func scimPath(_ path: String) -> String {
+        if path == ManagedAttribute.Section.enterprise.rawValue { return ManagedAttribute.Section.enterpriseURN }
+        if let attribute = byPath[path] { return attribute.scimPath }
+        return path
+    }
+
+    private static func numbered(_ attributes: [ManagedAttribute]) -> [ManagedAttribute] {
+        attributes.enumerated().map { index, attribute in
+            var attribute = attribute
+            attribute.index = index
+            return attribute
+        }
+    }
+}
+
+/// One managed attribute of a user.
+public struct ManagedAttribute: Sendable, Hashable, CustomStringConvertible {
+    /// Where an attribute sits, in YAML and in SCIM.
+    public enum Section: String, Sendable, Hashable, CaseIterable {
+        /// A top-level attribute of the core User schema.
+        case core
+        /// A sub-attribute of `name` (RFC 7643 §4.1.1).
+        case name
+        /// An attribute of the enterprise extension (RFC 7643 §4.3), under `enterprise:` in YAML.
+        case enterprise
+
+        public static let enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    }
+
+    /// How a value is written in YAML and compared.
+    public enum Shape: String, Sendable, Hashable {
+        /// A single string; `null` clears it.
+        case string
+        case boolean
+        /// A list of `{value, type, primary}` (emails, phone numbers): compared as a set.
+        case contacts
+        /// Another declared user, by userName; held live by id.
+        case userReference
+    }
+
+    /// RFC 7643 §7 `mutability`.
+    public enum Mutability: String, Sendable, Hashable {
+        case readWrite, immutable, readOnly, writeOnly
+    }
+
+    public let section: Section
+    /// The key in YAML, within its section, and the SCIM (sub-)attribute name.
+    public let key: String
+    public let shape: Shape
+    /// RFC 7643 `caseExact`: whether "Ada" and "ada" differ. Strings compare exactly in plans either way
+    /// (a provider that kept "ada" for "Ada" did not keep what was written); this is what is published.
+    public let caseExact: Bool
+    public let mutability: Mutability
+    public let required: Bool
+    /// One line for the JSON Schema and `/Schemas`.
+    public let summary: String
+    /// The position among `AttributeTable.userStrings`, for the string attributes; nil for the others.
+    public internal(set) var index: Int?
+
+    init(
+        _ section: Section, _ key: String, shape: Shape, caseExact: Bool = false, mutability: Mutability = .readWrite,
+        required: Bool = false, summary: String
+    ) {
+        self.section = section
+        self.key = key
+        self.shape = shape
+        self.caseExact = caseExact
+        self.mutability = mutability
+        self.required = required
+        self.summary = summary
+    }
+
+    static func string(_ section: Section, _ key: String, _ summary: String) -> ManagedAttribute {
+        ManagedAttribute(section, key, shape: .string, summary: summary)
+    }
+
+    /// The name a plan gives it: `nickName`, `name.givenName`, `enterprise.costCenter`.
+    public var path: String { section == .core ? key : "\(section.rawValue).\(key)" }
+
+    /// The path a PATCH names (RFC 7644 §3.5.2).
+    public var scimPath: String {
+        switch section {
+        case .core: key
+        case .name: "name.\(key)"
+        case .enterprise: "\(Section.enterpriseURN):\(key)"
+        }
+    }
+
+    public var description: String { path }
+}
+
+/// Values of the string attributes, by attribute: only those present are stored (a user declares or
+/// holds a few of them), in table order.
+public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
+    private struct Entry: Sendable, Hashable {
+        var index: UInt8
+        var value: Value
+    }
+
+    private var entries: [Entry] = []
+
+    public init() {}
+
+    /// The value of a string attribute (see `AttributeTable.userStrings`).
+    public subscript(_ attribute: ManagedAttribute) -> Value? {
+        get {
+            guard let index = attribute.index else { return nil }
+            return entries.first { $0.index == UInt8(index) }?.value
+        }
+        set {
+            guard let index = attribute.index.map(UInt8.init) else {
+                preconditionFailure("\(attribute.path) is not a string attribute of the table")
+            }
+            let position = entries.firstIndex { $0.index >= index } ?? entries.endIndex
+            let exists = position < entries.endIndex && entries[position].index == index
+            switch (newValue, exists) {
+            case (let value?, true): entries[position].value = value
+            case (let value?, false): entries.insert(Entry(index: index, value: value), at: position)
+            case (nil, true): entries.remove(at: position)
+            case (nil, false): break
+            }
+        }
+    }
+
+    /// The value at a plan path (`title`, `name.givenName`), for paths that name a string attribute.
+    public subscript(path path: String) -> Value? {
+        get { AttributeTable.string(at: path).flatMap { self[$0] } }
+        set {
+            guard let attribute = AttributeTable.string(at: path) else {
+                preconditionFailure("\(path) is not a string attribute of the table")
+            }
+            self[attribute] = newValue
+        }
+    }
+
+    /// The attributes present with their values, in table order.
+    public var present: [(attribute: ManagedAttribute, value: Value)] {
+        entries.map { (AttributeTable.userStrings[Int($0.index)], $0.value) }
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Whether any attribute of `section` is present.
+    public func hasValues(in section: ManagedAttribute.Section) -> Bool {
+        entries.contains { AttributeTable.userStrings[Int($0.index)].section == section }
+    }
+
+    /// Removes every attribute of `section`.
+    public mutating func removeAll(in section: ManagedAttribute.Section) {
+        entries.removeAll { AttributeTable.userStrings[Int($0.index)].section == section }
+    }
+}

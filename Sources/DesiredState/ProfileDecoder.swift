@@ -1,0 +1,210 @@
+public import Catalog
+import Foundation
+import YAML
+
+/// The provider profiles scimctl ships: YAML documents in `Sources/DesiredState/Profiles`, embedded in
+/// the binary, in the same format as a profile a user writes (`target.profile: FILE`).
+public enum BuiltInProfiles {
+    /// The documents, by name.
+    public static let documents: [String: [UInt8]] = [
+        "generic": PackageResources.generic_yaml, "qase": PackageResources.qase_yaml,
+        "aws": PackageResources.aws_yaml, "entra": PackageResources.entra_yaml,
+        "github": PackageResources.github_yaml, "slack": PackageResources.slack_yaml,
+        "atlassian": PackageResources.atlassian_yaml,
+    ]
+
+    /// The names `target.provider` and `serve --profile` accept: generic first, then by name.
+    public static let names: [String] = ["generic"] + documents.keys.filter { $0 != "generic" }.sorted()
+
+    private static let profiles: [String: ProviderProfile] = documents.mapValues { bytes in
+        let (profile, diagnostics) = ProfileDecoder.decode(bytes, file: "built-in")
+        // The documents ship with the binary and a test reads each: a failure here is a build defect.
+        guard let profile, diagnostics.isEmpty else {
+            preconditionFailure("a built-in profile does not load: \(diagnostics.map(\.message))")
+        }
+        return profile
+    }
+
+    public static func named(_ name: String) -> ProviderProfile? { profiles[name] }
+}
+
+/// Reads a provider profile document: every key checked, every problem located.
+public enum ProfileDecoder {
+    /// The profile in `bytes`, or nil with the reasons.
+    public static func decode(_ bytes: [UInt8], file: String) -> (ProviderProfile?, [Diagnostic]) {
+        let parsed = bytes.withUnsafeBytes { buffer in Result { () throws(YAMLError) in try YAMLReader.read(buffer) } }
+        let root: Node
+        switch parsed {
+        case .success(let node?): root = node
+        case .success(nil):
+            return (nil, [Diagnostic(.emptyFile, "the profile is empty; it starts with 'profile: 1'", at: .file(file))])
+        case .failure(let error):
+            let location = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
+            return (nil, [Diagnostic(.yamlSyntax, error.message, at: location)])
+        }
+        var decoder = Decoder(reader: NodeReader(file: file))
+        let profile = decoder.profile(root, source: file)
+        let diagnostics = decoder.reader.diagnostics
+        return (diagnostics.hasErrors ? nil : profile, diagnostics)
+    }
+
+    /// Reads a profile file (at most 1 MiB).
+    public static func load(path: String) -> (ProviderProfile?, [Diagnostic], bytes: [UInt8]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return (nil, [Diagnostic(.fileUnreadable, "the profile cannot be read", at: .file(path))], [])
+        }
+        guard data.count <= 1 << 20 else {
+            return (nil, [Diagnostic(.fileTooLarge, "a profile is at most 1 MiB", at: .file(path))], [])
+        }
+        let bytes = [UInt8](data)
+        let (profile, diagnostics) = decode(bytes, file: path)
+        return (profile, diagnostics, bytes)
+    }
+
+    private struct Decoder {
+        var reader: NodeReader
+
+        mutating func profile(_ root: Node, source: String) -> ProviderProfile? {
+            guard let fields = reader.fields(root, as: .profileDocument, what: "the profile") else { return nil }
+            if let node = fields["profile"] {
+                if case .int(1)? = node.scalar?.resolved {
+                } else {
+                    reader.report(.unsupportedVersion, "profile must be the number 1 (the format version)", at: node)
+                }
+            } else {
+                reader.report(.missingKey, "the profile has no 'profile: 1' (the format version)", at: root)
+            }
+            guard let nameNode = fields["name"], let name = reader.name(nameNode, "name") else {
+                if fields["name"] == nil { reader.report(.missingKey, "the profile has no name", at: root) }
+                return nil
+            }
+            var profile = ProviderProfile(name: name.value, source: source)
+            if let node = fields["description"] { _ = reader.string(node, "description") }
+            if let node = fields["listing"], let listing = reader.fields(node, as: .profileListing) {
+                if let node = listing["pageSize"] {
+                    profile.pageSize = reader.integer(node, "pageSize", in: 1...10_000)
+                }
+                if let node = listing["paging"] { profile.paging = reader.choice(node, "paging mode") }
+                if let node = listing["filterOperators"] {
+                    var operators: Set<String> = []
+                    for item in reader.list(node, "filterOperators") {
+                        guard let text = reader.string(item, "a filter operator") else { continue }
+                        if Self.filterOperators.contains(text) {
+                            operators.insert(text)
+                        } else {
+                            reader.report(
+                                .invalidValue,
+                                "\(quote(text)) is not an RFC 7644 filter operator (\(Self.filterOperators.sorted().joined(separator: ", ")))",
+                                at: item)
+                        }
+                    }
+                    if !operators.contains("eq") {
+                        reader.report(
+                            .invalidValue, "filterOperators must include eq: scimctl looks users up by it", at: node)
+                    }
+                    profile.filterOperators = operators
+                }
+                if let node = listing["sorting"] { profile.sorting = reader.bool(node, "sorting") }
+            }
+            if let node = fields["writes"], let writes = reader.fields(node, as: .profileWrites) {
+                if let node = writes["patch"] { profile.patchSupported = reader.bool(node, "patch") }
+                if let node = writes["opCasing"], let casing: ProviderProfile.OpCasing = reader.choice(node, "opCasing")
+                {
+                    profile.opCasing = casing
+                }
+                if let node = writes["maxMembersAddedPerPatch"],
+                    let value = reader.integer(node, "maxMembersAddedPerPatch", in: 1...10_000)
+                {
+                    profile.maxMembersAddedPerPatch = value
+                }
+                if let node = writes["maxMembersRemovedPerPatch"],
+                    let value = reader.integer(node, "maxMembersRemovedPerPatch", in: 1...10_000)
+                {
+                    profile.maxMembersRemovedPerPatch = value
+                }
+                if let node = writes["bulk"] { profile.bulkSupported = reader.bool(node, "bulk") }
+                if let node = writes["etags"] { profile.etagSupported = reader.bool(node, "etags") }
+                if let node = writes["requestsPerSecond"] {
+                    profile.requestsPerSecond = reader.number(node, "requestsPerSecond", in: 0.01...10_000)
+                }
+            }
+            if let node = fields["groups"], let groups = reader.fields(node, as: .profileGroups) {
+                if let node = groups["supported"] { profile.groupsSupported = reader.bool(node, "groups.supported") }
+                if let node = groups["membershipRead"] {
+                    profile.membershipRead = reader.choice(node, "membershipRead")
+                }
+                if let node = groups["keepsMembersOfDeletedUsers"],
+                    let value = reader.bool(node, "keepsMembersOfDeletedUsers")
+                {
+                    profile.keepsMembersOfDeletedUsers = value
+                }
+            }
+            if let node = fields["users"], let users = reader.fields(node, as: .profileUsers) {
+                if let node = users["userNameIsEmail"], let value = reader.bool(node, "userNameIsEmail") {
+                    profile.userNameIsEmail = value
+                }
+                if let node = users["required"] {
+                    profile.requiredAttributes = reader.list(node, "required").compactMap { attributePath($0) }
+                }
+                if let node = users["maxLength"] {
+                    for (path, valueNode) in attributeMap(node, "maxLength") {
+                        if let limit = reader.integer(valueNode, "maxLength", in: 1...1_000_000) {
+                            profile.maxLength[path] = limit
+                        }
+                    }
+                }
+                if let node = users["allowedValues"] {
+                    for (path, valueNode) in attributeMap(node, "allowedValues") {
+                        let values = reader.list(valueNode, "allowedValues").compactMap { reader.string($0, "a value") }
+                        if values.isEmpty {
+                            reader.report(.invalidValue, "allowedValues of \(path) lists no value", at: valueNode)
+                        }
+                        profile.allowedValues[path] = values
+                    }
+                }
+                if let node = users["duplicateUserNameStatus"],
+                    let status = reader.integer(node, "duplicateUserNameStatus", in: 400...409)
+                {
+                    if status == 400 || status == 409 {
+                        profile.duplicateUserNameStatus = status
+                    } else {
+                        reader.report(.invalidValue, "duplicateUserNameStatus is 409 (RFC 7644) or 400", at: node)
+                    }
+                }
+                if let node = users["deleteDeactivates"], let value = reader.bool(node, "deleteDeactivates") {
+                    profile.deleteDeactivates = value
+                }
+            }
+            return profile
+        }
+
+        static let filterOperators: Set<String> = [
+            "eq", "ne", "co", "sw", "ew", "pr", "gt", "ge", "lt", "le", "and", "or", "not",
+        ]
+
+        /// A plan path naming a string attribute of the table (`displayName`, `name.givenName`).
+        mutating func attributePath(_ node: Node) -> String? {
+            guard let path = reader.string(node, "an attribute") else { return nil }
+            guard AttributeTable.string(at: path) != nil else {
+                let known = AttributeTable.userStrings.map(\.path)
+                let hint = nearestKey(to: path, in: known).map { "; did you mean '\($0)'?" } ?? ""
+                reader.report(
+                    .invalidValue,
+                    "\(quote(path)) is not a string attribute scimctl manages\(hint) (one of: \(known.joined(separator: ", ")))",
+                    at: node)
+                return nil
+            }
+            return path
+        }
+
+        /// A mapping keyed by attribute paths.
+        mutating func attributeMap(_ node: Node, _ what: String) -> [(String, Node)] {
+            guard let pairs = node.mapping else {
+                reader.report(
+                    .wrongType, "\(what) must be a mapping of attributes, found \(reader.describe(node))", at: node)
+                return []
+            }
+            return pairs.compactMap { pair in attributePath(pair.key).map { ($0, pair.value) } }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+import Catalog
+import SafeText
+
+/// Writes `schema/scimctl.schema.json` (JSON Schema 2020-12, for editors and CI linters) from the key
+/// tables and the attribute table, so that the schema cannot drift from what the loader reads. A test
+/// compares the committed file with `SchemaGenerator.desiredState()`.
+public enum SchemaGenerator {
+    /// The desired-state schema, as the committed file holds it (two-space indentation, final newline).
+    public static func desiredState() -> String {
+        let document: [(String, OrderedJSON)] = [
+            ("$schema", "https://json-schema.org/draft/2020-12/schema"),
+            ("$id", "https://scimctl.dev/schema/scimctl.schema.json"),
+            ("title", "scimctl desired state, version 1"),
+            (
+                "description",
+                "Users and groups of a SCIM 2.0 provider, declared as code. Only attributes written here are managed; null clears one."
+            ),
+            ("type", "object"), ("additionalProperties", false), ("required", .array(["version"])),
+            (
+                "properties",
+                .object([
+                    ("version", .object([("const", 1), ("description", "The format version; always 1.")])),
+                    ("target", reference("target")), ("policy", reference("policy")), ("safety", reference("safety")),
+                    ("users", nullable(.object([("type", orNull("array")), ("items", reference("user"))]))),
+                    ("groups", nullable(.object([("type", orNull("array")), ("items", reference("group"))]))),
+                ])
+            ),
+            ("$defs", .object(definitions)),
+        ]
+        return OrderedJSON.object(document).pretty() + "\n"
+    }
+
+    private static var definitions: [(String, OrderedJSON)] {
+        [
+            ("target", target), ("auth", auth), ("policy", policy), ("safety", safety), ("user", user),
+            ("name", section(.name, description: nil)),
+            ("email", contact("An email address.", format: "email")),
+            ("phoneNumber", contact("A phone number.", format: nil)),
+            ("enterprise", section(.enterprise, description: "The SCIM enterprise user extension.")),
+            ("extensions", extensions), ("group", group),
+        ]
+    }
+
+    private static var target: OrderedJSON {
+        closed(
+            description: "Where to reconcile. At most once across all files. Never holds a token.",
+            properties: [
+                (
+                    "url",
+                    .object([
+                        ("type", "string"), ("pattern", "^(https?://.+|sandbox:.+)$"),
+                        (
+                            "description",
+                            "https://HOST/PATH (http:// only to loopback) or sandbox:PATH for the embedded provider."
+                        ),
+                    ])
+                ),
+                (
+                    "provider",
+                    .object([
+                        ("enum", .array(BuiltInProfiles.names.map(OrderedJSON.string))),
+                        ("description", "A built-in provider profile (the provider's quirks)."),
+                    ])
+                ),
+                (
+                    "profile",
+                    .object([
+                        ("type", "string"), ("minLength", 1),
+                        (
+                            "description",
+                            "A provider profile file (schema/profile.schema.json), relative to this file; instead of provider."
+                        ),
+                    ])
+                ),
+                (
+                    "tokenEnv",
+                    .object([
+                        ("type", "string"), ("pattern", .string(variablePattern)),
+                        (
+                            "description",
+                            "The environment variable that holds the bearer token (default SCIM_TOKEN)."
+                        ),
+                    ])
+                ),
+                (
+                    "caFile",
+                    .object([
+                        ("type", "string"), ("minLength", 1),
+                        (
+                            "description",
+                            "PEM certificates trusted besides the system's (a private CA), relative to this file. --ca-file takes precedence; SSL_CERT_FILE is used when neither is given."
+                        ),
+                    ])
+                ),
+                ("auth", reference("auth")),
+            ])
+    }
+
+    private static let variablePattern = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+    private static var auth: OrderedJSON {
+        closed(
+            description:
+                "Tokens by OAuth2 client credentials (RFC 6749 §4.4) instead of a static bearer token. The id and secret are read from the environment variables named here.",
+            required: ["type", "tokenUrl", "clientIdEnv", "clientSecretEnv"],
+            properties: [
+                ("type", .object([("enum", .array(["oauth2"]))])),
+                (
+                    "tokenUrl",
+                    .object([
+                        ("type", "string"), ("pattern", "^https?://.+$"),
+                        ("description", "The token endpoint (https://; http:// only to loopback)."),
+                    ])
+                ),
+                ("clientIdEnv", variable("The environment variable that holds the client id.")),
+                ("clientSecretEnv", variable("The environment variable that holds the client secret.")),
+                (
+                    "scope",
+                    .object([("type", "string"), ("description", "The scope asked for, if the provider wants one.")])
+                ),
+            ])
+    }
+
+    private static func variable(_ description: String) -> OrderedJSON {
+        .object([("type", "string"), ("pattern", .string(variablePattern)), ("description", .string(description))])
+    }
+
+    private static var policy: OrderedJSON {
+        closed(properties: [
+            (
+                "unmanaged",
+                .object([
+                    ("enum", .array(UnmanagedUserPolicy.allCases.map { .string($0.rawValue) })),
+                    ("description", "Live users not declared here (default deactivate)."),
+                ])
+            ),
+            (
+                "unmanagedGroups",
+                .object([
+                    ("enum", .array(UnmanagedGroupPolicy.allCases.map { .string($0.rawValue) })),
+                    ("description", "Live groups not declared here (default ignore)."),
+                ])
+            ),
+            ("protect", names("userName globs (* ? [a-z]) that are never touched.")),
+        ])
+    }
+
+    private static var safety: OrderedJSON {
+        closed(properties: [
+            (
+                "maxDestructive",
+                .object([
+                    ("type", "integer"), ("minimum", 0), ("maximum", 1_000_000),
+                    ("description", "Cap on destructive actions per run (default 10)."),
+                ])
+            ),
+            (
+                "maxDestructivePercent",
+                .object([
+                    ("type", "number"), ("minimum", 0), ("maximum", 100),
+                    (
+                        "description",
+                        "Cap as a percentage of live managed users (default 10); the lower cap wins."
+                    ),
+                ])
+            ),
+            (
+                "approve",
+                .object([
+                    ("type", orNull("array")),
+                    ("items", .object([("type", "string"), ("pattern", "^sha256:[0-9a-f]{64}$")])),
+                    ("description", "Destructive digests of reviewed plans that may exceed the cap."),
+                ])
+            ),
+        ])
+    }
+
+    private static var user: OrderedJSON {
+        var properties: [String: OrderedJSON] = [
+            "userName": .object([
+                ("type", "string"), ("minLength", 1), ("description", "The key; compared ignoring case."),
+            ]),
+            "externalId": string(AttributeTable.byPath["externalId"]!.summary),
+            "previously": names("Earlier userNames, so a rename is an update."),
+            "name": nullable(reference("name")),
+            "active": .object([("type", "boolean"), ("description", .string(AttributeTable.byPath["active"]!.summary))]
+            ),
+            "emails": nullable(.object([("type", orNull("array")), ("items", reference("email"))])),
+            "phoneNumbers": nullable(.object([("type", orNull("array")), ("items", reference("phoneNumber"))])),
+            "enterprise": nullable(reference("enterprise")),
+            "extensions": reference("extensions"),
+            "groups": names("Groups this user belongs to (unioned with the groups' members)."),
+            "expires": day, "deleteAfter": day,
+        ]
+        for attribute in AttributeTable.strings(in: .core) { properties[attribute.key] = string(attribute.summary) }
+        return closed(
+            required: ["userName"], properties: MappingKeys.user.keys.map { ($0, properties[$0]!) })
+    }
+
+    private static func section(_ section: ManagedAttribute.Section, description: String?) -> OrderedJSON {
+        var properties = AttributeTable.strings(in: section).map { ($0.key, string($0.summary)) }
+        if section == .enterprise {
+            properties.append(("manager", string(AttributeTable.byPath["enterprise.manager"]!.summary)))
+        }
+        return closed(description: description, properties: properties)
+    }
+
+    private static func contact(_ description: String, format: String?) -> OrderedJSON {
+        var value: [(String, OrderedJSON)] = [("type", "string"), ("minLength", 1)]
+        if let format { value.append(("format", .string(format))) }
+        return .object([
+            ("type", "object"), ("additionalProperties", false), ("required", .array(["value"])),
+            (
+                "properties",
+                .object([
+                    ("value", .object(value)),
+                    (
+                        "type",
+                        .object([
+                            ("type", "string"),
+                            ("description", "work, home, mobile, other, … as the provider accepts."),
+                        ])
+                    ),
+                    ("primary", .object([("type", "boolean")])),
+                ])
+            ),
+            ("description", .string(description)),
+        ])
+    }
+
+    private static var extensions: OrderedJSON {
+        let scalar: OrderedJSON = .object([("type", .array(["string", "boolean", "number"]))])
+        let complex: OrderedJSON = .object([
+            ("type", "object"), ("propertyNames", .object([("pattern", .string(attributeNamePattern))])),
+            ("additionalProperties", scalar),
+        ])
+        let value: OrderedJSON = .object([
+            (
+                "oneOf",
+                .array([
+                    scalar, complex, .object([("type", "null")]),
+                    .object([("type", "array"), ("items", .object([("oneOf", .array([scalar, complex]))]))]),
+                ])
+            )
+        ])
+        return .object([
+            ("type", orNull("object")),
+            (
+                "description",
+                "Attributes of custom schema extensions, by schema URN: checked against the provider's /Schemas at plan time."
+            ),
+            ("propertyNames", .object([("pattern", "^urn:[^\\s]+:[^\\s]+$")])),
+            (
+                "additionalProperties",
+                .object([
+                    ("type", "object"), ("propertyNames", .object([("pattern", .string(attributeNamePattern))])),
+                    ("additionalProperties", value),
+                ])
+            ),
+        ])
+    }
+
+    private static let attributeNamePattern = "^[A-Za-z][A-Za-z0-9_-]*$"
+
+    private static var group: OrderedJSON {
+        let properties: [String: OrderedJSON] = [
+            "displayName": .object([
+                ("type", "string"), ("minLength", 1), ("description", "The key; compared ignoring case."),
+            ]),
+            "externalId": string("A stable id; matched first."),
+            "previously": names("Earlier displayNames, so a rename is an update."),
+            "members": names("userNames and group displayNames (nested groups)."),
+            "extensions": reference("extensions"),
+        ]
+        return closed(required: ["displayName"], properties: MappingKeys.group.keys.map { ($0, properties[$0]!) })
+    }
+
+    // MARK: Pieces
+
+    private static let day: OrderedJSON = .object([
+        ("type", orNull("string")), ("pattern", "^\\d{4}-\\d{2}-\\d{2}$"),
+        ("description", "A calendar day, YYYY-MM-DD."),
+    ])
+
+    private static func closed(
+        description: String? = nil, required: [String] = [], properties: [(String, OrderedJSON)]
+    ) -> OrderedJSON {
+        var object: [(String, OrderedJSON)] = [("type", "object"), ("additionalProperties", false)]
+        if let description { object.append(("description", .string(description))) }
+        if !required.isEmpty { object.append(("required", .array(required.map(OrderedJSON.string)))) }
+        object.append(("properties", .object(properties)))
+        return .object(object)
+    }
+
+    private static func reference(_ name: String) -> OrderedJSON { .object([("$ref", .string("#/$defs/\(name)"))]) }
+
+    private static func nullable(_ schema: OrderedJSON) -> OrderedJSON {
+        if case .object(let pairs) = schema, pairs.first?.0 == "$ref" {
+            return .object([("oneOf", .array([schema, .object([("type", "null")])]))])
+        }
+        return schema
+    }
+
+    private static func orNull(_ type: String) -> OrderedJSON { .array([.string(type), "null"]) }
+
+    private static func string(_ description: String) -> OrderedJSON {
+        .object([("type", orNull("string")), ("description", .string(description))])
+    }
+
+    private static func names(_ description: String) -> OrderedJSON {
+        .object([
+            ("type", orNull("array")), ("items", .object([("type", "string"), ("minLength", 1)])),
+            ("description", .string(description)),
+        ])
+    }
+}
+
+/// JSON with its keys in the order written: a generated file that diffs cleanly.
+enum OrderedJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    case string(String)
+    case integer(Int)
+    case bool(Bool)
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .integer(value) }
+    init(booleanLiteral value: Bool) { self = .bool(value) }
+
+    func pretty(indent: Int = 0) -> String {
+        let inner = String(repeating: "  ", count: indent + 1)
+        let outer = String(repeating: "  ", count: indent)
+        switch self {
+        case .string(let text): return JSONString.literal(text) { _ in false }
+        case .integer(let value): return String(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            return "[\n" + items.map { inner + $0.pretty(indent: indent + 1) }.joined(separator: ",\n") + "\n\(outer)]"
+        case .object(let pairs):
+            if pairs.isEmpty { return "{}" }
+            return "{\n"
+                + pairs.map { inner + JSONString.literal($0.0) { _ in false } + ": " + $0.1.pretty(indent: indent + 1) }
+                .joined(separator: ",\n") + "\n\(outer)}"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+public import Catalog
+
+/// What the client does with this provider: discovery merged with the profile (the profile wins).
+public struct ProviderCapabilities: Sendable, Hashable {
+    public var profile: ProviderProfile
+    public var pageSize: Int
+    public var paging: ProviderProfile.Paging
+    public var patchSupported: Bool
+    public var etagSupported: Bool
+    public var bulkSupported: Bool
+    public var bulkMaxOperations: Int
+    public var membershipRead: ProviderProfile.MembershipRead
+    public var groupsSupported: Bool
+    public var usersEndpoint: String
+    public var groupsEndpoint: String
+    /// Where the enterprise extension is supported on Users.
+    public var enterpriseExtension: Bool
+
+    /// The page size asked for when the provider states no limit: small enough for any server to honour.
+    public static let fallbackPageSize = 100
+    /// The page size never exceeded, whatever the provider claims.
+    public static let maxPageSize = 1000
+
+    public init(
+        profile: ProviderProfile, config: ServiceProviderConfig, resourceTypes: [ResourceType]?
+    ) {
+        self.profile = profile
+        let claimed = config.maxPageSize ?? config.filterMaxResults ?? Self.fallbackPageSize
+        pageSize = max(1, min(profile.pageSize ?? claimed, Self.maxPageSize))
+        if let paging = profile.paging {
+            self.paging = paging
+        } else {
+            paging = config.cursorPagination == true && config.indexPagination != true ? .cursor : .index
+        }
+        patchSupported = profile.patchSupported ?? config.patchSupported ?? false
+        etagSupported = profile.etagSupported ?? config.etagSupported ?? false
+        bulkSupported = profile.bulkSupported ?? config.bulkSupported ?? false
+        bulkMaxOperations = config.bulkMaxOperations ?? 0
+        membershipRead = profile.membershipRead ?? .inGroupList
+        let user = resourceTypes?.first { $0.name.lowercased() == "user" }
+        let group = resourceTypes?.first { $0.name.lowercased() == "group" }
+        usersEndpoint = user?.endpoint ?? "/Users"
+        groupsEndpoint = group?.endpoint ?? "/Groups"
+        // Without /ResourceTypes, assume Groups exist; with it, believe it unless the profile knows better.
+        groupsSupported = profile.groupsSupported ?? (resourceTypes == nil || group != nil)
+        enterpriseExtension = user?.schemaExtensions.contains(SCIMSchema.enterpriseUser) ?? true
+    }
+}
