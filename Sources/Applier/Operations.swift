@@ -367,7 +367,21 @@ extension Applier {
             }
         }
         if !ids.isEmpty {
-            let answer = try await client.addMembers(groupId: groupId, memberIds: ids)
+            let answer: SCIMGroup?
+            if await usesGroupPatch(state) {
+                switch await attempt({ () throws(SCIMError) in
+                    try await client.addMembers(groupId: groupId, memberIds: ids)
+                }) {
+                case .success(let patched): answer = patched
+                case .failure(let error) where error.isNotImplemented:
+                    counter.sent(501)
+                    await state.learnNotImplemented(.groupPatch)
+                    answer = try await putMembers(groupId, adding: ids, removing: [], counter: &counter)
+                case .failure(let error): throw error
+                }
+            } else {
+                answer = try await putMembers(groupId, adding: ids, removing: [], counter: &counter)
+            }
             counter.sent(200)
             try check(
                 answer, Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersPresent: ids),
@@ -382,6 +396,15 @@ extension Applier {
     /// or by value list once the provider answered 501 to a filter path.
     func removeMembers(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         guard let remove = action.members?.remove, !remove.isEmpty, let groupId = action.id else { return }
+        guard await usesGroupPatch(state) else {
+            let ids = remove.compactMap(\.id)
+            let answer = try await putMembers(groupId, adding: [], removing: ids, counter: &counter)
+            counter.sent(200)
+            try check(
+                answer, Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: ids),
+                counter: &counter)
+            return
+        }
         var removed: [String] = []
         var lastAnswer: SCIMGroup?
         for member in remove {
@@ -415,6 +438,33 @@ extension Applier {
             lastAnswer,
             Expectation(type: .group, id: groupId, key: action.key, checksName: false, membersAbsent: removed),
             counter: &counter)
+    }
+
+    /// Whether group changes go by PATCH: the provider has it and has not answered 501 to one this run.
+    private func usesGroupPatch(_ state: ApplyState) async -> Bool {
+        guard client.capabilities.patchSupported else { return false }
+        return await !state.isNotImplemented(.groupPatch)
+    }
+
+    /// Membership by GET + PUT of the whole group (If-Match on the version read), for a provider without
+    /// PATCH: the members read, plus `adding`, minus `removing`.
+    private func putMembers(
+        _ groupId: String, adding: [String], removing: [String], counter: inout Counter
+    ) async throws -> SCIMGroup {
+        if client.capabilities.patchSupported { counter.note = Self.putNote }
+        var group = try await client.getGroup(id: groupId)
+        counter.requests += 1
+        guard let current = group.members else {
+            throw ActionFailed(
+                description: "the provider has no PATCH and does not return the group's members, so they cannot be "
+                    + "replaced safely (a PUT would drop members not read)")
+        }
+        let held = Set(current.map(\.value))
+        let dropped = Set(removing)
+        var members = current.filter { !dropped.contains($0.value) }
+        for id in adding where !held.contains(id) { members.append(SCIMMember(value: id)) }
+        group.members = members
+        return try await client.replaceGroup(id: groupId, with: group, version: group.meta?.version)
     }
 
     /// The note on a member removal sent as a value list because the provider answered 501 to a filter path.

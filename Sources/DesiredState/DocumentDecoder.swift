@@ -141,8 +141,10 @@ struct DocumentDecoder {
 
     /// A path relative to the file that declares it, so the same YAML works from any working directory.
     private func resolve(_ path: String) -> String {
-        path.hasPrefix("/")
-            ? path : URL(fileURLWithPath: reader.file).deletingLastPathComponent().appendingPathComponent(path).path
+        guard !path.hasPrefix("/") else { return path }
+        // Kept relative when the declaring file's path is, so messages name it as the user would.
+        let folder = (reader.file as NSString).deletingLastPathComponent
+        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
     }
 
     /// `target.auth`: OAuth2 client credentials, every key checked even when one is wrong.

@@ -39,8 +39,18 @@ struct Validate: AsyncParsableCommand {
         guard let state = loaded.state else {
             return "invalid: \(plural(errors, "error"))\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")"
         }
-        return "valid: \(plural(state.users.count, "user")) and \(plural(state.groups.count, "group")) "
+        var summary =
+            "valid: \(plural(state.users.count, "user")) and \(plural(state.groups.count, "group")) "
             + "in \(plural(state.files.count, "file"))\(found)"
+        // What offline cannot know: say so, rather than let "valid" promise it.
+        let extensions =
+            state.users.reduce(0) { $0 + $1.extensions.count } + state.groups.reduce(0) { $0 + $1.extensions.count }
+        if extensions > 0 {
+            summary +=
+                "\nnote: \(plural(extensions, "custom extension attribute")) checked for shape only; plan checks them "
+                + "against the provider's /Schemas (type, plurality, mutability, required)"
+        }
+        return summary
     }
 
     private func plural(_ count: Int, _ noun: String) -> String {

@@ -1,0 +1,104 @@
+import Catalog
+import DesiredState
+import Foundation
+import ScimctlTestSupport
+import Testing
+import YAML
+
+/// Provider profiles as data: the built-in documents load, match their schema, and say what the
+/// providers' documentation says.
+@Suite("Provider profiles")
+struct ProfileTests {
+    @Test("every built-in profile loads with no diagnostic, under its own name")
+    func builtIns() throws {
+        #expect(BuiltInProfiles.names.first == "generic")
+        for name in BuiltInProfiles.names {
+            let bytes = try #require(BuiltInProfiles.documents[name])
+            let (profile, diagnostics) = ProfileDecoder.decode(bytes, file: "built-in")
+            #expect(diagnostics.isEmpty, "\(name): \(diagnostics.map(\.message))")
+            #expect(profile?.name == name)
+            #expect(BuiltInProfiles.named(name) == profile)
+        }
+        #expect(BuiltInProfiles.named("generic") == ProviderProfile.generic)
+        let qase = try #require(BuiltInProfiles.named("qase"))
+        #expect(qase.userNameIsEmail && qase.duplicateUserNameStatus == 400 && qase.opCasing == .capitalized)
+        #expect(qase.maxLength == ["name.givenName": 60, "name.familyName": 60])
+        #expect(qase.allowedValues["userType"] == ["regular", "read-only", "billing"])
+        let aws = try #require(BuiltInProfiles.named("aws"))
+        #expect(aws.requiredAttributes == ["displayName", "name.givenName", "name.familyName"])
+        #expect(aws.membershipRead == .byUserFilter && aws.paging == .cursor && aws.pageSize == 100)
+        #expect(aws.filterOperators == ["eq", "and"])
+        #expect(BuiltInProfiles.named("slack")?.deleteDeactivates == true)
+        #expect(BuiltInProfiles.named("entra")?.maxMembersRemovedPerPatch == 1)
+    }
+
+    @Test("the profile schema lists exactly the keys the profile reader accepts")
+    func keysInStep() throws {
+        let data = try Data(contentsOf: PackagePaths.root.appendingPathComponent("schema/profile.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let definitions = try #require(schema["$defs"] as? [String: [String: Any]])
+        for mapping in MappingKeys.profileAll {
+            let object = try #require(mapping.schemaDefinition.map { definitions[$0] } ?? schema)
+            let properties = try #require(object["properties"] as? [String: Any])
+            #expect(Set(properties.keys) == Set(mapping.keys), "keys of \(mapping.name)")
+            #expect(object["additionalProperties"] as? Bool == false)
+        }
+        let users = try #require(definitions["users"]?["properties"] as? [String: [String: Any]])
+        let paths = try #require((users["required"]?["items"] as? [String: Any])?["enum"] as? [String])
+        #expect(paths == AttributeTable.userStrings.map(\.path))
+    }
+
+    @Test("the built-in profiles validate against schema/profile.schema.json, and a broken one does not")
+    func schemaValidates() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-profiles-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [URL] = []
+        for name in BuiltInProfiles.names {
+            let text = String(decoding: try #require(BuiltInProfiles.documents[name]), as: UTF8.self)
+            let file = folder.appendingPathComponent("\(name).json")
+            try JSONSerialization.data(withJSONObject: try #require(try YAMLReader.read(text)).json).write(to: file)
+            files.append(file)
+        }
+        let schema = PackagePaths.root.appendingPathComponent("schema/profile.schema.json")
+        let result = try await JSONSchemaCheck.validate(files, against: schema)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let broken = try String(
+            contentsOf: PackagePaths.fixtures.appendingPathComponent("profiles/broken.yaml"), encoding: .utf8)
+        let brokenFile = folder.appendingPathComponent("broken.json")
+        try JSONSerialization.data(withJSONObject: try #require(try YAMLReader.read(broken)).json).write(to: brokenFile)
+        #expect(try await JSONSchemaCheck.validate([brokenFile], against: schema).status == 1)
+    }
+
+    @Test("a profile file's rules apply to validate, located in the org")
+    func fileRules() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-profile-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+        profile: 1
+        name: strict
+        users:
+          userNameIsEmail: true
+          required: [title]
+          allowedValues: {userType: [staff]}
+
+        """.write(to: folder.appendingPathComponent("strict.yaml"), atomically: true, encoding: .utf8)
+        let org = folder.appendingPathComponent("org.yaml")
+        try """
+        version: 1
+        target: {url: "sandbox:s.sqlite", profile: strict.yaml}
+        users:
+          - userName: not-an-email
+            userType: boss
+
+        """.write(to: org, atomically: true, encoding: .utf8)
+        let loaded = DesiredStateLoader().load(paths: [org.path])
+        #expect(loaded.state == nil)
+        let messages = loaded.diagnostics.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(messages.count == 3, "\(messages)")
+        #expect(messages.contains("4:15 the strict provider needs userName to be an email address, not 'not-an-email'"))
+        #expect(messages.contains("4:5 the strict provider requires title for 'not-an-email'"))
+        #expect(messages.contains("5:15 the strict provider accepts userType 'staff', not 'boss'"), "\(messages)")
+    }
+}
