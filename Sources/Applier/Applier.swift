@@ -396,6 +396,8 @@ enum RequestForm: Hashable {
     case groupPatch
     /// Member removal by filter path (the equivalent: by value list).
     case memberRemovalByFilterPath
+    /// PATCH of a group's members (the equivalent: GET + PUT of the group with its members).
+    case membershipPatch
 }
 
 /// What apply has learnt so far: the ids of objects (created ones included) and the ledger.

@@ -375,7 +375,7 @@ extension Applier {
                 case .success(let patched): answer = patched
                 case .failure(let error) where error.isNotImplemented:
                     counter.sent(501)
-                    await state.learnNotImplemented(.groupPatch)
+                    await state.learnNotImplemented(.membershipPatch)
                     answer = try await putMembers(groupId, adding: ids, removing: [], counter: &counter)
                 case .failure(let error): throw error
                 }
@@ -440,10 +440,11 @@ extension Applier {
             counter: &counter)
     }
 
-    /// Whether group changes go by PATCH: the provider has it and has not answered 501 to one this run.
+    /// Whether membership changes go by PATCH: the provider has it and has not answered 501 to a
+    /// membership PATCH this run (a 501 to a displayName PATCH says nothing of members: django-scim2).
     private func usesGroupPatch(_ state: ApplyState) async -> Bool {
         guard client.capabilities.patchSupported else { return false }
-        return await !state.isNotImplemented(.groupPatch)
+        return await !state.isNotImplemented(.membershipPatch)
     }
 
     /// Membership by GET + PUT of the whole group (If-Match on the version read), for a provider without

@@ -67,7 +67,7 @@ public struct DesiredStateLoader: Sendable {
             guard let bytes = read(file, diagnostics: &diagnostics) else { continue }
             texts.append((file, bytes))
         }
-        return load(texts, diagnostics: diagnostics)
+        return load(texts, diagnostics: diagnostics, readsProfileFiles: true)
     }
 
     /// Loads texts already in memory, as if read from files of these names (the fuzzer's entry point).
@@ -83,10 +83,14 @@ public struct DesiredStateLoader: Sendable {
                 checked.append((name, bytes))
             }
         }
-        return load(checked, diagnostics: diagnostics)
+        return load(checked, diagnostics: diagnostics, readsProfileFiles: false)
     }
 
-    private func load(_ texts: [(name: String, bytes: [UInt8])], diagnostics: [Diagnostic]) -> LoadedState {
+    /// `readsProfileFiles`: whether a `target.profile` file is read from disk (not for texts given in
+    /// memory, the fuzzer's, which must not reach files a text names).
+    private func load(
+        _ texts: [(name: String, bytes: [UInt8])], diagnostics: [Diagnostic], readsProfileFiles: Bool
+    ) -> LoadedState {
         var diagnostics = diagnostics
         var sources = SourceFiles()
         var decoded: [(path: String, contents: FileContents)] = []
@@ -106,12 +110,18 @@ public struct DesiredStateLoader: Sendable {
         // its problems are located in it.
         for index in decoded.indices {
             guard let file = decoded[index].contents.target?.profileFile else { continue }
+            guard readsProfileFiles else {
+                diagnostics.append(
+                    Diagnostic(
+                        .invalidValue, "a profile file is not read for a text given in memory", at: file.location))
+                continue
+            }
             let (profile, problems, bytes) = ProfileDecoder.load(path: file.value)
             if !bytes.isEmpty { sources.add(bytes, for: file.value) }
             diagnostics += problems
             if let profile {
                 decoded[index].contents.target?.profile = Located(profile, at: file.location)
-            } else if problems.isEmpty || !problems.hasErrors {
+            } else if !problems.hasErrors {
                 diagnostics.append(Diagnostic(.invalidValue, "the profile could not be read", at: file.location))
             } else {
                 diagnostics.append(

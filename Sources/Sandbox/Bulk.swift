@@ -8,7 +8,7 @@ import SCIM
 /// resolve (undefined, failed, or circular) fail that operation with 409. `failOnErrors` stops the job
 /// after that many errors.
 extension SandboxProvider {
-    func bulk(_ request: HTTPRequest) -> HTTPResponse {
+    func bulk(_ request: HTTPRequest) async -> HTTPResponse {
         guard profile.servesBulk else {
             return SandboxError(501, detail: "Bulk is not supported by this provider").response
         }
@@ -68,7 +68,7 @@ extension SandboxProvider {
                 } else if references.allSatisfy({ resolved[$0] != nil }),
                     operation.pathReferences.isDisjoint(with: held)
                 {
-                    let (result, id) = execute(operation, resolved: resolved)
+                    let (result, id) = await execute(operation, resolved: resolved)
                     if let id, let bulkId = operation.bulkId { resolved[bulkId] = id }
                     record(index, result, error: id == nil)
                 } else {
@@ -95,7 +95,7 @@ extension SandboxProvider {
 
     /// Runs one operation as the request it stands for; the id of what it created or changed, nil when it
     /// failed.
-    private func execute(_ operation: BulkOperation, resolved: [String: String]) -> (JSONValue, String?) {
+    private func execute(_ operation: BulkOperation, resolved: [String: String]) async -> (JSONValue, String?) {
         guard let method = operation.method, ["POST", "PUT", "PATCH", "DELETE"].contains(method) else {
             let error = SandboxError(
                 400, scimType: "invalidSyntax", detail: "method must be POST, PUT, PATCH or DELETE")
@@ -122,7 +122,7 @@ extension SandboxProvider {
         var headers = ["Content-Type": "application/scim+json"]
         if let version = operation.version { headers["If-Match"] = version }
         let data = operation.data.map { BulkOperation.substitute($0, resolved).serialized() }
-        let response = handle(HTTPRequest(method: method, url: url, headers: headers, body: data))
+        let response = await handle(HTTPRequest(method: method, url: url, headers: headers, body: data))
         var result: [String: JSONValue] = ["method": .string(method), "status": .string(String(response.status))]
         if let bulkId = operation.bulkId { result["bulkId"] = .string(bulkId) }
         guard response.status < 400 else {

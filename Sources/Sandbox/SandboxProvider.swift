@@ -34,6 +34,7 @@ public final class SandboxProvider: Sendable {
         base = Mutex(baseURL)
         self.profile = profile
         try Self.migrator.migrate(database)
+        // Opening is synchronous (GRDB migrates on the caller's thread): done once, before serving.
         extensionSchemas = Mutex(try database.read { db in try ExtensionSchema.fetchAll(db) })
     }
 
@@ -103,7 +104,7 @@ public final class SandboxProvider: Sendable {
     }
 
     /// Answers one request as a SCIM 2.0 provider would.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         // Only under the base path: a client configured with a wrong base URL must fail its rehearsal
         // here as it would against a real provider, not be answered anyway.
         let basePath = URL(string: baseURL)?.path ?? ""
@@ -122,14 +123,14 @@ public final class SandboxProvider: Sendable {
             guard request.method == "POST" else {
                 return SandboxError(405, detail: "\(request.method) is not supported on /Bulk").response
             }
-            return bulk(request)
+            return await bulk(request)
         }
         if request.method == "POST", components.last == ".search" {
             // RFC 7644 §3.4.3: a query in the body, at the root (every type) or under one endpoint.
             let types: [ResourceType] =
                 components.contains("Users") ? [.user] : components.contains("Groups") ? [.group] : [.user, .group]
             do {
-                return try list(types, query: Query(searchRequest: try body(request)))
+                return try await list(types, query: Query(searchRequest: try body(request)))
             } catch let error as SandboxError {
                 return error.response
             } catch {
@@ -167,18 +168,20 @@ public final class SandboxProvider: Sendable {
                 }
                 return json(200, schema)
             case (.users, "GET", nil), (.groups, "GET", nil):
-                return try list([endpoint.type!], query: Query(request.url))
+                return try await list([endpoint.type!], query: Query(request.url))
             case (.users, "POST", nil), (.groups, "POST", nil):
-                return try create(endpoint.type!, body: try body(request))
+                return try await create(endpoint.type!, body: try body(request))
             case (.users, "GET", let id?), (.groups, "GET", let id?):
-                return try get(
+                return try await get(
                     endpoint.type!, id: id, ifNoneMatch: request.header("If-None-Match"), query: Query(request.url))
             case (.users, "PUT", let id?), (.groups, "PUT", let id?):
-                return try replace(endpoint.type!, id: id, body: try body(request), ifMatch: request.header("If-Match"))
+                return try await replace(
+                    endpoint.type!, id: id, body: try body(request), ifMatch: request.header("If-Match"))
             case (.users, "PATCH", let id?), (.groups, "PATCH", let id?):
-                return try patch(endpoint.type!, id: id, body: try body(request), ifMatch: request.header("If-Match"))
+                return try await patch(
+                    endpoint.type!, id: id, body: try body(request), ifMatch: request.header("If-Match"))
             case (.users, "DELETE", let id?), (.groups, "DELETE", let id?):
-                return try delete(endpoint.type!, id: id, ifMatch: request.header("If-Match"))
+                return try await delete(endpoint.type!, id: id, ifMatch: request.header("If-Match"))
             default:
                 return SandboxError(405, detail: "\(request.method) is not supported on \(request.url.path)").response
             }
@@ -204,7 +207,7 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Reading
 
-    private func list(_ types: [ResourceType], query: Query) throws -> HTTPResponse {
+    private func list(_ types: [ResourceType], query: Query) async throws -> HTTPResponse {
         var query = query
         let filter: FilterExpression?
         do {
@@ -234,7 +237,7 @@ public final class SandboxProvider: Sendable {
         let keyset = filter == nil && query.sortBy == nil && types.count == 1
         if keyset, let type = types.first {
             let (after, offset) = paging.position
-            let (total, rows) = try database.read { db in
+            let (total, rows) = try await database.read { db in
                 try Stored.page(db, type: type, after: after, offset: offset, limit: count + 1)
             }
             // One row more than the page says whether another page follows.
@@ -244,7 +247,7 @@ public final class SandboxProvider: Sendable {
         }
         var resources: [(rowid: Int64, object: [String: JSONValue])] = []
         for type in types {
-            resources += try database.read { db in
+            resources += try await database.read { db in
                 try Stored.scan(db, type: type, filter: filter) { loaded in
                     let object = resource(loaded)
                     return filter.map { FilterEvaluator.matches($0, object) } ?? true
@@ -291,8 +294,9 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(object))
     }
 
-    private func get(_ type: ResourceType, id: String, ifNoneMatch: String?, query: Query) throws -> HTTPResponse {
-        guard let loaded = try database.read({ db in try Stored.fetch(db, type: type, id: id) }) else {
+    private func get(_ type: ResourceType, id: String, ifNoneMatch: String?, query: Query) async throws -> HTTPResponse
+    {
+        guard let loaded = try await database.read({ db in try Stored.fetch(db, type: type, id: id) }) else {
             throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
         }
         let etag = loaded.stored.etag
@@ -339,13 +343,13 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Writing
 
-    private func create(_ type: ResourceType, body: [String: JSONValue]) throws -> HTTPResponse {
+    private func create(_ type: ResourceType, body: [String: JSONValue]) async throws -> HTTPResponse {
         let (attributes, members) = try validated(type, body)
         let now = Self.timestamp()
         let stored = Stored(
             type: type, id: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
             attributes: attributes, version: 1, created: now, modified: now)
-        try database.write { db in
+        try await database.write { db in
             try checkUnique(db, stored)
             try Self.checkMembers(db, members)
             try stored.insert(db)
@@ -357,11 +361,11 @@ public final class SandboxProvider: Sendable {
             headers: ["ETag": stored.etag, "Location": "\(baseURL)/\(type.endpoint)/\(stored.id)"])
     }
 
-    private func replace(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) throws
+    private func replace(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
         -> HTTPResponse
     {
         let (attributes, members) = try validated(type, body)
-        let result = try database.write { db -> Loaded in
+        let result = try await database.write { db -> Loaded in
             guard var loaded = try Stored.fetch(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
@@ -385,13 +389,13 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
-    private func patch(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) throws
+    private func patch(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
         -> HTTPResponse
     {
         guard let operations = body[attribute: "Operations"]?.arrayValue, !operations.isEmpty else {
             throw SandboxError(400, scimType: "invalidSyntax", detail: "a PatchOp needs Operations")
         }
-        let result = try database.write { db -> Loaded in
+        let result = try await database.write { db -> Loaded in
             guard var loaded = try Stored.fetch(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
@@ -419,10 +423,10 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
-    private func delete(_ type: ResourceType, id: String, ifMatch: String?) throws -> HTTPResponse {
+    private func delete(_ type: ResourceType, id: String, ifMatch: String?) async throws -> HTTPResponse {
         if type == .user, profile.deleteDeactivates {
             // Slack: a DELETE of a user only deactivates it.
-            try database.write { db in
+            try await database.write { db in
                 guard var stored = try Stored.fetchAlone(db, type: type, id: id) else {
                     throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
                 }
@@ -433,7 +437,7 @@ public final class SandboxProvider: Sendable {
             }
             return HTTPResponse(status: 204)
         }
-        try database.write { db in
+        try await database.write { db in
             guard let stored = try Stored.fetchAlone(db, type: type, id: id) else {
                 throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
             }
@@ -576,7 +580,7 @@ public struct SandboxTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        provider.handle(request)
+        await provider.handle(request)
     }
 }
 

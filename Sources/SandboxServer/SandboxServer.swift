@@ -179,7 +179,7 @@ public struct SandboxServer: Sendable {
         let scimRequest = SCIM.HTTPRequest(
             method: request.method.rawValue, url: url, headers: headers,
             body: body.readableBytes > 0 ? Data(body.readableBytesView) : nil)
-        let response = provider.handle(scimRequest)
+        let response = await provider.handle(scimRequest)
         if drop {
             tally.count(\.dropped)
             // Processed, but the answer never leaves: the connection closes before the response is written.

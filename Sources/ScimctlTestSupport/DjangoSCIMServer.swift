@@ -78,12 +78,9 @@ public final class DjangoSCIMServer: Sendable {
         throw StartError(description: "django-scim2 did not start: \(text.suffix(2_000))")
     }
 
-    /// Stops the server by its pid, waits for it, and removes its database.
+    /// Stops the server by its pid and removes its database.
     public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.kill()
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -40,16 +40,23 @@ public enum ProcessRunner {
         public var description: String { message }
     }
 
+    /// How long a child may run before it is killed and the test fails: far beyond what any takes
+    /// on a loaded 2-core machine, so that a hang fails with a message instead of holding CI.
+    public static let defaultTimeout: Duration = .seconds(300)
+
     /// Runs `scimctl` with `arguments`, from `directory`, with the environment given (plus PATH).
     public static func runScimctl(
-        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        timeout: Duration = defaultTimeout
     ) async throws -> ProcessOutput {
-        try await run(try scimctl, arguments, in: directory, environment: environment)
+        try await run(try scimctl, arguments, in: directory, environment: environment, timeout: timeout)
     }
 
-    /// Runs a program to completion, collecting both output streams, with stdin closed.
+    /// Runs a program to completion, collecting both output streams, with stdin closed; killed, and an
+    /// error, past `timeout`. Nothing here blocks the cooperative pool (see `OffPool`).
     public static func run(
-        _ program: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
+        _ program: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        timeout: Duration = defaultTimeout
     ) async throws -> ProcessOutput {
         let process = Process()
         process.executableURL = program
@@ -63,14 +70,29 @@ public enum ProcessRunner {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
+        let exit = ChildExit(process)
         try process.run()
-        // Read both pipes concurrently so that neither fills and blocks the child.
-        async let out = Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        async let err = Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
+        let watchdog = Task { () -> Bool in
+            do { try await Task.sleep(for: timeout) } catch { return false }
+            guard process.isRunning else { return false }
+            process.kill()
+            return true
+        }
+        // Both pipes read at once, each on a thread of its own, so that neither fills and blocks the child.
+        async let out = OffPool.run { stdout.fileHandleForReading.readDataToEndOfFile() }
+        async let err = OffPool.run { stderr.fileHandleForReading.readDataToEndOfFile() }
         let (outData, errData) = await (out, err)
-        process.waitUntilExit()
-        return ProcessOutput(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        let status = await exit.status()
+        watchdog.cancel()
+        let timedOut = await watchdog.value
+        let output = ProcessOutput(
+            status: status, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+        if timedOut {
+            throw RunnerError(
+                message: "\(program.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within "
+                    + "\(timeout); killed. stderr: \(output.stderr.suffix(2_000))")
+        }
+        return output
     }
 }

@@ -75,12 +75,10 @@ public final class SCIM2Server: Sendable {
         return false
     }
 
-    /// Stops the server by its pid and waits for it to exit.
+    /// Stops the server by its pid.
     public func stop() {
         defer { try? FileManager.default.removeItem(at: log) }
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 
     public struct StartError: Error, CustomStringConvertible {

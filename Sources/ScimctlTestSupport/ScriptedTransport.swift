@@ -12,15 +12,35 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     private var maxInFlight = 0
     private let delay: Duration
     private let handler: @Sendable (HTTPRequest, Int) throws(TransportError) -> HTTPResponse
+    private let rendezvous: Rendezvous?
+    private var arrived = 0
+    private var met = false
+
+    /// Requests `matches` accepts are held until `count` of them have arrived (or 10 s pass): a test
+    /// proves that requests run at the same time by their meeting, not by timing, which a loaded
+    /// machine does not keep.
+    public struct Rendezvous: Sendable {
+        public var count: Int
+        public var matches: @Sendable (HTTPRequest) -> Bool
+
+        public init(count: Int, matches: @escaping @Sendable (HTTPRequest) -> Bool) {
+            self.count = count
+            self.matches = matches
+        }
+    }
 
     /// - Parameter handler: called with each request and its 0-based index among all requests.
     public init(
-        delay: Duration = .zero,
+        delay: Duration = .zero, rendezvous: Rendezvous? = nil,
         _ handler: @escaping @Sendable (HTTPRequest, Int) throws(TransportError) -> HTTPResponse
     ) {
         self.delay = delay
+        self.rendezvous = rendezvous
         self.handler = handler
     }
+
+    /// Whether the rendezvous's requests were all in flight together.
+    public var rendezvousMet: Bool { lock.withLock { met } }
 
     public var requests: [HTTPRequest] { lock.withLock { recorded } }
     /// The most requests that were ever in flight at once.
@@ -33,8 +53,16 @@ public final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             maxInFlight = max(maxInFlight, inFlight)
             return recorded.count - 1
         }
-        if delay > .zero { try? await Task.sleep(for: delay) }
         defer { lock.withLock { inFlight -= 1 } }
+        if let rendezvous, rendezvous.matches(request) {
+            lock.withLock { arrived += 1 }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while lock.withLock({ arrived < rendezvous.count }), ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+            lock.withLock { met = met || arrived >= rendezvous.count }
+        }
+        if delay > .zero { try? await Task.sleep(for: delay) }
         return try handler(request, index)
     }
 }

@@ -26,34 +26,41 @@ public final class ServeProcess: Sendable {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read stderr until the ready line names the port.
-        let reader = errors.fileHandleForReading
-        let deadline = ContinuousClock.now + .seconds(30)
-        var text = ""
-        while ContinuousClock.now < deadline, process.isRunning {
-            let chunk = reader.availableData
+        // stderr arrives through a handler (on Foundation's own thread), never by a blocking read here;
+        // it is drained for as long as the server runs, so the server never blocks on a full pipe.
+        let (lines, sink) = AsyncStream.makeStream(of: String.self)
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
             if chunk.isEmpty {
-                try await Task.sleep(for: .milliseconds(20))
-                continue
+                handle.readabilityHandler = nil
+                sink.finish()
+            } else {
+                sink.yield(String(decoding: chunk, as: UTF8.self))
             }
-            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let exit = ChildExit(process)
+        try process.run()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            process.kill()
+        }
+        defer { watchdog.cancel() }
+        var text = ""
+        for await chunk in lines {
+            text += chunk
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("scimctl serve: ") }),
                 let url = line.split(separator: " ").dropFirst(2).first.map(String.init).flatMap(URL.init(string:))
             {
-                // Keep draining stderr so the server never blocks on a full pipe.
-                reader.readabilityHandler = { handle in _ = handle.availableData }
                 return ServeProcess(baseURL: url, process: process)
             }
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        throw ProcessRunner.RunnerError(message: "scimctl serve did not start: \(text)")
+        process.kill()
+        _ = await exit.status()
+        throw ProcessRunner.RunnerError(message: "scimctl serve did not start within 30 s: \(text)")
     }
 
+    /// Stops the server by its pid.
     public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 }

@@ -15,7 +15,7 @@ import Testing
 /// writes the provider did not carry out must fail their action.
 final class LyingTransport: HTTPTransport, @unchecked Sendable {
     // `@unchecked Sendable`: `lie` is set before use and only read afterwards, under `lock`.
-    typealias Lie = @Sendable (HTTPRequest, _ forward: (HTTPRequest) -> HTTPResponse) -> HTTPResponse
+    typealias Lie = @Sendable (HTTPRequest, _ forward: (HTTPRequest) async -> HTTPResponse) async -> HTTPResponse
     private let lock = NSLock()
     private var currentLie: Lie?
     let provider: SandboxProvider
@@ -31,8 +31,8 @@ final class LyingTransport: HTTPTransport, @unchecked Sendable {
     }
 
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        guard let lie else { return provider.handle(request) }
-        return lie(request) { provider.handle($0) }
+        guard let lie else { return await provider.handle(request) }
+        return await lie(request) { await provider.handle($0) }
     }
 
     func client(profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy()) async throws -> SCIMClient {
@@ -106,7 +106,7 @@ struct HostileProviderTests {
         let (transport, client) = try await seeded()
         let ann = try #require(try await client.findUsers(userName: "ann@x.io").first)
         transport.lie = { request, forward in
-            let response = forward(request)
+            let response = await forward(request)
             guard request.method == "POST", request.url.path.hasSuffix("/Users") else { return response }
             return HTTPResponse(status: 201, body: ann.json.serialized())
         }
@@ -130,16 +130,16 @@ struct HostileProviderTests {
         let (transport, client) = try await seeded()
         let cat = try #require(try await client.findUsers(userName: "cat@x.io").first)
         transport.lie = { request, forward in
-            guard request.method == "PATCH", request.url.path.contains("/Users/") else { return forward(request) }
+            guard request.method == "PATCH", request.url.path.contains("/Users/") else { return await forward(request) }
             switch lie {
             case "another user":
-                _ = forward(request)
+                _ = await forward(request)
                 return HTTPResponse(status: 200, body: cat.json.serialized())
             case "change dropped, 200 with the resource":
-                _ = forward(request.droppingOperations(on: "title"))
-                return HTTPResponse(status: 200, body: forward(HTTPRequest(method: "GET", url: request.url)).body)
+                _ = await forward(request.droppingOperations(on: "title"))
+                return HTTPResponse(status: 200, body: await forward(HTTPRequest(method: "GET", url: request.url)).body)
             default:
-                let response = forward(request.droppingOperations(on: "title"))
+                let response = await forward(request.droppingOperations(on: "title"))
                 return HTTPResponse(status: 204, headers: response.headers)
             }
         }
@@ -173,7 +173,7 @@ struct HostileProviderTests {
             if request.method == "PATCH" && request.url.path.contains("/Groups/") {
                 return HTTPResponse(status: 204)
             }
-            return forward(request)
+            return await forward(request)
         }
         let yaml = """
             policy: {unmanaged: delete}
@@ -229,11 +229,11 @@ struct HostileProviderTests {
         let unavailable = HTTPResponse(status: 503, body: Data(#"{"status":"503","detail":"busy"}"#.utf8))
         let patches = Counted()
         transport.lie = { request, forward in
-            guard request.method == "PATCH" else { return forward(request) }
+            guard request.method == "PATCH" else { return await forward(request) }
             let key = request.bodyText.contains("Boss") ? "ann" : "ben"
             // ann's PATCH succeeds on the third try; ben's never does.
             if key == "ben" || patches.next(key) < 2 { return unavailable }
-            return forward(request)
+            return await forward(request)
         }
         let yaml = Self.start.replacingOccurrences(of: "title: Lead", with: "title: Boss")
             .replacingOccurrences(of: "ben@x.io, title: Dev", with: "ben@x.io, title: Ops")
@@ -261,7 +261,7 @@ struct HostileProviderTests {
     func badReads(lie: String, says: String) async throws {
         let (transport, client) = try await seeded()
         transport.lie = { request, forward in
-            let response = forward(request)
+            let response = await forward(request)
             guard request.method == "GET" else { return response }
             var text = String(decoding: response.body, as: UTF8.self)
             switch lie {
@@ -290,7 +290,7 @@ struct HostileProviderTests {
             }
             return HTTPResponse(status: response.status, headers: response.headers, body: Data(text.utf8))
         }
-        let writesBefore = transport.provider.handle(
+        let writesBefore = await transport.provider.handle(
             HTTPRequest(method: "GET", url: URL(string: transport.provider.baseURL + "/Users")!)
         ).body
         await #expect {
@@ -301,7 +301,7 @@ struct HostileProviderTests {
             "\(error)".contains(says) && "\(error)".contains("GET ")
         }
         #expect(
-            transport.provider.handle(
+            await transport.provider.handle(
                 HTTPRequest(method: "GET", url: URL(string: transport.provider.baseURL + "/Users")!)
             ).body == writesBefore)
     }
@@ -313,7 +313,7 @@ struct HostileProviderTests {
         profile.keepsMembersOfDeletedUsers = true
         let client = try await transport.client(profile: profile)
         transport.lie = { request, forward in
-            let response = forward(request)
+            let response = await forward(request)
             guard request.method == "GET", request.url.path.hasSuffix("/Groups") else { return response }
             let text = String(decoding: response.body, as: UTF8.self)
                 .replacingOccurrences(of: #""members":[{"#, with: #""members":[{"value":"ghost"},{"#)

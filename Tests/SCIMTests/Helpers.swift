@@ -81,12 +81,13 @@ func listJSON(total: Int?, start: Int, _ items: [String], cursor: String? = nil,
 func scriptedClient(
     profile: ProviderProfile = .generic, config: String = serviceProviderConfig(),
     resourceTypes: String? = resourceTypesBoth, retry: RetryPolicy = SleepRecorder().policy(),
-    parallelism: Int = 4, delay: Duration = .zero, logger: Logger = Logger(label: "test"),
+    parallelism: Int = 4, delay: Duration = .zero, rendezvous: ScriptedTransport.Rendezvous? = nil,
+    logger: Logger = Logger(label: "test"),
     _ handler: @escaping @Sendable (HTTPRequest) throws(TransportError) -> HTTPResponse
 ) async throws -> (SCIMClient, ScriptedTransport) {
     try await scriptedClient(
         profile: profile, config: config, resourceTypes: resourceTypes, retry: retry, parallelism: parallelism,
-        delay: delay, logger: logger
+        delay: delay, rendezvous: rendezvous, logger: logger
     ) { request, _ throws(TransportError) in try handler(request) }
 }
 
@@ -94,10 +95,11 @@ func scriptedClient(
 func scriptedClient(
     profile: ProviderProfile = .generic, config: String = serviceProviderConfig(),
     resourceTypes: String? = resourceTypesBoth, retry: RetryPolicy = SleepRecorder().policy(),
-    parallelism: Int = 4, delay: Duration = .zero, logger: Logger = Logger(label: "test"),
+    parallelism: Int = 4, delay: Duration = .zero, rendezvous: ScriptedTransport.Rendezvous? = nil,
+    logger: Logger = Logger(label: "test"),
     _ handler: @escaping @Sendable (HTTPRequest, Int) throws(TransportError) -> HTTPResponse
 ) async throws -> (SCIMClient, ScriptedTransport) {
-    let transport = ScriptedTransport(delay: delay) { request, index throws(TransportError) in
+    let transport = ScriptedTransport(delay: delay, rendezvous: rendezvous) { request, index throws(TransportError) in
         if request.url.path.hasSuffix("/ServiceProviderConfig") { return .json(200, config) }
         if request.url.path.hasSuffix("/ResourceTypes") {
             return resourceTypes.map { .json(200, $0) } ?? .json(404, #"{"status": "404"}"#)

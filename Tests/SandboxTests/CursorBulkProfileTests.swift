@@ -14,29 +14,32 @@ extension JSONValue {
 extension Fixture {
     /// `count` users u0@x.io… created directly (with what every profile requires); their ids in
     /// creation order.
-    func seed(_ count: Int) -> [String] {
-        (0..<count).compactMap { index in
-            send(
+    func seed(_ count: Int) async -> [String] {
+        var ids: [String] = []
+        for index in 0..<count {
+            let id = await send(
                 "POST", "/Users",
                 #"{"userName": "u\#(index)@x.io", "displayName": "U", "name": {"givenName": "G", "familyName": "F"}}"#
             )
             .1?["id"]?.stringValue
+            if let id { ids.append(id) }
         }
+        return ids
     }
 
     /// Follows `nextCursor` from the first page; the ids in the order served, and the pages taken.
-    func walk(_ path: String, count: Int, between: (Int) -> Void = { _ in }) throws -> ([String], Int) {
+    func walk(_ path: String, count: Int, between: (Int) async -> Void = { _ in }) async throws -> ([String], Int) {
         var ids: [String] = []
         var cursor = ""
         var pages = 0
         while true {
             let separator = path.contains("?") ? "&" : "?"
-            let (status, body) = send("GET", "\(path)\(separator)count=\(count)&cursor=\(cursor)")
+            let (status, body) = await send("GET", "\(path)\(separator)count=\(count)&cursor=\(cursor)")
             try #require(status == 200, "\(String(describing: body))")
             pages += 1
             #expect(body?["startIndex"] == nil)
             ids += body?["Resources"]?.items.compactMap { $0["id"]?.stringValue } ?? []
-            between(pages)
+            await between(pages)
             guard let next = body?["nextCursor"]?.stringValue else { return (ids, pages) }
             cursor = next
             try #require(pages < 1000)
@@ -49,8 +52,8 @@ struct CursorPagingTests {
     @Test("250 users by 100: three pages, every user once, no nextCursor on the last page")
     func walk() async throws {
         let sandbox = try await Fixture.make()
-        let ids = sandbox.seed(250)
-        let (seen, pages) = try sandbox.walk("/Users", count: 100)
+        let ids = await sandbox.seed(250)
+        let (seen, pages) = try await sandbox.walk("/Users", count: 100)
         #expect(seen == ids)
         #expect(pages == 3)
     }
@@ -58,13 +61,13 @@ struct CursorPagingTests {
     @Test("a cursor resumes after the last user served: users created or deleted mid-walk shift nothing")
     func stableUnderWrites() async throws {
         let sandbox = try await Fixture.make()
-        let ids = sandbox.seed(30)
-        let (seen, _) = try sandbox.walk("/Users", count: 10) { page in
+        let ids = await sandbox.seed(30)
+        let (seen, _) = try await sandbox.walk("/Users", count: 10) { page in
             guard page == 1 else { return }
             // Delete one already served and one not yet served; add one at the end.
-            _ = sandbox.send("DELETE", "/Users/\(ids[0])")
-            _ = sandbox.send("DELETE", "/Users/\(ids[15])")
-            _ = sandbox.send("POST", "/Users", #"{"userName": "late@x.io"}"#)
+            _ = await sandbox.send("DELETE", "/Users/\(ids[0])")
+            _ = await sandbox.send("DELETE", "/Users/\(ids[15])")
+            _ = await sandbox.send("POST", "/Users", #"{"userName": "late@x.io"}"#)
         }
         #expect(seen.count == 30)  // 10 served, 19 left of the rest, 1 added
         #expect(Set(seen).count == seen.count)
@@ -74,32 +77,32 @@ struct CursorPagingTests {
     @Test("filtered and sorted listings page by cursor too")
     func filteredAndSorted() async throws {
         let sandbox = try await Fixture.make()
-        _ = sandbox.seed(120)
+        _ = await sandbox.seed(120)
         let filter = "filter=" + "userName sw \"u1\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let (filtered, pages) = try sandbox.walk("/Users?\(filter)", count: 10)
+        let (filtered, pages) = try await sandbox.walk("/Users?\(filter)", count: 10)
         #expect(filtered.count == 31)  // u1, u10–u19, u100–u119
         #expect(pages == 4)
-        let (sorted, _) = try sandbox.walk("/Users?sortBy=userName&sortOrder=descending", count: 50)
+        let (sorted, _) = try await sandbox.walk("/Users?sortBy=userName&sortOrder=descending", count: 50)
         #expect(sorted.count == 120)
         #expect(Set(sorted).count == 120)
-        let (_, first) = sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=1&cursor=")
+        let (_, first) = await sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=1&cursor=")
         #expect(first?["Resources"]?.items.first?["userName"] == .string("u9@x.io"))  // "@" sorts after "9"
     }
 
     @Test("a forged cursor, one from another query, or startIndex with cursor: 400, with the scimType")
     func refusals() async throws {
         let sandbox = try await Fixture.make()
-        _ = sandbox.seed(5)
-        let (_, first) = sandbox.send("GET", "/Users?count=2&cursor=")
+        _ = await sandbox.seed(5)
+        let (_, first) = await sandbox.send("GET", "/Users?count=2&cursor=")
         let cursor = try #require(first?["nextCursor"]?.stringValue)
-        let forged = sandbox.send("GET", "/Users?count=2&cursor=bm9wZQ")
+        let forged = await sandbox.send("GET", "/Users?count=2&cursor=bm9wZQ")
         #expect(forged.0 == 400)
         #expect(forged.1?["scimType"] == .string("invalidCursor"))
-        let elsewhere = sandbox.send("GET", "/Groups?count=2&cursor=\(cursor)")
+        let elsewhere = await sandbox.send("GET", "/Groups?count=2&cursor=\(cursor)")
         #expect(elsewhere.1?["scimType"] == .string("invalidCursor"))
-        let filtered = sandbox.send("GET", "/Users?count=2&filter=userName%20pr&cursor=\(cursor)")
+        let filtered = await sandbox.send("GET", "/Users?count=2&filter=userName%20pr&cursor=\(cursor)")
         #expect(filtered.1?["scimType"] == .string("invalidCursor"))
-        let both = sandbox.send("GET", "/Users?startIndex=1&cursor=")
+        let both = await sandbox.send("GET", "/Users?startIndex=1&cursor=")
         #expect(both.0 == 400)
         #expect(both.1?["scimType"] == .string("invalidValue"))
     }
@@ -108,7 +111,7 @@ struct CursorPagingTests {
     func client() async throws {
         let sandbox = try await Fixture.make(
             profile: BuiltInProfiles.named("aws")!, client: BuiltInProfiles.named("aws")!)
-        _ = sandbox.seed(250)
+        _ = await sandbox.seed(250)
         let recorder = RecordingTransport(SandboxTransport(sandbox.provider))
         let client = try await SCIMClient.connect(
             try SCIMConnection(
@@ -125,9 +128,9 @@ struct CursorPagingTests {
 
 @Suite("Sandbox: POST /Bulk")
 struct BulkTests {
-    private func bulk(_ sandbox: Fixture, _ operations: String, failOnErrors: Int? = nil) -> (Int, [JSONValue]) {
+    private func bulk(_ sandbox: Fixture, _ operations: String, failOnErrors: Int? = nil) async -> (Int, [JSONValue]) {
         let fail = failOnErrors.map { #", "failOnErrors": \#($0)"# } ?? ""
-        let (status, body) = sandbox.send(
+        let (status, body) = await sandbox.send(
             "POST", "/Bulk",
             #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]\#(fail), "Operations": [\#(operations)]}"#
         )
@@ -137,7 +140,7 @@ struct BulkTests {
     @Test("creates with bulkId references, in any order: a group made before its members gets them")
     func references() async throws {
         let sandbox = try await Fixture.make()
-        let (status, results) = bulk(
+        let (status, results) = await bulk(
             sandbox,
             """
             {"method": "POST", "path": "/Groups", "bulkId": "g", "data": {"displayName": "qa",
@@ -162,7 +165,7 @@ struct BulkTests {
     @Test("undefined and circular references fail with 409; a failed create fails what refers to it")
     func unresolvable() async throws {
         let sandbox = try await Fixture.make()
-        let (_, results) = bulk(
+        let (_, results) = await bulk(
             sandbox,
             """
             {"method": "POST", "path": "/Groups", "bulkId": "x", "data": {"displayName": "x", "members": [{"value": "bulkId:y"}]}},
@@ -184,7 +187,7 @@ struct BulkTests {
     @Test("failOnErrors stops the job; limits: 413 over maxOperations, 400 on a repeated bulkId")
     func limits() async throws {
         let sandbox = try await Fixture.make()
-        let (_, results) = bulk(
+        let (_, results) = await bulk(
             sandbox,
             """
             {"method": "POST", "path": "/Users", "bulkId": "1", "data": {"userName": ""}},
@@ -194,9 +197,9 @@ struct BulkTests {
         #expect(results.map { $0["status"]?.stringValue } == ["400", "400"])
         #expect(try await sandbox.client.findUsers(userName: "never@x.io").isEmpty)
         let many = (0...1000).map { #"{"method": "DELETE", "path": "/Users/\#($0)"}"# }.joined(separator: ",")
-        let (status, _) = bulk(sandbox, many)
+        let (status, _) = await bulk(sandbox, many)
         #expect(status == 413)
-        let (repeated, body) = bulk(
+        let (repeated, body) = await bulk(
             sandbox,
             #"{"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "a@x.io"}}, {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"userName": "b@x.io"}}"#
         )
@@ -218,16 +221,16 @@ struct ProfileTests {
         outer.members = [SCIMMember(value: try #require(inner.id), type: "Group")]
         let outerId = try #require(try await sandbox.client.createGroup(outer).id)
         try await sandbox.client.addMembers(groupId: try #require(inner.id), memberIds: [alice])
-        let (_, body) = sandbox.send("GET", "/Users/\(alice)")
+        let (_, body) = await sandbox.send("GET", "/Users/\(alice)")
         let groups = body?["groups"]?.items ?? []
         #expect(groups.map { $0["display"]?.stringValue } == ["inner", "outer"])
         #expect(groups.map { $0["type"]?.stringValue } == ["direct", "indirect"])
         let filter = SCIMFilter.equals("groups.value", outerId).addingPercentEncoding(
             withAllowedCharacters: .alphanumerics)!
-        let (_, found) = sandbox.send("GET", "/Users?filter=\(filter)")
+        let (_, found) = await sandbox.send("GET", "/Users?filter=\(filter)")
         #expect(found?["Resources"]?.items.map { $0["userName"]?.stringValue } == ["alice@x.io"])
         // Written groups are ignored: the attribute is read-only.
-        let put = sandbox.send(
+        let put = await sandbox.send(
             "PUT", "/Users/\(alice)", #"{"userName": "alice@x.io", "groups": [{"value": "\#(outerId)"}]}"#)
         #expect(put.1?["groups"]?.items.count == 2)
     }
@@ -240,7 +243,7 @@ struct ProfileTests {
         let bob = try #require(try await sandbox.user("bob@x.io").id)
         let group = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "qa")).id)
         try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob])
-        let (_, raw) = sandbox.send("GET", "/Groups/\(group)")
+        let (_, raw) = await sandbox.send("GET", "/Groups/\(group)")
         #expect(raw?["members"] == nil)
         let listed = try await sandbox.client.listGroups()
         #expect(Set(listed.first?.members?.map(\.value) ?? []) == [alice, bob])
@@ -248,21 +251,23 @@ struct ProfileTests {
             path: sandbox.path, profile: BuiltInProfiles.named("aws")!, client: .generic)
         #expect(try await generic.client.listGroups().first?.members ?? [] == [])  // why the profile exists
 
-        #expect(sandbox.send("GET", "/Users?filter=userName%20co%20%22a%22").1?["scimType"] == .string("invalidFilter"))
-        let page = sandbox.send("GET", "/Users?startIndex=2&count=500").1
+        #expect(
+            await sandbox.send("GET", "/Users?filter=userName%20co%20%22a%22").1?["scimType"]
+                == .string("invalidFilter"))
+        let page = await sandbox.send("GET", "/Users?startIndex=2&count=500").1
         #expect(page?["itemsPerPage"] == .number(2))  // startIndex ignored
-        let config = sandbox.send("GET", "/ServiceProviderConfig").1
+        let config = await sandbox.send("GET", "/ServiceProviderConfig").1
         #expect(config?["pagination"]?["index"] == .bool(false))
         #expect(config?["pagination"]?["maxPageSize"] == .number(100))
-        #expect(sandbox.send("POST", "/Bulk", #"{"Operations": []}"#).0 == 501)
+        #expect(await sandbox.send("POST", "/Bulk", #"{"Operations": []}"#).0 == 501)
         // PUT may keep the members (written without their type), not replace them.
-        let same = sandbox.send(
+        let same = await sandbox.send(
             "PUT", "/Groups/\(group)",
             #"{"displayName": "qa", "members": [{"value": "\#(alice)"}, {"value": "\#(bob)"}]}"#)
         #expect(same.0 == 200)
-        let replaced = sandbox.send("PUT", "/Groups/\(group)", #"{"displayName": "qa", "members": []}"#)
+        let replaced = await sandbox.send("PUT", "/Groups/\(group)", #"{"displayName": "qa", "members": []}"#)
         #expect(replaced.0 == 400)
-        let removeAll = sandbox.send(
+        let removeAll = await sandbox.send(
             "PATCH", "/Groups/\(group)", #"{"Operations": [{"op": "remove", "path": "members"}]}"#)
         #expect(removeAll.0 == 400)
         try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
@@ -278,16 +283,16 @@ struct ProfileTests {
         user.attributes[path: "name.givenName"] = "Alice"
         _ = try await sandbox.client.createUser(user)
         user.userName = "ALICE@x.io"
-        let raw = sandbox.send("POST", "/Users", String(decoding: user.json.serialized(), as: UTF8.self))
+        let raw = await sandbox.send("POST", "/Users", String(decoding: user.json.serialized(), as: UTF8.self))
         #expect(raw.0 == 400)
         #expect(raw.1?["detail"]?.stringValue?.contains("not unique") == true)
         let duplicate = await #expect(throws: SCIMError.self) { try await sandbox.client.createUser(user) }
         #expect(duplicate?.kind == .conflict)
-        let nameless = sandbox.send("POST", "/Users", #"{"userName": "bob@x.io", "name": {"givenName": "Bob"}}"#)
+        let nameless = await sandbox.send("POST", "/Users", #"{"userName": "bob@x.io", "name": {"givenName": "Bob"}}"#)
         #expect(nameless.0 == 400)
         #expect(nameless.1?["detail"] == .string("name.familyName is required"))
         let long = String(repeating: "x", count: 61)
-        let tooLong = sandbox.send(
+        let tooLong = await sandbox.send(
             "POST", "/Users", #"{"userName": "bob@x.io", "name": {"givenName": "\#(long)", "familyName": "B"}}"#)
         #expect(tooLong.0 == 400)
     }

@@ -25,11 +25,11 @@ struct Fixture {
     }
 
     /// Sends a raw request and returns the status and the JSON body.
-    func send(_ method: String, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) -> (
+    func send(_ method: String, _ path: String, _ body: String? = nil, headers: [String: String] = [:]) async -> (
         Int, JSONValue?
     ) {
         let url = URL(string: provider.baseURL + path)!
-        let response = provider.handle(
+        let response = await provider.handle(
             HTTPRequest(method: method, url: url, headers: headers, body: body.map { Data($0.utf8) }))
         return (response.status, try? JSONValue.parse(response.body))
     }
@@ -64,7 +64,7 @@ struct SandboxTests {
         let created = try await sandbox.user("alice@x.io", title: "QA", externalId: "E1")
         let id = try #require(created.id)
         #expect(created.meta?.version == "W/\"1\"")
-        let raw = sandbox.provider.handle(
+        let raw = await sandbox.provider.handle(
             HTTPRequest(method: "GET", url: URL(string: sandbox.provider.baseURL + "/Users/\(id)")!))
         #expect(raw.header("ETag") == "W/\"1\"")
         let conflict = await #expect(throws: SCIMError.self) { try await sandbox.user("ALICE@x.io") }
@@ -79,7 +79,7 @@ struct SandboxTests {
             try await sandbox.client.replaceUser(id: id, with: replacement, version: "W/\"1\"")
         }
         #expect(stale?.kind == .preconditionFailed)
-        #expect(sandbox.send("GET", "/Users/\(id)", headers: ["If-None-Match": "W/\"2\""]).0 == 304)
+        #expect(await sandbox.send("GET", "/Users/\(id)", headers: ["If-None-Match": "W/\"2\""]).0 == 304)
         try await sandbox.client.deleteUser(id: id)
         let gone = await #expect(throws: SCIMError.self) { try await sandbox.client.getUser(id: id) }
         #expect(gone?.kind == .notFound)
@@ -107,7 +107,7 @@ struct SandboxTests {
         _ = try await sandbox.user("alice@x.io", title: "Admin", externalId: "E1")
         _ = try await sandbox.user("bob@x.io", title: "Lead", externalId: "E2")
         _ = try await sandbox.user("carol@y.io", externalId: "E3")
-        let (status, body) = sandbox.send("GET", "/Users?filter=\(SCIMConnectionEncoding.encode(filter))")
+        let (status, body) = await sandbox.send("GET", "/Users?filter=\(SCIMConnectionEncoding.encode(filter))")
         #expect(status == 200)
         let names = body?.objectValue?["Resources"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
         #expect(names?.sorted() == expected)
@@ -115,7 +115,7 @@ struct SandboxTests {
 
     @Test("a malformed filter is refused with invalidFilter")
     func badFilter() async throws {
-        let (status, body) = try await Fixture.make().send(
+        let (status, body) = await (try await Fixture.make()).send(
             "GET", "/Users?filter=\(SCIMConnectionEncoding.encode(#"userName zz "a""#))")
         #expect(status == 400)
         #expect(body?.objectValue?["scimType"]?.stringValue == "invalidFilter")
@@ -136,7 +136,7 @@ struct SandboxTests {
               {"op": "remove", "path": "emails[type eq \"home\"]"}
             ]}
             """#
-        let (status, body) = sandbox.send("PATCH", "/Users/\(id)", operations)
+        let (status, body) = await sandbox.send("PATCH", "/Users/\(id)", operations)
         #expect(status == 200)
         let user = try SCIMUser(json: try #require(body))
         #expect(user.attributes[path: "title"] == "Lead")
@@ -145,7 +145,7 @@ struct SandboxTests {
             user.attributes[path: "name.familyName"] == "Nguyen" && user.attributes[path: "name.givenName"] == "Alice")
         #expect(user.emails == [SCIMMultiValue(value: "alice@x.io", type: "work", primary: false)])
         #expect(user.attributes[path: "enterprise.department"] == "QA")
-        let noTarget = sandbox.send(
+        let noTarget = await sandbox.send(
             "PATCH", "/Users/\(id)",
             #"{"Operations": [{"op": "remove", "path": "emails[type eq \"nope\"]"}]}"#)
         #expect(noTarget.0 == 400)
@@ -179,14 +179,14 @@ struct SandboxTests {
     func paging() async throws {
         let sandbox = try await Fixture.make()
         for index in 0..<2500 {
-            _ = sandbox.send("POST", "/Users", #"{"userName": "u\#(index)@x.io"}"#)
+            _ = await sandbox.send("POST", "/Users", #"{"userName": "u\#(index)@x.io"}"#)
         }
         let recorder = RecordingTransport(SandboxTransport(sandbox.provider))
         let client = try await SCIMClient.connect(
             try SCIMConnection(baseURL: URL(string: sandbox.provider.baseURL)!, token: nil, transport: recorder))
         #expect(try await client.listUsers().count == 2500)
         #expect(recorder.requests.count == 2 + 3)
-        let (_, body) = sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=2")
+        let (_, body) = await sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=2")
         let names = body?.objectValue?["Resources"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
         #expect(names == ["u9@x.io", "u99@x.io"])  // string order
         #expect(body?.objectValue?["totalResults"] == .number(2500))
@@ -195,9 +195,9 @@ struct SandboxTests {
     @Test("POST /.search, single resource types and schemas, and a password that is never returned")
     func searchAndDiscovery() async throws {
         let sandbox = try await Fixture.make()
-        _ = sandbox.send("POST", "/Users", #"{"userName": "a@x.io", "password": "hunter2"}"#)
-        _ = sandbox.send("POST", "/Groups", #"{"displayName": "qa"}"#)
-        let search = sandbox.send(
+        _ = await sandbox.send("POST", "/Users", #"{"userName": "a@x.io", "password": "hunter2"}"#)
+        _ = await sandbox.send("POST", "/Groups", #"{"displayName": "qa"}"#)
+        let search = await sandbox.send(
             "POST", "/.search",
             #"{"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName pr or displayName pr", "count": 10}"#
         )
@@ -205,31 +205,32 @@ struct SandboxTests {
         #expect(search.1?.objectValue?["totalResults"] == .number(2))
         let found = String(decoding: try #require(search.1).serialized(), as: UTF8.self)
         #expect(!found.contains("hunter2"))
-        let users = sandbox.send("POST", "/Users/.search", #"{"filter": "userName eq \"A@x.io\""}"#)
+        let users = await sandbox.send("POST", "/Users/.search", #"{"filter": "userName eq \"A@x.io\""}"#)
         #expect(users.1?.objectValue?["totalResults"] == .number(1), "\(users)")
-        #expect(sandbox.send("GET", "/ResourceTypes/User").1?.objectValue?["endpoint"] == .string("/Users"))
-        #expect(sandbox.send("GET", "/ResourceTypes/Nope").0 == 404)
-        let schema = sandbox.send("GET", "/Schemas/\(SCIMSchema.user)")
+        #expect(await sandbox.send("GET", "/ResourceTypes/User").1?.objectValue?["endpoint"] == .string("/Users"))
+        #expect(await sandbox.send("GET", "/ResourceTypes/Nope").0 == 404)
+        let schema = await sandbox.send("GET", "/Schemas/\(SCIMSchema.user)")
         #expect(schema.1?.objectValue?["attributes"]?.arrayValue?.count ?? 0 > 15)
     }
 
     @Test("attributes= keeps only what is asked (an extension only when named); excludedAttributes drops")
     func projection() async throws {
         let sandbox = try await Fixture.make()
-        _ = sandbox.send(
+        _ = await sandbox.send(
             "POST", "/Users",
             #"{"userName": "a@x.io", "title": "T", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "QA"}}"#
         )
-        func first(_ query: String) -> [String: JSONValue] {
-            sandbox.send("GET", "/Users?\(query)").1?.objectValue?["Resources"]?.arrayValue?.first?.objectValue ?? [:]
+        func first(_ query: String) async -> [String: JSONValue] {
+            await sandbox.send("GET", "/Users?\(query)").1?.objectValue?["Resources"]?.arrayValue?.first?.objectValue
+                ?? [:]
         }
-        let narrow = first("attributes=userName")
+        let narrow = await first("attributes=userName")
         #expect(narrow["userName"] != nil && narrow["id"] != nil)
         #expect(narrow["title"] == nil)
         #expect(narrow[SCIMSchema.enterpriseUser] == nil)
-        let withExtension = first("attributes=userName,\(SCIMSchema.enterpriseUser):department")
+        let withExtension = await first("attributes=userName,\(SCIMSchema.enterpriseUser):department")
         #expect(withExtension[SCIMSchema.enterpriseUser] != nil)
-        let excluded = first("excludedAttributes=title")
+        let excluded = await first("excludedAttributes=title")
         #expect(excluded["title"] == nil && excluded["userName"] != nil)
     }
 

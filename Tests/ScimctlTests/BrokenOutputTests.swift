@@ -20,10 +20,10 @@ struct BrokenOutputTests {
         process.standardInput = FileHandle.nullDevice
         // The pipe has no reader left when scimctl starts: every write to it fails with EPIPE.
         if let closeFirst { try closeFirst.fileHandleForReading.close() }
+        let exit = ChildExit(process)
         try process.run()
-        let errors = await Task.detached { stderr.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
+        let errors = await OffPool.run { stderr.fileHandleForReading.readDataToEndOfFile() }
+        return (await exit.status(), String(decoding: errors, as: UTF8.self))
     }
 
     @Test("a full disk (/dev/full) ends the run with exit 1 and one line on stderr")

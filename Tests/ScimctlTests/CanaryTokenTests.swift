@@ -30,7 +30,7 @@ struct CanaryTokenTests {
             "listing-echo", "error-json", "error-html", "redirect-other", "redirect-same", "not-json", "discovery-echo",
         ])
     func canary(mode: String) async throws {
-        let provider = try HostileProvider(mode: mode)
+        let provider = try await HostileProvider(mode: mode)
         defer { provider.stop() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-canary-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

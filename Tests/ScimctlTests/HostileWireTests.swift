@@ -33,7 +33,7 @@ struct HostileWireTests {
         "a trickled body and a request never answered fail at the deadline, saying why and that a retry is pending",
         arguments: ["trickle", "silent"])
     func deadline(mode: String) async throws {
-        let provider = try HostileProvider(mode: mode)
+        let provider = try await HostileProvider(mode: mode)
         defer { provider.stop() }
         let directory = try org(port: provider.port)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -50,7 +50,7 @@ struct HostileWireTests {
 
     @Test("a listing that never ends is stopped by its byte budget, long before the page limit")
     func endlessListing() async throws {
-        let provider = try HostileProvider(mode: "endless")
+        let provider = try await HostileProvider(mode: "endless")
         defer { provider.stop() }
         let connection = try SCIMConnection(
             baseURL: URL(string: "http://127.0.0.1:\(provider.port)/v2")!, token: BearerToken("t-\(UUID())"),
@@ -64,7 +64,7 @@ struct HostileWireTests {
 
     @Test("a listing with bytes that are not UTF-8 fails the read; nothing is planned")
     func invalidUTF8() async throws {
-        let provider = try HostileProvider(mode: "bad-utf8")
+        let provider = try await HostileProvider(mode: "bad-utf8")
         defer { provider.stop() }
         let directory = try org(port: provider.port)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -85,12 +85,12 @@ final class HostileProvider: Sendable {
         var description: String { "the hostile provider did not start" }
     }
 
-    convenience init(mode: String, arguments: [String] = []) throws {
-        try self.init(script: "hostile-provider.py", arguments: [mode] + arguments)
+    convenience init(mode: String, arguments: [String] = []) async throws {
+        try await self.init(script: "hostile-provider.py", arguments: [mode] + arguments)
     }
 
     /// Any script of Tests/Fixtures/hostile that prints its port first (the CONNECT proxy too).
-    init(script: String, arguments: [String]) throws {
+    init(script: String, arguments: [String]) async throws {
         let process = Process()
         process.executableURL = PackagePaths.root.appendingPathComponent(".venv-peers/bin/python")
         process.arguments = [PackagePaths.fixtures.appendingPathComponent("hostile/\(script)").path] + arguments
@@ -99,14 +99,17 @@ final class HostileProvider: Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // The first line is the port it listens on.
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
+        // The first line is the port it listens on (read on a thread of its own, never the pool's).
+        let reader = output.fileHandleForReading
+        let line = await OffPool.run { () -> String in
+            var line = Data()
+            while let byte = try? reader.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                line.append(byte)
+            }
+            return String(decoding: line, as: UTF8.self)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        guard let port = Int(line) else {
+            process.kill()
             throw StartFailure()
         }
         self.process = process
@@ -114,7 +117,6 @@ final class HostileProvider: Sendable {
     }
 
     func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
     }
 }

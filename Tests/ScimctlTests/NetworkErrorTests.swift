@@ -65,7 +65,7 @@ struct NetworkErrorTests {
 
     @Test("a 403 on discovery names the token's variable and its scopes, with the provider's words")
     func forbidden() async throws {
-        let provider = try HostileProvider(mode: "forbidden")
+        let provider = try await HostileProvider(mode: "forbidden")
         defer { provider.stop() }
         try await expectFailure(
             "http://127.0.0.1:\(provider.port)/v2",
@@ -86,30 +86,30 @@ struct NetworkErrorTests {
     }
 
     /// A private CA and a certificate it signs for `names` (DNS names and IPs), in a fresh folder.
-    func privateCA(names: String) throws -> (folder: URL, ca: String, cert: String, key: String) {
+    func privateCA(names: String) async throws -> (folder: URL, ca: String, cert: String, key: String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-ca-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        func openssl(_ arguments: [String]) throws {
+        func openssl(_ arguments: [String]) async throws {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
             process.arguments = arguments
             process.currentDirectoryURL = folder
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            let exit = ChildExit(process)
             try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "openssl \(arguments)")
+            #expect(await exit.status() == 0, "openssl \(arguments)")
         }
-        try openssl([
+        try await openssl([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=scimctl test CA",
         ])
-        try openssl([
+        try await openssl([
             "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj",
             "/CN=server",
         ])
         try Data("subjectAltName=\(names)\n".utf8).write(to: folder.appendingPathComponent("san.ext"))
-        try openssl([
+        try await openssl([
             "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
             "server.pem", "-days", "2", "-extfile", "san.ext",
         ])
@@ -119,9 +119,9 @@ struct NetworkErrorTests {
 
     @Test("TLS from a private CA: refused with the fix; trusted with --ca-file or SSL_CERT_FILE")
     func privateCertificateAuthority() async throws {
-        let ca = try privateCA(names: "IP:127.0.0.1,DNS:localhost")
+        let ca = try await privateCA(names: "IP:127.0.0.1,DNS:localhost")
         defer { try? FileManager.default.removeItem(at: ca.folder) }
-        let provider = try HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
+        let provider = try await HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
         defer { provider.stop() }
         let url = "https://127.0.0.1:\(provider.port)/v2"
         try await expectFailure(
@@ -151,9 +151,9 @@ struct NetworkErrorTests {
 
     @Test("TLS for another host name: refused, saying so")
     func wrongHostName() async throws {
-        let ca = try privateCA(names: "DNS:other.example.com")
+        let ca = try await privateCA(names: "DNS:other.example.com")
         defer { try? FileManager.default.removeItem(at: ca.folder) }
-        let provider = try HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
+        let provider = try await HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
         defer { provider.stop() }
         try await expectFailure(
             "https://127.0.0.1:\(provider.port)/v2", "is issued for another host name",
@@ -190,12 +190,12 @@ struct ProxyTests {
         var tunnelled: Data { (try? Data(contentsOf: URL(fileURLWithPath: log.path + ".bytes"))) ?? Data() }
     }
 
-    private func setUp(credentials: String? = nil) throws -> Setup {
+    private func setUp(credentials: String? = nil) async throws -> Setup {
         let network = NetworkErrorTests()
-        let ca = try network.privateCA(names: "IP:127.0.0.1,DNS:localhost")
-        let provider = try HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
+        let ca = try await network.privateCA(names: "IP:127.0.0.1,DNS:localhost")
+        let provider = try await HostileProvider(mode: "tls", arguments: [ca.cert, ca.key])
         let log = ca.folder.appendingPathComponent("proxy.log")
-        let proxy = try HostileProvider(
+        let proxy = try await HostileProvider(
             script: "connect-proxy.py", arguments: [log.path] + (credentials.map { [$0] } ?? []))
         let directory = try network.org("https://127.0.0.1:\(provider.port)/v2")
         return Setup(ca: ca, provider: provider, proxy: proxy, log: log, directory: directory)
@@ -211,7 +211,7 @@ struct ProxyTests {
 
     @Test("HTTPS_PROXY: the requests tunnel through the proxy by CONNECT, and the token never crosses it in clear")
     func throughProxy() async throws {
-        let setup = try setUp()
+        let setup = try await setUp()
         defer { setup.stop() }
         for variable in ["HTTPS_PROXY", "https_proxy"] {
             let result = try await plan(setup, [variable: "http://127.0.0.1:\(setup.proxy.port)"])
@@ -231,7 +231,7 @@ struct ProxyTests {
         "NO_PROXY: a listed host (by IP, with its port, or *) connects directly",
         arguments: ["127.0.0.1", "*", "example.com, 127.0.0.1", ".example.org,127.0.0.1:\u{0}"])
     func bypass(noProxy: String) async throws {
-        let setup = try setUp()
+        let setup = try await setUp()
         defer { setup.stop() }
         // The last form names the port too: the provider's port stands in for the placeholder.
         let listed = noProxy.replacingOccurrences(of: "\u{0}", with: String(setup.provider.port))
@@ -245,7 +245,7 @@ struct ProxyTests {
         "proxy credentials are sent to the proxy and never printed, also with --verbose; wrong ones are one clear line")
     func credentials() async throws {
         let password = "pw-\(UUID().uuidString)"
-        let setup = try setUp(credentials: "alice:\(password)")
+        let setup = try await setUp(credentials: "alice:\(password)")
         defer { setup.stop() }
         let good = try await plan(
             setup, ["HTTPS_PROXY": "http://alice:\(password)@127.0.0.1:\(setup.proxy.port)"], verbose: true)
