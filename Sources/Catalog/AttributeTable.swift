@@ -202,11 +202,6 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
 
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// Whether any attribute of `section` is present.
-    public func hasValues(in section: ManagedAttribute.Section) -> Bool {
-        entries.contains { AttributeTable.userStrings[Int($0.index)].section == section }
-    }
-
     /// Removes every attribute of `section`.
     public mutating func removeAll(in section: ManagedAttribute.Section) {
         entries.removeAll { AttributeTable.userStrings[Int($0.index)].section == section }

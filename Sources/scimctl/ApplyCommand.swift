@@ -3,8 +3,6 @@ import ArgumentParser
 import Foundation
 import Planner
 import SCIM
-import SafeText
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -44,7 +42,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let session = Session(planning: planning, connection: connection)
         let (plan, client) = try await loadPlan(session)
         let renderer = PlanRenderer(colour: Terminal.stdoutWantsColour)
-        Terminal.standardOutput(renderer.text(plan))
+        try Terminal.standardOutput(renderer.text(plan))
         do {
             try Applier.check(plan)
         } catch {
@@ -55,21 +53,25 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         guard plan.hasChanges else { return }
         try confirm()
-        let journalFile = try journal.map(openJournal)
+        let journal = try journal.map { path in
+            guard let journal = Journal(path: path, warn: { Terminal.standardError("scimctl: warning: \($0)\n") })
+            else { throw CommandFailure("cannot open the journal \(path)") }
+            return journal
+        }
         let interrupt = Interruption()
         let progress = Progress(total: Applier.stepCount(of: plan))
         let applier = Applier(
             client: client, parallelism: connection.parallelism,
             record: { entry in
-                if let journalFile { Self.write(entry, to: journalFile) }
+                journal?.append(entry)
                 progress.advance(entry)
             },
             isInterrupted: { interrupt.requested })
         let result = await applier.apply(plan)
-        try? journalFile?.close()
-        let ledger = ledger(result)
-        Terminal.standardOutput(ledger)
-        Terminal.appendStepSummary(stepSummary(result, plan: plan, ledger: ledger))
+        journal?.close()
+        let ledger = LedgerReport.text(result)
+        try Terminal.standardOutput(ledger)
+        Terminal.appendStepSummary(LedgerReport.markdown(result, plan: plan, ledger: ledger))
         if result.failed > 0 || result.skipped > 0 || result.interrupted { throw ExitCode(1) }
     }
 
@@ -115,119 +117,5 @@ struct ApplyCommand: AsyncParsableCommand {
             Terminal.standardError("Cancelled; nothing was changed.\n")
             throw ExitCode(1)
         }
-    }
-
-    private func openJournal(_ path: String) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            Terminal.standardError("scimctl: error: cannot open the journal \(path)\n")
-            throw ExitCode(1)
-        }
-        handle.seekToEndOfFile()
-        return handle
-    }
-
-    private static func write(_ entry: LedgerEntry, to file: FileHandle) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        guard let encoded = try? encoder.encode(entry) else { return }
-        // Through the same redaction as the terminal: an entry's detail may quote a provider's answer.
-        var line = Secrets.redact(Array(encoded))
-        line.append(UInt8(ascii: "\n"))
-        do {
-            try file.write(contentsOf: line)
-        } catch {
-            Terminal.standardError("scimctl: warning: cannot write to the journal: \(error.localizedDescription)\n")
-        }
-    }
-
-    private func ledger(_ result: ApplyResult) -> String {
-        var output = "\n"
-        for entry in result.entries {
-            let mark =
-                switch entry.outcome {
-                case .done: "done   "
-                case .failed: "FAILED "
-                case .skipped: "skipped"
-                }
-            output += "\(mark) \(entry.action.symbol) \(entry.type.rawValue) \(Printable.escape(entry.key))"
-            if let detail = entry.detail { output += ": \(Printable.escape(detail))" }
-            output += "\n"
-        }
-        output += "\nApply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."
-        if result.interrupted { output += " Interrupted: run apply again to finish." }
-        return output + "\n"
-    }
-}
-
-extension ApplyCommand {
-    /// The job summary of an apply: the outcome, what failed or was skipped, and the whole ledger folded.
-    func stepSummary(_ result: ApplyResult, plan: Plan, ledger: String) -> String {
-        var text = "### scimctl apply — `\(plan.target.url.replacingOccurrences(of: "`", with: "'"))`\n\n"
-        text += "**Apply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped.**"
-        if result.interrupted { text += " Interrupted: run apply again to finish." }
-        text += "\n\n"
-        let problems = result.entries.filter { $0.outcome != .done }
-        for entry in problems.prefix(200) {
-            text +=
-                "- \(entry.outcome == .failed ? "FAILED" : "skipped") `\(entry.action.symbol)` \(entry.type.rawValue) "
-            text += "**\(PlanRenderer.markdownEscape(entry.key))**"
-            if let detail = entry.detail {
-                text += ": \(PlanRenderer.markdownEscape(detail))"
-            }
-            text += "\n"
-        }
-        if problems.count > 200 { text += "- … and \(problems.count - 200) more\n" }
-        let body = String(ledger.prefix(60_000))
-        let fence = String(repeating: "`", count: max(3, PlanRenderer.longestBacktickRun(body) + 1))
-        text += "\n<details><summary>Ledger (\(result.entries.count) actions)</summary>\n\n"
-        text += fence + "text\n" + body + (body.count < ledger.count ? "\n… (cut)\n" : "") + fence + "\n\n</details>\n"
-        return text
-    }
-}
-
-/// Ctrl-C: stop issuing new requests, let the ones in flight finish, print the ledger.
-///
-/// `@unchecked Sendable`: `flag` is atomic, and `source` is set once in `init` and only kept alive.
-final class Interruption: @unchecked Sendable {
-    private let flag = Atomic<Bool>(false)
-    private let source: any DispatchSourceSignal
-
-    init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT)
-        source.setEventHandler { [weak self] in
-            self?.flag.store(true, ordering: .relaxed)
-            Terminal.standardError("\nInterrupted: finishing the requests in flight, starting no more.\n")
-        }
-        source.resume()
-    }
-
-    var requested: Bool { flag.load(ordering: .relaxed) }
-}
-
-/// Progress on stderr: a line that updates in place on a terminal, a line every few seconds otherwise.
-final class Progress: Sendable {
-    private let state = Mutex<(done: Int, last: ContinuousClock.Instant)>((0, .now))
-    private let total: Int
-    private let live = isatty(STDERR_FILENO) == 1
-
-    init(total: Int) {
-        self.total = total
-    }
-
-    func advance(_ entry: LedgerEntry) {
-        let line: String? = state.withLock { state in
-            state.done += 1
-            let now = ContinuousClock.now
-            if live { return "\r\(state.done)/\(total) actions" + (state.done == total ? "\n" : "") }
-            guard now - state.last >= .seconds(3) || state.done == total else { return nil }
-            state.last = now
-            return "\(state.done)/\(total) actions applied\n"
-        }
-        if let line { Terminal.standardError(line) }
     }
 }

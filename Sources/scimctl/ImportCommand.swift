@@ -94,7 +94,7 @@ struct ImportCommand: AsyncParsableCommand {
         let loaded = DesiredStateLoader().load(paths: [checked.path])
         if file == nil {
             try? FileManager.default.removeItem(at: checked.deletingLastPathComponent())
-            Terminal.standardOutput(export.yaml)
+            try Terminal.standardOutput(export.yaml)
         }
         let summary = "\(export.users) users, \(export.groups) groups"
         if !loaded.diagnostics.isEmpty {

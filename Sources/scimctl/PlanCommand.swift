@@ -36,9 +36,9 @@ struct PlanCommand: AsyncParsableCommand {
         let (plan, _, _) = try await session.plan()
         let renderer = PlanRenderer(colour: format == .text && Terminal.stdoutWantsColour)
         switch format {
-        case .text: Terminal.standardOutput(renderer.text(plan))
-        case .json: Terminal.standardOutput(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: Terminal.standardOutput(renderer.markdown(plan))
+        case .text: try Terminal.standardOutput(renderer.text(plan))
+        case .json: try Terminal.standardOutput(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try Terminal.standardOutput(renderer.markdown(plan))
         }
         Terminal.appendStepSummary(PlanRenderer().markdown(plan))
         if let out {
@@ -75,9 +75,9 @@ struct DriftCommand: AsyncParsableCommand {
         let (plan, _, _) = try await session.plan()
         let report = DriftReport(plan: plan)
         switch format {
-        case .text: Terminal.standardOutput(report.text())
-        case .json: Terminal.standardOutput(String(decoding: report.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: Terminal.standardOutput(report.markdown())
+        case .text: try Terminal.standardOutput(report.text())
+        case .json: try Terminal.standardOutput(String(decoding: report.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try Terminal.standardOutput(report.markdown())
         }
         Terminal.appendStepSummary(report.markdown())
         if report.hasDrift { throw ExitCode(2) }

@@ -79,15 +79,7 @@ struct Session {
             Terminal.standardError("scimctl: the desired state is invalid; nothing was read from the provider\n")
             throw ExitCode(1)
         }
-        // The digest covers every file's path and bytes, in order.
-        var content = Data()
-        for file in loaded.sources.files {
-            content.append(Data(file.utf8))
-            content.append(0)
-            content.append(contentsOf: loaded.sources.bytes(of: file) ?? [])
-            content.append(0)
-        }
-        return (state, ContentDigest.sha256(content))
+        return (state, ContentDigest.desiredState(loaded.sources))
     }
 
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
@@ -266,33 +258,14 @@ struct Session {
         Plan, DesiredState, SCIMClient
     ) {
         let (client, info) = try await connect(desired)
-        let groups = Planner.managesGroups(desired)
-        if groups && !client.capabilities.groupsSupported {
-            try fail(
-                "the YAML declares groups, but the provider at \(info.url) has no Groups "
-                    + "(its /ResourceTypes lists none); remove the groups, or check the provider's plan")
-        }
-        let snapshot: LiveSnapshot
         do {
-            snapshot = try await LiveSnapshot.read(
-                from: client, includeGroups: groups && client.capabilities.groupsSupported,
-                includeSchemas: Planner.declaresExtensions(desired))
+            let outcome = try await PlanRun.plan(
+                desired, digest: digest, reader: client, target: info, today: planning.today,
+                extraApprovals: extraApprovals)
+            for warning in outcome.warnings { Terminal.standardError("scimctl: warning: \(warning)\n") }
+            return (outcome.plan, desired, client)
         } catch {
-            try fail("reading the live state failed, so nothing was planned: \(error)")
-        }
-        if Planner.declaresExtensions(desired), snapshot.schemas == nil {
-            Terminal.standardError(
-                "scimctl: warning: the provider publishes no /Schemas, so the extension attributes were not "
-                    + "checked against its schemas before planning\n")
-        }
-        do {
-            let plan = try Planner(
-                desired: desired, live: snapshot, today: planning.today, target: info, desiredDigest: digest,
-                extraApprovals: extraApprovals
-            ).plan()
-            return (plan, desired, client)
-        } catch {
-            try fail("no plan can be made:\n\(error)")
+            try fail(error.description)
         }
     }
 

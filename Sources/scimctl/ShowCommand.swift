@@ -47,9 +47,9 @@ struct ShowCommand: ParsableCommand {
         }
         let renderer = PlanRenderer(colour: format == .text && Terminal.stdoutWantsColour)
         switch format {
-        case .text: Terminal.standardOutput(renderer.text(plan))
-        case .json: Terminal.standardOutput(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: Terminal.standardOutput(renderer.markdown(plan))
+        case .text: try Terminal.standardOutput(renderer.text(plan))
+        case .json: try Terminal.standardOutput(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try Terminal.standardOutput(renderer.markdown(plan))
         }
         guard plan.digestMatchesActions else {
             Terminal.standardError(

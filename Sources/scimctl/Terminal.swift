@@ -19,10 +19,9 @@ enum Terminal {
 
     /// Writes the report. A stdout that is closed or full (`scimctl plan | head`, a full disk) ends the
     /// run with exit 1 and one line on stderr, rather than a crash or a half-written report taken as whole.
-    static func standardOutput(_ text: String) {
+    static func standardOutput(_ text: String) throws {
         if let failure = write(text, to: STDOUT_FILENO, colour: stdoutWantsColour) {
-            standardError("scimctl: error: cannot write to standard output: \(failure)\n")
-            exit(1)
+            throw CommandFailure("cannot write to standard output: \(failure)")
         }
     }
 

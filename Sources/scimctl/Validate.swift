@@ -24,9 +24,9 @@ struct Validate: AsyncParsableCommand {
         case .text:
             Terminal.standardError(formatter.text(loaded.diagnostics))
         case .github:
-            Terminal.standardOutput(formatter.github(loaded.diagnostics))
+            try Terminal.standardOutput(formatter.github(loaded.diagnostics))
         case .json:
-            Terminal.standardOutput(formatter.json(loaded.diagnostics))
+            try Terminal.standardOutput(formatter.json(loaded.diagnostics))
         }
         if format != .json { Terminal.standardError(summary(loaded) + "\n") }
         if loaded.state == nil { throw ExitCode(1) }

@@ -37,9 +37,9 @@ struct VersionCommand: ParsableCommand {
         if json {
             let object = ["version": BuildInfo.version, "commit": info.commit, "buildDate": info.date]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            Terminal.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
+            try Terminal.standardOutput(String(decoding: data, as: UTF8.self) + "\n")
         } else {
-            Terminal.standardOutput(info.line + "\n")
+            try Terminal.standardOutput(info.line + "\n")
         }
     }
 }
