@@ -148,12 +148,35 @@ extension Dictionary where Key == String, Value == JSONValue {
     /// SCIM attribute names are case-insensitive (RFC 7643 §2.1): an exact match first, then any case.
     public subscript(attribute name: String) -> JSONValue? {
         if let value = self[name] { return value }
-        let folded = name.lowercased()
-        return first { $0.key.lowercased() == folded }?.value
+        // A miss is the common case (most attributes are absent): compared byte by byte, allocating nothing.
+        return first { Self.equalIgnoringCase($0.key, name) }?.value
     }
 
     /// Whether `key` is `name` in any case.
     static func matches(_ key: String, _ names: Set<String>) -> Bool {
-        names.contains(key.lowercased())
+        names.contains(key) || names.contains(key.lowercased())
     }
+
+    /// `lhs.lowercased() == rhs.lowercased()` without building either: ASCII letters compared by their
+    /// lower case; anything else (rare in attribute names) through `lowercased()`.
+    static func equalIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
+        let (left, right) = (lhs.utf8, rhs.utf8)
+        guard left.count == right.count else {
+            // Lengths differ: equal only if case mapping changes a length, which ASCII never does.
+            return !(lhs.isASCIIOnly && rhs.isASCIIOnly) && lhs.lowercased() == rhs.lowercased()
+        }
+        var ascii = true
+        let same = left.elementsEqual(right) { a, b in
+            if a >= 0x80 || b >= 0x80 { ascii = false }
+            if a == b { return true }
+            let lowerA = a | 0x20
+            return lowerA == b | 0x20 && lowerA >= UInt8(ascii: "a") && lowerA <= UInt8(ascii: "z")
+        }
+        return ascii ? same : lhs.lowercased() == rhs.lowercased()
+    }
+}
+
+extension String {
+    /// Whether every byte is ASCII.
+    fileprivate var isASCIIOnly: Bool { utf8.allSatisfy { $0 < 0x80 } }
 }

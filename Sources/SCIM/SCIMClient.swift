@@ -147,9 +147,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     // MARK: Reading
 
     public func listUsers() async throws(SCIMError) -> [SCIMUser] {
-        try await list(capabilities.usersEndpoint, query: []).map { json throws(SCIMError) in
-            try Self.resource(json, path: capabilities.usersEndpoint, connection: connection, SCIMUser.init(json:))
-        }
+        try await list(capabilities.usersEndpoint, query: [], SCIMUser.init(json:), id: \.id)
     }
 
     public func listGroups() async throws(SCIMError) -> [SCIMGroup] {
@@ -175,9 +173,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     }
 
     private func groups(query: [(String, String)]) async throws(SCIMError) -> [SCIMGroup] {
-        try await list(capabilities.groupsEndpoint, query: query).map { json throws(SCIMError) in
-            try Self.resource(json, path: capabilities.groupsEndpoint, connection: connection, SCIMGroup.init(json:))
-        }
+        try await list(capabilities.groupsEndpoint, query: query, SCIMGroup.init(json:), id: \.id)
     }
 
     public func getUser(id: String) async throws(SCIMError) -> SCIMUser {
@@ -202,9 +198,13 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     private func membersByUserFilter(_ groupId: String) async throws(SCIMError) -> [SCIMMember] {
         try await list(
             capabilities.usersEndpoint,
-            query: [("filter", SCIMFilter.equals("groups.value", groupId)), ("attributes", "id,userName")]
-        )
-        .compactMap { $0.objectValue?[attribute: "id"]?.stringValue }.map { SCIMMember(value: $0, type: "User") }
+            query: [("filter", SCIMFilter.equals("groups.value", groupId)), ("attributes", "id,userName")],
+            { json throws(SCIMDecodingError) in
+                guard let id = json.objectValue?[attribute: "id"]?.stringValue else {
+                    throw SCIMDecodingError(message: "a member has no id")
+                }
+                return SCIMMember(value: id, type: "User")
+            }, id: \.value)
     }
 
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
@@ -217,12 +217,16 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
             capabilities.groupsEndpoint, SCIMFilter.equals("displayName", displayName), SCIMGroup.init(json:))
     }
 
-    private func filtered<Resource>(
-        _ path: String, _ filter: String, _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
-    ) async throws(SCIMError) -> [Resource] {
-        try await list(path, query: [("filter", filter)]).map { json throws(SCIMError) in
-            try Self.resource(json, path: path, connection: connection, make)
-        }
+    private func filtered(
+        _ path: String, _ filter: String, _ make: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> SCIMUser
+    ) async throws(SCIMError) -> [SCIMUser] {
+        try await list(path, query: [("filter", filter)], make, id: \.id)
+    }
+
+    private func filtered(
+        _ path: String, _ filter: String, _ make: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> SCIMGroup
+    ) async throws(SCIMError) -> [SCIMGroup] {
+        try await list(path, query: [("filter", filter)], make, id: \.id)
     }
 
     private func requireGroups() throws(SCIMError) {
@@ -238,13 +242,21 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
 
     /// Every resource at `path`, paged as the provider allows, checked for consistency; a listing that
     /// does not add up throws instead of returning what it got.
-    func list(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
+    /// Every resource of a listing, decoded page by page as each page arrives (in the task that read
+    /// it, so pages decode in parallel and no page's JSON tree outlives it), or an error: never a
+    /// partial list. `id` names each resource for the de-duplication and consistency checks.
+    func list<Resource: Sendable>(
+        _ path: String, query: [(String, String)],
+        _ decode: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> Resource,
+        id: @escaping @Sendable (Resource) -> String?
+    ) async throws(SCIMError) -> [Resource] {
         let budget = ListingBudget(maxTime: maxListingTime, maxBytes: maxListingBytes)
+        let listing = Listing(client: self, path: path, decode: decode, id: id)
         do {
-            return try await ListingBudget.$current.withValue(budget) { () async throws(SCIMError) -> [JSONValue] in
+            return try await ListingBudget.$current.withValue(budget) { () async throws(SCIMError) -> [Resource] in
                 switch capabilities.paging {
-                case .cursor: try await listByCursor(path, query: query)
-                case .index: try await listByIndex(path, query: query)
+                case .cursor: try await listing.byCursor(query)
+                case .index: try await listing.byIndex(query)
                 }
             }
         } catch let error as SCIMError {
@@ -255,156 +267,10 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         }
     }
 
-    private func page(_ path: String, _ query: [(String, String)]) async throws(SCIMError) -> ListPage {
-        let response = try await connection.send("GET", path, query: query, retryable: true)
-        let url = connection.url(path, query: query).absoluteString
-        if let problem = ListingBudget.current?.charge(response.body.count) { throw inconsistent(path, problem) }
-        do {
-            return try ListPage(json: try Self.parse(response, method: "GET", url: url))
-        } catch let error as SCIMError {
-            throw error
-        } catch {
-            throw SCIMError(.invalidResponse, "\(error)", method: "GET", url: url)
-        }
-    }
-
-    private func inconsistent(_ path: String, _ message: String) -> SCIMError {
+    fileprivate func inconsistent(_ path: String, _ message: String) -> SCIMError {
         SCIMError(
             .inconsistentRead, "the listing does not add up: \(message); refusing to act on a partial read",
             method: "GET", url: connection.url(path).absoluteString)
-    }
-
-    private func listByIndex(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
-        let size = capabilities.pageSize
-        let first = try await page(path, query + [("startIndex", "1"), ("count", String(size))])
-        var collected = Collected(path: path)
-        try collected.add(first.resources, client: self)
-        guard let total = first.totalResults else {
-            return try await continueSequentially(path, query: query, collected: collected, total: nil)
-        }
-        let step = first.resources.count
-        if collected.count >= total || step == 0 {
-            guard collected.count == total else {
-                throw inconsistent(
-                    path,
-                    "totalResults is \(total) but the first page holds \(collected.count) and the next would be empty")
-            }
-            return collected.resources
-        }
-        // The total is known: fetch the remaining pages concurrently, each at the offset the first page's
-        // size implies. A provider that returns short pages is then read sequentially from the gap.
-        let starts = Array(stride(from: 1 + step, through: total, by: step))
-        guard starts.count < maxPages else {
-            throw inconsistent(path, "\(total) resources at \(step) per page exceed \(maxPages) pages")
-        }
-        let pages = try await concurrentMap(starts) { start throws(SCIMError) in
-            try await page(path, query + [("startIndex", String(start)), ("count", String(step))])
-        }
-        for (index, page) in pages.enumerated() {
-            if let pageTotal = page.totalResults, pageTotal != total {
-                throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
-            }
-            let expected = min(step, total - (starts[index] - 1))
-            guard page.resources.count == expected else {
-                // Short page: keep what is contiguous, then read the rest one page at a time.
-                if page.resources.count > expected {
-                    throw inconsistent(
-                        path,
-                        "a page at \(starts[index]) holds \(page.resources.count) resources, more than the \(expected) asked"
-                    )
-                }
-                try collected.add(page.resources, client: self)
-                return try await continueSequentially(path, query: query, collected: collected, total: total)
-            }
-            try collected.add(page.resources, client: self)
-        }
-        guard collected.count == total else {
-            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
-        }
-        return collected.resources
-    }
-
-    /// Reads page after page, advancing by what was received, until the total (or an empty page).
-    private func continueSequentially(
-        _ path: String, query: [(String, String)], collected: consuming Collected, total: Int?
-    ) async throws(SCIMError) -> [JSONValue] {
-        var collected = collected
-        var pages = 1
-        while total.map({ collected.count < $0 }) ?? true {
-            pages += 1
-            guard pages <= maxPages else { throw inconsistent(path, "more than \(maxPages) pages") }
-            let next = try await page(
-                path, query + [("startIndex", String(collected.count + 1)), ("count", String(capabilities.pageSize))])
-            if let total, let pageTotal = next.totalResults, pageTotal != total {
-                throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
-            }
-            if next.resources.isEmpty { break }
-            try collected.add(next.resources, client: self)
-        }
-        if let total, collected.count != total {
-            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
-        }
-        return collected.resources
-    }
-
-    private func listByCursor(_ path: String, query: [(String, String)]) async throws(SCIMError) -> [JSONValue] {
-        var collected = Collected(path: path)
-        var cursor = ""
-        var total: Int?
-        var pages = 0
-        var seenCursors: Set<String> = []
-        while true {
-            pages += 1
-            guard pages <= maxPages else { throw inconsistent(path, "more than \(maxPages) pages") }
-            let next = try await page(path, query + [("cursor", cursor), ("count", String(capabilities.pageSize))])
-            if let pageTotal = next.totalResults {
-                if let total, total != pageTotal {
-                    throw inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
-                }
-                total = pageTotal
-            }
-            try collected.add(next.resources, client: self)
-            guard let nextCursor = next.nextCursor, !nextCursor.isEmpty else { break }
-            guard seenCursors.insert(nextCursor).inserted else { throw inconsistent(path, "the cursor repeats") }
-            cursor = nextCursor
-        }
-        if let total, collected.count != total {
-            throw inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
-        }
-        return collected.resources
-    }
-
-    /// Resources read so far, de-duplicated by id; a page whose every resource was already read means
-    /// the provider's order shifted under the paging, and fails the read.
-    private struct Collected: ~Copyable {
-        let path: String
-        var resources: [JSONValue] = []
-        var ids: Set<String> = []
-
-        init(path: String) {
-            self.path = path
-        }
-
-        var count: Int { resources.count }
-
-        mutating func add(_ page: [JSONValue], client: SCIMClient) throws(SCIMError) {
-            var fresh = 0
-            for resource in page {
-                guard
-                    let id = resource.objectValue?[attribute: "id"]?.stringValue
-                        ?? resource.objectValue?[attribute: "id"]?.intValue.map(String.init)
-                else {
-                    throw client.inconsistent(path, "a resource has no id")
-                }
-                if ids.insert(id).inserted {
-                    resources.append(resource)
-                    fresh += 1
-                }
-            }
-            if !page.isEmpty && fresh < page.count {
-                throw client.inconsistent(path, "a page repeats \(page.count - fresh) resource(s) already read")
-            }
-        }
     }
 
     /// Runs `operation` for each element, at most `parallelism` at once (the limiter bounds requests
@@ -647,5 +513,192 @@ final class ListingBudget: Sendable {
         if total > maxBytes { return "the pages came to more than \(maxBytes >> 20) MiB" }
         if ContinuousClock.now - started > maxTime { return "reading took longer than \(maxTime)" }
         return nil
+    }
+}
+
+/// One page of a listing, its resources already decoded.
+private struct DecodedPage<Resource: Sendable>: Sendable {
+    var totalResults: Int?
+    var nextCursor: String?
+    var resources: [Resource]
+    var ids: [String?]
+}
+
+/// One listing of one endpoint: pages read (concurrently where the total is known), each decoded as it
+/// arrives, the whole checked to add up.
+private struct Listing<Resource: Sendable>: Sendable {
+    let client: SCIMClient
+    let path: String
+    let decode: @Sendable (JSONValue) throws(SCIMDecodingError) -> Resource
+    let id: @Sendable (Resource) -> String?
+
+    private var capabilities: ProviderCapabilities { client.capabilities }
+
+    func page(_ query: [(String, String)]) async throws(SCIMError) -> DecodedPage<Resource> {
+        let connection = client.connection
+        let response = try await connection.send("GET", path, query: query, retryable: true)
+        let url = connection.url(path, query: query).absoluteString
+        if let problem = ListingBudget.current?.charge(response.body.count) {
+            throw client.inconsistent(path, problem)
+        }
+        let page: ListPage
+        do {
+            page = try ListPage(json: try SCIMClient.parse(response, method: "GET", url: url))
+        } catch let error as SCIMError {
+            throw error
+        } catch {
+            throw SCIMError(.invalidResponse, "\(error)", method: "GET", url: url)
+        }
+        var resources: [Resource] = []
+        resources.reserveCapacity(page.resources.count)
+        var ids: [String?] = []
+        ids.reserveCapacity(page.resources.count)
+        for json in page.resources {
+            // The id as sent (a number read as text), before the strict decode judges the rest.
+            let object = json.objectValue
+            let id = object?[attribute: "id"]?.stringValue ?? object?[attribute: "id"]?.intValue.map(String.init)
+            guard let id else { throw client.inconsistent(path, "a resource has no id") }
+            ids.append(id)
+            do {
+                resources.append(try decode(json))
+            } catch {
+                throw SCIMError(
+                    .invalidResponse, error.message, method: "GET", url: connection.url(path).absoluteString)
+            }
+        }
+        return DecodedPage(
+            totalResults: page.totalResults, nextCursor: page.nextCursor, resources: resources, ids: ids)
+    }
+
+    func byIndex(_ query: [(String, String)]) async throws(SCIMError) -> [Resource] {
+        let size = capabilities.pageSize
+        let first = try await page(query + [("startIndex", "1"), ("count", String(size))])
+        var collected = Collected<Resource>(path: path)
+        try collected.add(first, client: client)
+        guard let total = first.totalResults else {
+            return try await continueSequentially(query, collected: collected, total: nil)
+        }
+        let step = first.resources.count
+        if collected.count >= total || step == 0 {
+            guard collected.count == total else {
+                throw client.inconsistent(
+                    path,
+                    "totalResults is \(total) but the first page holds \(collected.count) and the next would be empty")
+            }
+            return collected.resources
+        }
+        // The total is known: fetch the remaining pages concurrently, each at the offset the first page's
+        // size implies. A provider that returns short pages is then read sequentially from the gap.
+        let starts = Array(stride(from: 1 + step, through: total, by: step))
+        guard starts.count < client.maxPages else {
+            throw client.inconsistent(path, "\(total) resources at \(step) per page exceed \(client.maxPages) pages")
+        }
+        let pages = try await client.concurrentMap(starts) { start throws(SCIMError) in
+            try await page(query + [("startIndex", String(start)), ("count", String(step))])
+        }
+        for (index, page) in pages.enumerated() {
+            if let pageTotal = page.totalResults, pageTotal != total {
+                throw client.inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+            }
+            let expected = min(step, total - (starts[index] - 1))
+            guard page.resources.count == expected else {
+                // Short page: keep what is contiguous, then read the rest one page at a time.
+                if page.resources.count > expected {
+                    throw client.inconsistent(
+                        path,
+                        "a page at \(starts[index]) holds \(page.resources.count) resources, more than the \(expected) asked"
+                    )
+                }
+                try collected.add(page, client: client)
+                return try await continueSequentially(query, collected: collected, total: total)
+            }
+            try collected.add(page, client: client)
+        }
+        guard collected.count == total else {
+            throw client.inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+
+    /// Reads page after page, advancing by what was received, until the total (or an empty page).
+    private func continueSequentially(
+        _ query: [(String, String)], collected: consuming Collected<Resource>, total: Int?
+    ) async throws(SCIMError) -> [Resource] {
+        var collected = collected
+        var pages = 1
+        while total.map({ collected.count < $0 }) ?? true {
+            pages += 1
+            guard pages <= client.maxPages else {
+                throw client.inconsistent(path, "more than \(client.maxPages) pages")
+            }
+            let next = try await page(
+                query + [("startIndex", String(collected.count + 1)), ("count", String(capabilities.pageSize))])
+            if let total, let pageTotal = next.totalResults, pageTotal != total {
+                throw client.inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+            }
+            if next.resources.isEmpty { break }
+            try collected.add(next, client: client)
+        }
+        if let total, collected.count != total {
+            throw client.inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+
+    func byCursor(_ query: [(String, String)]) async throws(SCIMError) -> [Resource] {
+        var collected = Collected<Resource>(path: path)
+        var cursor = ""
+        var total: Int?
+        var pages = 0
+        var seenCursors: Set<String> = []
+        while true {
+            pages += 1
+            guard pages <= client.maxPages else {
+                throw client.inconsistent(path, "more than \(client.maxPages) pages")
+            }
+            let next = try await page(query + [("cursor", cursor), ("count", String(capabilities.pageSize))])
+            if let pageTotal = next.totalResults {
+                if let total, total != pageTotal {
+                    throw client.inconsistent(path, "totalResults changed from \(total) to \(pageTotal) while paging")
+                }
+                total = pageTotal
+            }
+            try collected.add(next, client: client)
+            guard let nextCursor = next.nextCursor, !nextCursor.isEmpty else { break }
+            guard seenCursors.insert(nextCursor).inserted else { throw client.inconsistent(path, "the cursor repeats") }
+            cursor = nextCursor
+        }
+        if let total, collected.count != total {
+            throw client.inconsistent(path, "totalResults is \(total) but \(collected.count) were read")
+        }
+        return collected.resources
+    }
+}
+
+/// Resources read so far, de-duplicated by id; a page whose every resource was already read means the
+/// provider's order shifted under the paging, and fails the read.
+private struct Collected<Resource: Sendable>: ~Copyable {
+    let path: String
+    var resources: [Resource] = []
+    var ids: Set<String> = []
+
+    init(path: String) {
+        self.path = path
+    }
+
+    var count: Int { resources.count }
+
+    mutating func add(_ page: DecodedPage<Resource>, client: SCIMClient) throws(SCIMError) {
+        var fresh = 0
+        for (resource, id) in zip(page.resources, page.ids) {
+            guard let id else { throw client.inconsistent(path, "a resource has no id") }
+            if ids.insert(id).inserted {
+                resources.append(resource)
+                fresh += 1
+            }
+        }
+        if !page.resources.isEmpty && fresh < page.resources.count {
+            throw client.inconsistent(path, "a page repeats \(page.resources.count - fresh) resource(s) already read")
+        }
     }
 }

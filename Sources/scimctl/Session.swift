@@ -76,7 +76,7 @@ struct Session {
             Terminal.standardError(formatter.text(loaded.diagnostics))
         }
         guard let state = loaded.state else {
-            Terminal.standardError("scimctl: the desired state is invalid; nothing was read from the provider\n")
+            Terminal.standardError("scimctl: the desired state is invalid; nothing was planned or changed\n")
             throw ExitCode(1)
         }
         return (state, ContentDigest.desiredState(loaded.sources))
@@ -85,14 +85,19 @@ struct Session {
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
     /// token from --token-file or the environment; the provider profile from target.provider.
     func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
-        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment)
-        let profile = desired.target?.providerProfile ?? .generic
-        let info = Plan.TargetInfo(
-            url: target.url, provider: profile.name, tokenEnv: desired.target?.tokenEnv?.value, source: target.source,
-            profileFile: profile.source == ProviderProfile.generic.source ? nil : profile.source)
+        let info = try targetInfo(desired)
         return (
             try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
         )
+    }
+
+    /// Where a desired state's plan goes, as a plan records it.
+    private func targetInfo(_ desired: DesiredState, quiet: Bool = false) throws -> Plan.TargetInfo {
+        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment, quiet: quiet)
+        let profile = desired.target?.providerProfile ?? .generic
+        return Plan.TargetInfo(
+            url: target.url, provider: profile.name, tokenEnv: desired.target?.tokenEnv?.value, source: target.source,
+            profileFile: profile.source == ProviderProfile.generic.source ? nil : profile.source)
     }
 
     /// The target URL and where it came from: `--url`, else `target.url`, else `SCIM_URL`. A `SCIM_URL`
@@ -100,7 +105,8 @@ struct Session {
     /// never silently redirects a run, nor is silently ignored.
     func resolveTarget(
         _ desired: DesiredState, environment: [String: String],
-        whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)"
+        whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)",
+        quiet: Bool = false
     ) throws -> (url: String, source: String) {
         let declared = desired.target?.url
         let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -127,7 +133,7 @@ struct Session {
                 "SCIM_URL carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
         }
-        if let variable, chosen.source != "SCIM_URL", variable != chosen.url {
+        if !quiet, let variable, chosen.source != "SCIM_URL", variable != chosen.url {
             Terminal.standardError(
                 "scimctl: warning: SCIM_URL (\(Printable.escape(variable))) is ignored: \(chosen.source) takes "
                     + "precedence (--url, then target.url, then SCIM_URL)\n")
@@ -249,20 +255,80 @@ struct Session {
 
     /// Reads the live state and computes the plan.
     func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
-        let (desired, digest) = try loadDesired()
+        // While the YAML loads, connect to the target the head of its files names and start listing
+        // the users; used only if the loaded state names the same target (nothing is written either way).
+        let early = await speculate()
+        let loaded: (DesiredState, digest: String)
+        do {
+            loaded = try loadDesired()
+        } catch {
+            early?.cancel()
+            throw error
+        }
+        let (desired, digest) = loaded
+        if let early, try early.matches(desired, session: self) {
+            // The same target: its connection (or its failure, reported once) stands.
+            let reader = try early.connection.get()
+            return try await plan(
+                desired, digest: digest, extraApprovals: extraApprovals, through: (reader, early.info))
+        }
+        early?.cancel()
         return try await plan(desired, digest: digest, extraApprovals: extraApprovals)
     }
 
+    /// A connection made from the target of the files' head, its user listing under way — or why it
+    /// could not be made.
+    struct EarlyStart {
+        var connection: Result<PrefetchingReader, any Error>
+        var info: Plan.TargetInfo
+        var caFile: String?
+        var auth: OAuth2Settings?
+
+        /// Whether the loaded state names this target. Resolving it again also gives the warnings a
+        /// full resolution gives (an overridden SCIM_URL), and its failures.
+        func matches(_ desired: DesiredState, session: Session) throws -> Bool {
+            let info = try session.targetInfo(desired)
+            return info == self.info && desired.target?.caFile?.value == caFile && desired.target?.auth == auth
+        }
+
+        func cancel() { (try? connection.get())?.cancel() }
+    }
+
+    /// The early start, or nil when the head of the files names no clean target.
+    private func speculate() async -> EarlyStart? {
+        guard let probed = TargetProbe.read(paths: planning.paths), let target = probed.target,
+            let info = try? targetInfo(probed, quiet: true)
+        else { return nil }
+        let connection: Result<PrefetchingReader, any Error>
+        do {
+            let client = try await connect(info, declaredCAFile: target.caFile?.value, auth: target.auth)
+            connection = .success(PrefetchingReader(client: client))
+        } catch {
+            connection = .failure(error)
+        }
+        return EarlyStart(connection: connection, info: info, caFile: target.caFile?.value, auth: target.auth)
+    }
+
     /// Reads the live state and computes the plan of a loaded desired state.
-    func plan(_ desired: DesiredState, digest: String, extraApprovals: [String]) async throws -> (
-        Plan, DesiredState, SCIMClient
-    ) {
-        let (client, info) = try await connect(desired)
+    func plan(
+        _ desired: DesiredState, digest: String, extraApprovals: [String],
+        through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil
+    ) async throws -> (Plan, DesiredState, SCIMClient) {
+        let (client, info): (SCIMClient, Plan.TargetInfo)
+        let reader: any SCIMReader
+        if let early {
+            (client, info, reader) = (early.reader.client, early.info, early.reader)
+        } else {
+            (client, info) = try await connect(desired)
+            reader = client
+        }
         do {
             let outcome = try await PlanRun.plan(
-                desired, digest: digest, reader: client, target: info, today: planning.today,
+                desired, digest: digest, reader: reader, target: info, today: planning.today,
                 extraApprovals: extraApprovals)
             for warning in outcome.warnings { Terminal.standardError("scimctl: warning: \(warning)\n") }
+            ProcessLifetime.keep(outcome.snapshot)
+            ProcessLifetime.keep(desired)
             return (outcome.plan, desired, client)
         } catch {
             try fail(error.description)

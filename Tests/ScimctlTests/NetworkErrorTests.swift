@@ -188,6 +188,14 @@ struct ProxyTests {
         }
 
         var tunnelled: Data { (try? Data(contentsOf: URL(fileURLWithPath: log.path + ".bytes"))) ?? Data() }
+
+        /// The entries once `done` holds of them (or after 10 s): the proxy records a tunnel when it
+        /// closes, which may be just after scimctl exits.
+        func entries(until done: ([[String: Any]]) -> Bool) async -> [[String: Any]] {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !done(entries), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+            return entries
+        }
     }
 
     private func setUp(credentials: String? = nil) async throws -> Setup {
@@ -217,7 +225,7 @@ struct ProxyTests {
             let result = try await plan(setup, [variable: "http://127.0.0.1:\(setup.proxy.port)"])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        let entries = setup.entries
+        let entries = await setup.entries { $0.count >= 2 }
         #expect(entries.count >= 2)
         #expect(entries.allSatisfy { $0["method"] as? String == "CONNECT" })
         #expect(entries.allSatisfy { $0["target"] as? String == "127.0.0.1:\(setup.provider.port)" })
@@ -250,7 +258,8 @@ struct ProxyTests {
         let good = try await plan(
             setup, ["HTTPS_PROXY": "http://alice:\(password)@127.0.0.1:\(setup.proxy.port)"], verbose: true)
         #expect(good.status == 0, "\(good.stderr)")
-        #expect(setup.entries.contains { $0["authorized"] as? Bool == true })
+        let recorded = await setup.entries { $0.contains { $0["authorized"] as? Bool == true } }
+        #expect(recorded.contains { $0["authorized"] as? Bool == true })
         let wrong = try await plan(
             setup, ["HTTPS_PROXY": "http://alice:not-\(password)@127.0.0.1:\(setup.proxy.port)"], verbose: true)
         #expect(wrong.status == 1)
