@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// One set of compiler settings for every target, so the whole package is held to the same rules.
@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         // Property-based tests (test only): generated orgs and live states, seeds reported, shrinking.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // In-process benchmarks of the plan's stages with their allocations (scripts/bench-stages; not shipped).
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -114,6 +116,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // scripts/bench's floor: scimctl's requests replayed by the same HTTP stack, with no processing.
+        .executableTarget(
+            name: "bench-floor",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "PlanStages",
+            dependencies: [
+                "DesiredState", "Planner", "SCIM", "Catalog", .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/PlanStages", swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
         .executableTarget(
             name: "PlanBenchmark", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM"],
             swiftSettings: swiftSettings),

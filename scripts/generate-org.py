@@ -8,6 +8,9 @@ parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--users", type=int, default=100_000)
 parser.add_argument("--groups", type=int, default=2_000)
 parser.add_argument("--out", required=True)
+parser.add_argument("--group-share", type=float, default=None,
+                    help="instead of two groups per user: one group for this share of users (0.4 at 100k users "
+                         "and 2,000 groups gives about 20 members a group)")
 args = parser.parse_args()
 
 rng = random.Random(7643)
@@ -22,14 +25,21 @@ with open(args.out, "w") as out:
     out.write("users:\n")
     for index in range(args.users):
         first, last = rng.choice(given), rng.choice(family)
-        a, b = rng.sample(range(args.groups), 2)
+        if args.group_share is None:
+            a, b = rng.sample(range(args.groups), 2)
+            groups = f"    groups: [team-{a:04d}, team-{b:04d}]\n"
+        elif args.groups and rng.random() < args.group_share:
+            groups = f"    groups: [team-{rng.randrange(args.groups):04d}]\n"
+        else:
+            groups = ""
         out.write(
             f"  - userName: user{index:06d}@bench.example\n"
             f"    externalId: E{index:06d}\n"
             f"    name: {{givenName: {first}, familyName: {last}}}\n"
             f"    title: {rng.choice(titles)}\n"
-            f"    groups: [team-{a:04d}, team-{b:04d}]\n"
+            + groups
         )
-    out.write("groups:\n")
+    if args.groups:
+        out.write("groups:\n")
     for index in range(args.groups):
         out.write(f"  - displayName: team-{index:04d}\n    externalId: G{index:04d}\n")

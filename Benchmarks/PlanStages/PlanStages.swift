@@ -1,0 +1,113 @@
+import Benchmark
+import Catalog
+import DesiredState
+import Foundation
+import Planner
+import SCIM
+
+/// The stages of one `scimctl plan`, each measured in process with its allocations, so that a
+/// regression in one shows up by name (`scripts/bench-stages`), not only as an end-to-end figure
+/// (`scripts/bench`). Inputs are built once, outside the measured part.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(3), maxIterations: 50)
+
+    let users = 10_000
+    let groups = 200
+
+    Benchmark("YAML load: \(users) users, \(groups) groups") { benchmark, yaml in
+        for _ in benchmark.scaledIterations {
+            blackHole(DesiredStateLoader().load(texts: [("org.yaml", yaml)]))
+        }
+    } setup: {
+        Inputs.yaml(users: users, groups: groups)
+    }
+
+    Benchmark("Page decode: 1,000 users from a ListResponse") { benchmark, page in
+        for _ in benchmark.scaledIterations {
+            let list = try ListPage(json: try JSONValue.parse(page))
+            blackHole(try list.resources.map(SCIMUser.init(json:)))
+        }
+    } setup: {
+        Inputs.page(count: 1000)
+    }
+
+    Benchmark("Diff: \(users) users, \(groups) groups") { benchmark, inputs in
+        for _ in benchmark.scaledIterations {
+            blackHole(try Inputs.planner(inputs.0, inputs.1).plan())
+        }
+    } setup: {
+        (Inputs.desired(users: users, groups: groups), Inputs.live(users: users, groups: groups))
+    }
+
+    Benchmark("Render: a plan of \(users / 10) changes") { benchmark, plan in
+        for _ in benchmark.scaledIterations {
+            blackHole(PlanRenderer().text(plan))
+        }
+    } setup: {
+        var desired = Inputs.desired(users: users / 10, groups: 0)
+        for index in desired.users.indices {
+            desired.users[index].attributes[path: "title"] = .set("Changed", at: .file("org.yaml"))
+        }
+        return try Inputs.planner(desired, Inputs.live(users: users / 10, groups: 0)).plan()
+    }
+}
+
+/// Orgs built in memory: every user has a name and a title; each group about 20 members.
+enum Inputs {
+    static func yaml(users: Int, groups: Int) -> [UInt8] {
+        var text = "version: 1\ntarget: {url: \"sandbox:bench.sqlite\", provider: qase}\nusers:\n"
+        for index in 0..<users {
+            text += "  - userName: user\(index)@bench.example\n    externalId: E\(index)\n"
+            text += "    name: {givenName: Given\(index % 97), familyName: Family\(index % 89)}\n    title: Engineer\n"
+            if groups > 0 && index % 5 < 2 { text += "    groups: [team-\(index % groups)]\n" }
+        }
+        if groups > 0 { text += "groups:\n" }
+        for group in 0..<groups { text += "  - displayName: team-\(group)\n" }
+        return Array(text.utf8)
+    }
+
+    static func desired(users: Int, groups: Int) -> DesiredState {
+        let loaded = DesiredStateLoader().load(texts: [("org.yaml", yaml(users: users, groups: groups))])
+        guard let state = loaded.state else { fatalError("the generated org does not load: \(loaded.diagnostics)") }
+        return state
+    }
+
+    static func user(_ index: Int) -> SCIMUser {
+        var user = SCIMUser(userName: "user\(index)@bench.example")
+        user.id = "id-\(index)"
+        user.externalId = "E\(index)"
+        user.attributes[path: "name.givenName"] = "Given\(index % 97)"
+        user.attributes[path: "name.familyName"] = "Family\(index % 89)"
+        user.attributes[path: "title"] = "Engineer"
+        user.active = true
+        return user
+    }
+
+    static func live(users: Int, groups: Int) -> LiveSnapshot {
+        var members: [[SCIMMember]] = Array(repeating: [], count: groups)
+        for index in 0..<users where groups > 0 && index % 5 < 2 {
+            members[index % groups].append(SCIMMember(value: "id-\(index)", type: "User"))
+        }
+        let liveGroups = (0..<groups).map { group in
+            var live = SCIMGroup(displayName: "team-\(group)", members: members[group])
+            live.id = "g-\(group)"
+            return live
+        }
+        return LiveSnapshot(users: (0..<users).map(user), groups: liveGroups, groupsRead: groups > 0)
+    }
+
+    static func page(count: Int) -> Data {
+        let resources = (0..<count).map { user($0).json }
+        return JSONValue.object([
+            "schemas": .array([.string(SCIMSchema.listResponse)]), "totalResults": .number(Double(count)),
+            "startIndex": .number(1), "itemsPerPage": .number(Double(count)), "Resources": .array(resources),
+        ]).serialized()
+    }
+
+    static func planner(_ desired: DesiredState, _ live: LiveSnapshot) -> Planner {
+        Planner(
+            desired: desired, live: live, today: CalendarDay("2026-11-29")!,
+            target: .init(url: "https://bench.example/scim/v2", provider: "qase"), desiredDigest: "sha256:bench")
+    }
+}
