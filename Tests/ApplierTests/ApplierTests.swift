@@ -48,7 +48,7 @@ private let org = """
       - {displayName: eng}
     """
 
-@Suite("Applier")
+@Suite("Applier", .timeLimit(.minutes(10)))
 struct ApplierTests {
     private func seeded() async -> FakeProvider {
         let provider = FakeProvider()
@@ -244,7 +244,7 @@ struct ApplierTests {
     }
 }
 
-@Suite("Applier writes every attribute")
+@Suite("Applier writes every attribute", .timeLimit(.minutes(10)))
 struct EveryAttributeTests {
     @Test("an org using every attribute of the format is created as declared: planning again finds nothing")
     func everyAttribute() async throws {

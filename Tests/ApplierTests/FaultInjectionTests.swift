@@ -9,7 +9,7 @@ import Testing
 
 /// Apply against scim2-server behind a transport that injects 429s, 503s and dropped connections:
 /// it converges within two runs, with no duplicate and no lost user.
-@Suite("Apply under injected faults, against scim2-server", .scim2Server)
+@Suite("Apply under injected faults, against scim2-server", .scim2Server, .timeLimit(.minutes(10)))
 struct FaultInjectionTests {
     private func org(users: Int, groups: Int) -> String {
         var yaml = "version: 1\npolicy: {unmanaged: delete}\nsafety: {maxDestructivePercent: 100}\nusers:\n"

@@ -56,7 +56,7 @@ extension HTTPRequest {
     }
 }
 
-@Suite("A provider that lies")
+@Suite("A provider that lies", .timeLimit(.minutes(10)))
 struct HostileProviderTests {
     private func desired(_ yaml: String) throws -> DesiredState {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-hostile-\(UUID()).yaml")

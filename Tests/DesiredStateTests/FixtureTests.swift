@@ -40,7 +40,7 @@ struct Fixture: CustomTestStringConvertible, Sendable {
     }
 }
 
-@Suite("Fixtures")
+@Suite("Fixtures", .timeLimit(.minutes(10)))
 struct FixtureTests {
     @Test("there are at least 40 invalid fixtures, each with expected diagnostics")
     func inventory() {

@@ -3,7 +3,7 @@ import Foundation
 import ScimctlTestSupport
 import Testing
 
-@Suite("Diagnostic rendering")
+@Suite("Diagnostic rendering", .timeLimit(.minutes(10)))
 struct FormatterTests {
     private let invalid = PackagePaths.fixtures.appendingPathComponent("invalid")
 

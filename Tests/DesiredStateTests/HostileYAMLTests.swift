@@ -6,7 +6,7 @@ import Testing
 
 /// Hostile and broken YAML, class by class: nothing crashes, nothing is dropped without a word, output
 /// stays bounded, positions are libyaml's, and no secret or control character reaches the output.
-@Suite("Hostile YAML")
+@Suite("Hostile YAML", .timeLimit(.minutes(10)))
 struct HostileYAMLTests {
     /// A fresh directory holding `files` (name → text).
     private func directory(_ files: [String: String]) throws -> URL {

@@ -4,7 +4,7 @@ import Foundation
 import ScimctlTestSupport
 import Testing
 
-@Suite("Desired-state model")
+@Suite("Desired-state model", .timeLimit(.minutes(10)))
 struct ModelTests {
     private func load(_ name: String) throws -> DesiredState {
         let path = PackagePaths.fixtures.appendingPathComponent("valid/\(name)").path
@@ -136,7 +136,7 @@ struct ModelTests {
     }
 }
 
-@Suite("Value shapes")
+@Suite("Value shapes", .timeLimit(.minutes(10)))
 struct ValueShapeTests {
     @Test(
         "protect globs match userNames ignoring case",
@@ -188,7 +188,7 @@ struct ValueShapeTests {
     }
 }
 
-@Suite("Parallel decoding")
+@Suite("Parallel decoding", .timeLimit(.minutes(10)))
 struct ParallelDecodingTests {
     /// An org of `count` users in 20 groups, with one duplicate userName near the end and one unknown group.
     private func org(users count: Int) throws -> URL {

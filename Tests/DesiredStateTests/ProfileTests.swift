@@ -7,7 +7,7 @@ import YAML
 
 /// Provider profiles as data: the built-in documents load, match their schema, and say what the
 /// providers' documentation says.
-@Suite("Provider profiles")
+@Suite("Provider profiles", .timeLimit(.minutes(10)))
 struct ProfileTests {
     @Test("every built-in profile loads with no diagnostic, under its own name")
     func builtIns() throws {

@@ -5,7 +5,7 @@ import ScimctlTestSupport
 import Testing
 import YAML
 
-@Suite("JSON Schema")
+@Suite("JSON Schema", .timeLimit(.minutes(10)))
 struct SchemaTests {
     private func schema() throws -> [String: Any] {
         let data = try Data(contentsOf: PackagePaths.schema)

@@ -5,7 +5,7 @@ import Testing
 
 /// Replays the fuzzers' regression corpus (every crash scripts/fuzz ever found, in Tests/Fixtures/fuzz)
 /// and the fixtures they are seeded with, through the same checks the fuzz targets run.
-@Suite("Fuzz regressions")
+@Suite("Fuzz regressions", .timeLimit(.minutes(10)))
 struct FuzzRegressionTests {
     private static func inputs(_ target: String, also: [String] = []) -> [URL] {
         let manager = FileManager.default

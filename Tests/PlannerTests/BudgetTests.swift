@@ -6,7 +6,7 @@ import SCIM
 import Testing
 
 /// The destructive budget: what counts, the cap, and the blocked message (design.md, Safety).
-@Suite("Destructive budget")
+@Suite("Destructive budget", .timeLimit(.minutes(10)))
 struct BudgetTests {
     @Test(
         "the cap is the lower of maxDestructive and ceil(percent of live managed users)",

@@ -56,7 +56,7 @@ func summary(_ plan: Plan) -> [String] {
     plan.actions.map { "\($0.action.symbol) \($0.type.rawValue) \($0.key)" }
 }
 
-@Suite("Diff")
+@Suite("Diff", .timeLimit(.minutes(10)))
 struct DiffTests {
     @Test("a declared user missing live is created with exactly the declared attributes")
     func create() throws {

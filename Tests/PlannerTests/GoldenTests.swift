@@ -8,7 +8,7 @@ import Testing
 
 /// The renderings of one plan that shows every kind of action, compared byte for byte with files in
 /// Tests/Fixtures/golden. Regenerate them with SCIMCTL_RECORD_GOLDEN=1 and review the diff.
-@Suite("Golden renderings")
+@Suite("Golden renderings", .timeLimit(.minutes(10)))
 struct GoldenTests {
     static let record = ProcessInfo.processInfo.environment["SCIMCTL_RECORD_GOLDEN"] == "1"
 

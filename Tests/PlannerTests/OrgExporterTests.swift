@@ -5,7 +5,7 @@ import Planner
 import SCIM
 import Testing
 
-@Suite("scimctl import: the live state as YAML")
+@Suite("scimctl import: the live state as YAML", .timeLimit(.minutes(10)))
 struct OrgExporterTests {
     /// Writes the export where the loader can read it, and loads it as `validate` would.
     private func load(_ yaml: String) throws -> LoadedState {

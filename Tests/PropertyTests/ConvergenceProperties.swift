@@ -12,7 +12,7 @@ import Testing
 /// checked as properties rather than examples. Each case checks every property; the count is
 /// `SCIMCTL_PROPERTY_CASES` (500 by default). A failure prints its seed (`.fixedSeed(…)` replays it)
 /// and the case shrunk to a small YAML and live state.
-@Suite("Convergence properties")
+@Suite("Convergence properties", .timeLimit(.minutes(10)))
 struct ConvergenceProperties {
     static var cases: Int {
         ProcessInfo.processInfo.environment["SCIMCTL_PROPERTY_CASES"].flatMap(Int.init) ?? 500

@@ -41,7 +41,7 @@ final class CrashingTransport: HTTPTransport {
     }
 }
 
-@Suite("Crash-anywhere convergence")
+@Suite("Crash-anywhere convergence", .timeLimit(.minutes(10)))
 struct CrashAnywhere {
     static var cases: Int {
         max(20, (ProcessInfo.processInfo.environment["SCIMCTL_PROPERTY_CASES"].flatMap(Int.init) ?? 500) / 25)

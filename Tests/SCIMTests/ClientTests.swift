@@ -8,7 +8,7 @@ import SafeText
 import ScimctlTestSupport
 import Testing
 
-@Suite("SCIM client with a scripted provider")
+@Suite("SCIM client with a scripted provider", .timeLimit(.minutes(10)))
 struct ClientTests {
     /// A provider of `total` users that serves `startIndex`/`count` pages, capping count at `cap`.
     private static func indexPaging(total: Int, cap: Int, claimedTotal: Int? = nil)
@@ -338,7 +338,7 @@ enum RetryPolicyTestClock {
     }
 }
 
-@Suite("Request budget")
+@Suite("Request budget", .timeLimit(.minutes(10)))
 struct RequestLimiterTests {
     @Test("--rate-limit spaces request starts: 6 starts at 50/s cannot take less than 5 intervals")
     func rateLimit() async {
@@ -373,7 +373,7 @@ struct RequestLimiterTests {
     }
 }
 
-@Suite("Endpoint resolution")
+@Suite("Endpoint resolution", .timeLimit(.minutes(10)))
 struct EndpointResolutionTests {
     private func types(_ usersEndpoint: String) -> String {
         """
@@ -416,7 +416,7 @@ struct EndpointResolutionTests {
     }
 }
 
-@Suite("OAuth2 client credentials, scripted")
+@Suite("OAuth2 client credentials, scripted", .timeLimit(.minutes(10)))
 struct OAuth2ClientTests {
     @Test("a token revoked early: the 401 fetches one more token, once, and the request goes through")
     func refetchAfter401() async throws {
@@ -473,7 +473,7 @@ struct OAuth2ClientTests {
     }
 }
 
-@Suite("Proxy settings from the environment")
+@Suite("Proxy settings from the environment", .timeLimit(.minutes(10)))
 struct ProxySettingsTests {
     private let target = URL(string: "https://scim.example.com/v2")!
 
@@ -514,7 +514,7 @@ struct ProxySettingsTests {
     }
 }
 
-@Suite("Answers that are not faults")
+@Suite("Answers that are not faults", .timeLimit(.minutes(10)))
 struct NotImplementedTests {
     @Test("501 Not Implemented is an answer: not retried", arguments: [501, 505])
     func notRetried(status: Int) async throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// The client against scim2-server, the reference SCIM server from PyPI, over real HTTP on loopback.
 /// Each test has its own tenant of one server process started for the suite.
-@Suite("SCIM client against scim2-server", .scim2Server)
+@Suite("SCIM client against scim2-server", .scim2Server, .timeLimit(.minutes(10)))
 struct SCIM2ServerTests {
     private func server() throws -> SCIM2Server {
         try #require(SCIM2Server.current, "the suite's scim2-server is not running")

@@ -6,7 +6,7 @@ import Testing
 
 @testable import SCIM
 
-@Suite("Wire model")
+@Suite("Wire model", .timeLimit(.minutes(10)))
 struct WireModelTests {
     private func json(_ text: String) throws -> JSONValue {
         try JSONValue.parse(Data(text.utf8))
@@ -258,7 +258,7 @@ struct WireModelTests {
     }
 }
 
-@Suite("JSON parser")
+@Suite("JSON parser", .timeLimit(.minutes(10)))
 struct JSONParserTests {
     @Test("parses exactly what JSONDecoder parses, on tricky and generated documents")
     func agreesWithJSONDecoder() throws {

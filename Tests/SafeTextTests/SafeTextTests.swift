@@ -2,7 +2,7 @@ import Foundation
 import SafeText
 import Testing
 
-@Suite("Safe text: redaction and escaping")
+@Suite("Safe text: redaction and escaping", .timeLimit(.minutes(10)))
 struct SafeTextTests {
     @Test("a registered secret is replaced in every form a provider may echo it in")
     func forms() {

@@ -47,7 +47,7 @@ extension Fixture {
     }
 }
 
-@Suite("Sandbox: RFC 9865 cursor paging")
+@Suite("Sandbox: RFC 9865 cursor paging", .timeLimit(.minutes(10)))
 struct CursorPagingTests {
     @Test("250 users by 100: three pages, every user once, no nextCursor on the last page")
     func walk() async throws {
@@ -126,7 +126,7 @@ struct CursorPagingTests {
     }
 }
 
-@Suite("Sandbox: POST /Bulk")
+@Suite("Sandbox: POST /Bulk", .timeLimit(.minutes(10)))
 struct BulkTests {
     private func bulk(_ sandbox: Fixture, _ operations: String, failOnErrors: Int? = nil) async -> (Int, [JSONValue]) {
         let fail = failOnErrors.map { #", "failOnErrors": \#($0)"# } ?? ""
@@ -209,7 +209,7 @@ struct BulkTests {
     }
 }
 
-@Suite("Sandbox: users' groups and provider profiles")
+@Suite("Sandbox: users' groups and provider profiles", .timeLimit(.minutes(10)))
 struct ProfileTests {
     @Test("User.groups: direct and, through nested groups, indirect; filterable by groups.value")
     func userGroups() async throws {

@@ -48,7 +48,7 @@ struct Fixture {
     }
 }
 
-@Suite("Sandbox provider")
+@Suite("Sandbox provider", .timeLimit(.minutes(10)))
 struct SandboxTests {
     @Test("discovery: PATCH, ETags, sort, filters up to 1,000, Users with the enterprise extension, Groups")
     func discovery() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// `scimctl apply`, run as the built binary against scim2-server and against the sandbox: the whole
 /// loop, convergence after every kind of edit, and the refusals that must leave the provider untouched.
-@Suite("scimctl apply end to end", .scim2Server)
+@Suite("scimctl apply end to end", .scim2Server, .timeLimit(.minutes(10)))
 struct ApplyCommandTests {
     private func write(_ yaml: String, in tenant: Tenant) throws {
         try yaml.write(to: tenant.folder.appendingPathComponent("org.yaml"), atomically: true, encoding: .utf8)

@@ -4,7 +4,7 @@ import ScimctlTestSupport
 import Testing
 
 /// stdout that cannot be written: scimctl says so on stderr and exits 1, never crashes.
-@Suite("Broken stdout")
+@Suite("Broken stdout", .timeLimit(.minutes(10)))
 struct BrokenOutputTests {
     /// Runs `scimctl arguments` with stdout connected to `stdout`; returns the status and stderr.
     private func run(_ arguments: [String], stdout: FileHandle, closeFirst: Pipe? = nil) async throws -> (Int32, String)

@@ -5,7 +5,7 @@ import Testing
 
 /// examples/ci cannot rot: the workflows and the GitLab pipeline pass their linters, and every scimctl
 /// command line in them runs, in order, against the example org on the sandbox.
-@Suite("CI examples")
+@Suite("CI examples", .timeLimit(.minutes(10)))
 struct CIExamplesTests {
     static let ci = PackagePaths.examples.appendingPathComponent("ci")
     static let workflows = ["identity-plan.yml", "identity-apply.yml", "identity-drift.yml"].map {

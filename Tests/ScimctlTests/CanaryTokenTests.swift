@@ -10,7 +10,7 @@ import Testing
 /// The canary-token test: every command and format against a provider that echoes the token back in
 /// every way it can (attribute values, SCIM error details, HTML pages, redirect URLs, headers), with
 /// every byte written (stdout, stderr, the journal, the saved plan, the imported YAML) searched for it.
-@Suite("Canary token")
+@Suite("Canary token", .timeLimit(.minutes(10)))
 struct CanaryTokenTests {
     /// The token, with characters that JSON, URLs and HTML each escape differently.
     private let token = "canary/Tok+en=\(UUID().uuidString)"

@@ -6,7 +6,7 @@ import Testing
 
 /// Two applies of one org started together against `scimctl serve` (group names are not unique there,
 /// as on many providers): no duplicate objects, and the next run converges.
-@Suite("Applies that race")
+@Suite("Applies that race", .timeLimit(.minutes(10)))
 struct ConcurrentApplyTests {
     @Test("two applies at once leave no duplicate user or group; a third run converges")
     func race() async throws {

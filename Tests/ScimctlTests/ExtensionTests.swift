@@ -8,7 +8,7 @@ import Testing
 /// Custom schema extensions end to end: declared in YAML, checked against the provider's /Schemas,
 /// planned, applied, imported and planned again with no changes — on the sandbox in this process
 /// (`sandbox:PATH`, the schema stored in its database) and over HTTP (`scimctl serve --schema`).
-@Suite("Custom schema extensions")
+@Suite("Custom schema extensions", .timeLimit(.minutes(10)))
 struct ExtensionTests {
     enum Where: String, CaseIterable, CustomTestStringConvertible {
         case inProcess = "sandbox:PATH"

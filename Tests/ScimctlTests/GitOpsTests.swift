@@ -5,7 +5,7 @@ import Testing
 
 /// What CI runs besides plan and apply: `show` of a saved plan, the job summary, where the target comes
 /// from, `version`, and drift that names what it finds — all through the built binary on the sandbox.
-@Suite("GitOps commands")
+@Suite("GitOps commands", .timeLimit(.minutes(10)))
 struct GitOpsTests {
     /// A scratch folder with an org on its own sandbox file.
     private struct Workspace {

@@ -12,7 +12,7 @@ import Testing
 /// A provider that misbehaves on the wire, over real HTTP on loopback (Tests/Fixtures/hostile): a body
 /// trickled byte by byte, a request never answered, a listing that never ends, bytes that are not UTF-8.
 /// Each fails with a clear error within its bound, instead of hanging or reading forever.
-@Suite("Hostile provider on the wire")
+@Suite("Hostile provider on the wire", .timeLimit(.minutes(10)))
 struct HostileWireTests {
     private func org(port: Int) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-wire-\(UUID())")

@@ -6,7 +6,7 @@ import Testing
 
 /// `scimctl import` against a provider someone else has filled: the YAML it writes validates, and a
 /// plan against the same provider right after reports no changes.
-@Suite("scimctl import", .scim2Server)
+@Suite("scimctl import", .scim2Server, .timeLimit(.minutes(10)))
 struct ImportCommandTests {
     @Test(
         "import, then plan with the imported YAML: no changes; never overwrites; no token written",

@@ -5,7 +5,7 @@ import Testing
 
 /// docs/lifecycle.md is the real output of scripts/lifecycle-guide: running it again against this
 /// build must give the same page, so the guide cannot drift from what scimctl prints.
-@Suite("The Qase lifecycle guide")
+@Suite("The Qase lifecycle guide", .timeLimit(.minutes(10)))
 struct LifecycleGuideTests {
     @Test("scripts/lifecycle-guide --check: every command and output in docs/lifecycle.md is what this scimctl does")
     func guideIsCurrent() async throws {

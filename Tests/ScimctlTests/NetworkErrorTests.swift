@@ -5,7 +5,7 @@ import Testing
 
 /// Every network failure a user can cause, against a real local server that produces it: one line
 /// naming the host or request and the fix, within seconds, exit 1, and the token nowhere in the output.
-@Suite("Network errors a person can act on")
+@Suite("Network errors a person can act on", .timeLimit(.minutes(10)))
 struct NetworkErrorTests {
     private let token = "net-canary-\(UUID().uuidString)"
 
@@ -162,7 +162,7 @@ struct NetworkErrorTests {
 }
 
 /// HTTPS through a CONNECT proxy that records what passes (Tests/Fixtures/hostile/connect-proxy.py).
-@Suite("Proxies")
+@Suite("Proxies", .timeLimit(.minutes(10)))
 struct ProxyTests {
     private let token = "proxy-canary-\(UUID().uuidString)"
 

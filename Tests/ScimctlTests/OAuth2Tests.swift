@@ -5,7 +5,7 @@ import Testing
 
 /// OAuth2 client credentials end to end over HTTP: `scimctl serve` issues tokens at /oauth/token and
 /// accepts only those; scimctl fetches one, keeps it in memory, refreshes it before it lapses.
-@Suite("OAuth2 client credentials")
+@Suite("OAuth2 client credentials", .timeLimit(.minutes(10)))
 struct OAuth2Tests {
     private let secret = "client-secret-\(UUID().uuidString)"
 

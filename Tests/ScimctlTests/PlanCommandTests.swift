@@ -6,7 +6,7 @@ import Testing
 
 /// `scimctl plan` and `scimctl drift`, run as the built binary against scim2-server over real HTTP: a
 /// live org seeded to differ from the YAML in every kind of way, and the exact plan expected.
-@Suite("scimctl plan and drift against scim2-server", .scim2Server)
+@Suite("scimctl plan and drift against scim2-server", .scim2Server, .timeLimit(.minutes(10)))
 struct PlanCommandTests {
     private struct Tenant {
         var url: URL

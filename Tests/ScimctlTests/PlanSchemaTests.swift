@@ -5,7 +5,7 @@ import Testing
 
 /// schema/plan.schema.json and schema/drift.schema.json describe what scimctl writes: every plan and
 /// drift report of a run through every kind of change validates, and the schemas refuse what is not one.
-@Suite("JSON plan and drift schemas")
+@Suite("JSON plan and drift schemas", .timeLimit(.minutes(10)))
 struct PlanSchemaTests {
     @Test(
         "plans and drift reports of every kind of change validate: creates, renames, deactivations, deletes, blocked, approved, protected"

@@ -6,7 +6,7 @@ import Testing
 
 /// A provider profile a user writes drives `validate`, `plan` and `apply` (`target.profile`) and
 /// `scimctl serve --profile FILE` alike: no release needed for a provider with odd quirks.
-@Suite("Provider profile files")
+@Suite("Provider profile files", .timeLimit(.minutes(10)))
 struct ProfileFileTests {
     static let profile = """
         # A provider with quirks no built-in profile has.

@@ -5,7 +5,7 @@ import Testing
 
 /// The README's main job, through the built binary: the example org planned and applied on the
 /// embedded sandbox, then in sync; state persists between runs.
-@Suite("The example org on the sandbox")
+@Suite("The example org on the sandbox", .timeLimit(.minutes(10)))
 struct SandboxLoopTests {
     @Test("validate, plan, apply, plan again (no changes), drift (in sync), then an offboarding converges")
     func exampleLoop() async throws {

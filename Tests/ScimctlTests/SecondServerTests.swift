@@ -8,7 +8,7 @@ import Testing
 /// /ResourceTypes gives endpoints as absolute paths (`/scim/v2/Users`), and which answers 501 to a PATCH
 /// of a group's displayName and to member removal by filter path: scimctl then writes by GET + PUT and
 /// removes by value list (docs/providers.md), with the same YAML as for any other provider.
-@Suite("Against django-scim2")
+@Suite("Against django-scim2", .timeLimit(.minutes(10)))
 struct SecondServerTests {
     /// A django-scim2 server of its own, a scratch folder for the YAML, and scimctl run against both.
     private struct Peer {

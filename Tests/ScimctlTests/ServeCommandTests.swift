@@ -8,7 +8,7 @@ import Testing
 
 /// `scimctl serve` over real HTTP on loopback: the sandbox as a provider for other tools, behind a
 /// token, and with injected faults the client and the applier must ride out.
-@Suite("scimctl serve")
+@Suite("scimctl serve", .timeLimit(.minutes(10)))
 struct ServeCommandTests {
     private func scratchFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-serve-\(UUID())")
@@ -213,7 +213,7 @@ extension ServeCommandTests {
     }
 }
 
-@Suite("Conformance")
+@Suite("Conformance", .timeLimit(.minutes(10)))
 struct ConformanceTests {
     @Test("scim2-tester (scim2 test, from scim2-cli) passes every check against scimctl serve")
     func scim2Tester() async throws {

@@ -4,7 +4,7 @@ import ScimctlTestSupport
 import Testing
 
 /// `scimctl validate`, run as the built binary: exit codes, stream separation, formats.
-@Suite("scimctl validate")
+@Suite("scimctl validate", .timeLimit(.minutes(10)))
 struct ValidateCommandTests {
     private let example = PackagePaths.examples.appendingPathComponent("org.yaml").path
     private let invalid = PackagePaths.fixtures.appendingPathComponent("invalid")

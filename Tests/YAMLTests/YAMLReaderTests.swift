@@ -1,7 +1,7 @@
 import Testing
 import YAML
 
-@Suite("YAML reader")
+@Suite("YAML reader", .timeLimit(.minutes(10)))
 struct YAMLReaderTests {
     @Test("plain scalars resolve by the YAML 1.2 core schema; quoted ones stay strings")
     func scalarResolution() throws {
