@@ -68,15 +68,17 @@ public enum AttributeTable {
 
     private static func numbered(_ attributes: [ManagedAttribute]) -> [ManagedAttribute] {
         attributes.enumerated().map { index, attribute in
-            var attribute = attribute
-            attribute.index = index
-            return attribute
+            ManagedAttribute(
+                attribute.section, attribute.key, shape: attribute.shape, caseExact: attribute.caseExact,
+                mutability: attribute.mutability, required: attribute.required, summary: attribute.summary,
+                index: index)
         }
     }
 }
 
-/// One managed attribute of a user.
-public struct ManagedAttribute: Sendable, Hashable, CustomStringConvertible {
+/// One managed attribute of a user. A class, immutable: the diff passes attributes around for every
+/// user, and a reference costs one retain where a struct of four strings costs four.
+public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible {
     /// Where an attribute sits, in YAML and in SCIM.
     public enum Section: String, Sendable, Hashable, CaseIterable {
         /// A top-level attribute of the core User schema.
@@ -117,11 +119,15 @@ public struct ManagedAttribute: Sendable, Hashable, CustomStringConvertible {
     /// One line for the JSON Schema and `/Schemas`.
     public let summary: String
     /// The position among `AttributeTable.userStrings`, for the string attributes; nil for the others.
-    public internal(set) var index: Int?
+    public let index: Int?
+    /// The name a plan gives it: `nickName`, `name.givenName`, `enterprise.costCenter`.
+    public let path: String
+    /// The path a PATCH names (RFC 7644 §3.5.2).
+    public let scimPath: String
 
     init(
         _ section: Section, _ key: String, shape: Shape, caseExact: Bool = false, mutability: Mutability = .readWrite,
-        required: Bool = false, summary: String
+        required: Bool = false, summary: String, index: Int? = nil
     ) {
         self.section = section
         self.key = key
@@ -130,22 +136,21 @@ public struct ManagedAttribute: Sendable, Hashable, CustomStringConvertible {
         self.mutability = mutability
         self.required = required
         self.summary = summary
+        self.index = index
+        path = section == .core ? key : "\(section.rawValue).\(key)"
+        scimPath =
+            switch section {
+            case .core: key
+            case .name: "name.\(key)"
+            case .enterprise: "\(Section.enterpriseURN):\(key)"
+            }
     }
+
+    public static func == (lhs: ManagedAttribute, rhs: ManagedAttribute) -> Bool { lhs.path == rhs.path }
+    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
 
     static func string(_ section: Section, _ key: String, _ summary: String) -> ManagedAttribute {
         ManagedAttribute(section, key, shape: .string, summary: summary)
-    }
-
-    /// The name a plan gives it: `nickName`, `name.givenName`, `enterprise.costCenter`.
-    public var path: String { section == .core ? key : "\(section.rawValue).\(key)" }
-
-    /// The path a PATCH names (RFC 7644 §3.5.2).
-    public var scimPath: String {
-        switch section {
-        case .core: key
-        case .name: "name.\(key)"
-        case .enterprise: "\(Section.enterpriseURN):\(key)"
-        }
     }
 
     public var description: String { path }
@@ -198,6 +203,14 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
     /// The attributes present with their values, in table order.
     public var present: [(attribute: ManagedAttribute, value: Value)] {
         entries.map { (AttributeTable.userStrings[Int($0.index)], $0.value) }
+    }
+
+    /// Calls `body` with each attribute of `section` present, in table order, building nothing.
+    public func forEach(in section: ManagedAttribute.Section, _ body: (ManagedAttribute, Value) -> Void) {
+        for entry in entries {
+            let attribute = AttributeTable.userStrings[Int(entry.index)]
+            if attribute.section == section { body(attribute, entry.value) }
+        }
     }
 
     public var isEmpty: Bool { entries.isEmpty }

@@ -288,7 +288,7 @@ private struct DiffWork {
                 }
                 continue
             }
-            for (attribute, declared) in user.attributes.present where attribute.section == section {
+            user.attributes.forEach(in: section) { attribute, declared in
                 compare(attribute.path, declared, live?.attributes[attribute], &changes)
             }
             if section == .enterprise { compareManager(user.manager, live?.managerId, &changes) }
