@@ -25,8 +25,15 @@ public enum TargetProbe {
     /// The lines of a file up to the end of its top-level `target` block; nil when that block is not in
     /// the first `maxHead` bytes or comes after the users or groups.
     private static func head(of file: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
-        defer { try? handle.close() }
+        // As the loader reads: never blocking on a FIFO or a device, regular files only.
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return nil }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            return nil
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         guard let data = try? handle.read(upToCount: maxHead) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
         var lines: [Substring] = []
