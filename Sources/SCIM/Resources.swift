@@ -161,11 +161,16 @@ public struct SCIMUser: Sendable, Hashable {
         self.extra = [:]
     }
 
-    private static let modelled: Set<String> = Set(
-        (AttributeTable.strings(in: .core).map(\.key) + [
-            "id", "externalId", "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta", "schemas",
-            "schema", SCIMSchema.enterpriseUser,
-        ]).map { $0.lowercased() })
+    /// The attributes read into fields, each as RFC 7643 spells it and lowercased: a key as providers
+    /// send it is found without lowercasing it first (`Dictionary.matches`).
+    private static let modelled: Set<String> = {
+        let names =
+            AttributeTable.strings(in: .core).map(\.key) + [
+                "id", "externalId", "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta",
+                "schemas", "schema", SCIMSchema.enterpriseUser,
+            ]
+        return Set(names + names.map { $0.lowercased() })
+    }()
 
     /// Reads a User strictly: every attribute scimctl models must have its JSON type (see
     /// `AttributeReader`); `id` and `userName` must be there.
@@ -258,7 +263,7 @@ public struct SCIMGroup: Sendable, Hashable {
     }
 
     private static let modelled: Set<String> = [
-        "id", "externalid", "displayname", "members", "meta", "schemas", "schema",
+        "id", "externalId", "externalid", "displayName", "displayname", "members", "meta", "schemas", "schema",
     ]
 
     /// Reads a Group strictly, like `SCIMUser.init(json:)`: members must be objects with a `value`.
