@@ -51,12 +51,15 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String, _ value: JSONValue) throws(Failure) -> JSONValue {
-        let utf8 = Array(word.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            throw failure("invalid literal")
+    /// `true`, `false` or `null`, compared in place (every resource has one or more: no copies).
+    private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw failure("invalid literal") }
+        let matches = word.withUTF8Buffer { expected in
+            (0..<count).allSatisfy { bytes[index + $0] == expected[$0] }
         }
-        index += utf8.count
+        guard matches else { throw failure("invalid literal") }
+        index += count
         return value
     }
 
@@ -69,7 +72,8 @@ struct JSONParser {
         try nest()
         defer { depth -= 1 }
         index += 1
-        var object: [String: JSONValue] = [:]
+        // Room for the usual handful of keys at once, rather than growing through 1, 2, 4 and 8.
+        var object = [String: JSONValue](minimumCapacity: 8)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
