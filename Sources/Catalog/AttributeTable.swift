@@ -52,10 +52,18 @@ public enum AttributeTable {
         return attribute
     }
 
-    /// The string attributes of one section, in table order.
+    /// The string attributes of one section, in table order (built once: read for every resource).
     public static func strings(in section: ManagedAttribute.Section) -> [ManagedAttribute] {
-        userStrings.filter { $0.section == section }
+        switch section {
+        case .core: coreStrings
+        case .name: nameStrings
+        case .enterprise: enterpriseStrings
+        }
     }
+
+    private static let coreStrings = userStrings.filter { $0.section == .core }
+    private static let nameStrings = userStrings.filter { $0.section == .name }
+    private static let enterpriseStrings = userStrings.filter { $0.section == .enterprise }
 
     /// The SCIM path of a plan path: core attributes as they are, `name.x` as it is, enterprise ones
     /// under their URN (`urn:…:enterprise:2.0:User:costCenter`), a whole section by its SCIM name.
@@ -159,16 +167,24 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
 /// Values of the string attributes, by attribute: only those present are stored (a user declares or
 /// holds a few of them), in table order.
 public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
-    private struct Entry: Sendable, Hashable {
-        var index: UInt8
-        var value: Value
+    @usableFromInline
+    struct Entry: Sendable, Hashable {
+        @usableFromInline var index: UInt8
+        @usableFromInline var value: Value
+
+        @inlinable init(index: UInt8, value: Value) {
+            self.index = index
+            self.value = value
+        }
     }
 
-    private var entries: [Entry] = []
+    // Inlinable, so that the modules reading 100,000 users get code specialised for their value type.
+    @usableFromInline var entries: [Entry] = []
 
-    public init() {}
+    @inlinable public init() {}
 
     /// The value of a string attribute (see `AttributeTable.userStrings`).
+    @inlinable
     public subscript(_ attribute: ManagedAttribute) -> Value? {
         get {
             guard let index = attribute.index else { return nil }
@@ -206,6 +222,7 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 
     /// Calls `body` with each attribute of `section` present, in table order, building nothing.
+    @inlinable
     public func forEach(in section: ManagedAttribute.Section, _ body: (ManagedAttribute, Value) -> Void) {
         for entry in entries {
             let attribute = AttributeTable.userStrings[Int(entry.index)]

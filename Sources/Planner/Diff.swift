@@ -99,13 +99,13 @@ private struct DiffWork {
         desiredUserKeys = planner.desired.users.map { $0.userName.value.caseFolded }
         desiredUserByKey.reserveCapacity(desiredUserKeys.count)
         liveUserById.reserveCapacity(planner.live.users.count)
-        for (index, user) in planner.live.users.enumerated() { if let id = user.id { liveUserById[id] = index } }
-        for (index, group) in planner.live.groups.enumerated() { if let id = group.id { liveGroupById[id] = index } }
-        for (index, user) in planner.desired.users.enumerated() {
-            desiredUserByKey[user.userName.value.caseFolded] = index
-        }
-        for (index, group) in planner.desired.groups.enumerated() {
-            desiredGroupByKey[group.displayName.value.caseFolded] = index
+        // By index: a `for … in` over the arrays would copy every user and group.
+        let live = planner.live
+        for index in live.users.indices { if let id = live.users[index].id { liveUserById[id] = index } }
+        for index in live.groups.indices { if let id = live.groups[index].id { liveGroupById[id] = index } }
+        for index in desiredUserKeys.indices { desiredUserByKey[desiredUserKeys[index]] = index }
+        for index in planner.desired.groups.indices {
+            desiredGroupByKey[planner.desired.groups[index].displayName.value.caseFolded] = index
         }
     }
 
@@ -118,9 +118,9 @@ private struct DiffWork {
     mutating func matchUsers() {
         var byExternalId = NameIndex(capacity: live.users.count)
         var byUserName = NameIndex(capacity: live.users.count)
-        for (index, user) in live.users.enumerated() {
-            if let externalId = user.externalId { byExternalId.insert(externalId, index) }
-            byUserName.insert(user.userName.caseFolded, index)
+        for index in live.users.indices {
+            if let externalId = live.users[index].externalId { byExternalId.insert(externalId, index) }
+            byUserName.insert(live.users[index].userName.caseFolded, index)
         }
         for index in desired.users.indices {
             let user = desired.users[index]

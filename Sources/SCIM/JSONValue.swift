@@ -157,26 +157,16 @@ extension Dictionary where Key == String, Value == JSONValue {
         names.contains(key) || names.contains(key.lowercased())
     }
 
-    /// `lhs.lowercased() == rhs.lowercased()` without building either: ASCII letters compared by their
-    /// lower case; anything else (rare in attribute names) through `lowercased()`.
-    static func equalIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
-        let (left, right) = (lhs.utf8, rhs.utf8)
-        guard left.count == right.count else {
-            // Lengths differ: equal only if case mapping changes a length, which ASCII never does.
-            return !(lhs.isASCIIOnly && rhs.isASCIIOnly) && lhs.lowercased() == rhs.lowercased()
-        }
-        var ascii = true
-        let same = left.elementsEqual(right) { a, b in
-            if a >= 0x80 || b >= 0x80 { ascii = false }
+    /// Whether `key` is the attribute name `name` in another case, without building anything. Attribute
+    /// names are ASCII (RFC 7643 §2.1 ATTRNAME), so a key of another length, or with a byte beyond
+    /// ASCII, is another name.
+    static func equalIgnoringCase(_ key: String, _ name: String) -> Bool {
+        let (left, right) = (key.utf8, name.utf8)
+        guard left.count == right.count else { return false }
+        return left.elementsEqual(right) { a, b in
             if a == b { return true }
-            let lowerA = a | 0x20
-            return lowerA == b | 0x20 && lowerA >= UInt8(ascii: "a") && lowerA <= UInt8(ascii: "z")
+            let lower = a | 0x20
+            return a < 0x80 && lower == b | 0x20 && lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
         }
-        return ascii ? same : lhs.lowercased() == rhs.lowercased()
     }
-}
-
-extension String {
-    /// Whether every byte is ASCII.
-    fileprivate var isASCIIOnly: Bool { utf8.allSatisfy { $0 < 0x80 } }
 }
