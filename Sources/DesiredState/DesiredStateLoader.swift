@@ -137,7 +137,7 @@ public struct DesiredStateLoader: Sendable {
 
     /// Reads a file whole. The size cap is checked on what was opened (the target of a link, not the
     /// link), and only regular files are read: a FIFO or a device would never end.
-    private func read(_ file: String, diagnostics: inout [Diagnostic]) -> [UInt8]? {
+    func read(_ file: String, diagnostics: inout [Diagnostic]) -> [UInt8]? {
         let descriptor = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))

@@ -48,17 +48,15 @@ public enum ProfileDecoder {
         return (diagnostics.hasErrors ? nil : profile, diagnostics)
     }
 
-    /// Reads a profile file (at most 1 MiB).
+    /// Reads a profile file (at most 1 MiB) as the loader reads the org's: regular files only (never
+    /// blocking on a FIFO or a device), UTF-8, the size cap checked on what was opened.
     public static func load(path: String) -> (ProviderProfile?, [Diagnostic], bytes: [UInt8]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return (nil, [Diagnostic(.fileUnreadable, "the profile cannot be read", at: .file(path))], [])
+        var diagnostics: [Diagnostic] = []
+        guard let bytes = DesiredStateLoader(maxFileSize: 1 << 20).read(path, diagnostics: &diagnostics) else {
+            return (nil, diagnostics, [])
         }
-        guard data.count <= 1 << 20 else {
-            return (nil, [Diagnostic(.fileTooLarge, "a profile is at most 1 MiB", at: .file(path))], [])
-        }
-        let bytes = [UInt8](data)
-        let (profile, diagnostics) = decode(bytes, file: path)
-        return (profile, diagnostics, bytes)
+        let (profile, problems) = decode(bytes, file: path)
+        return (profile, problems, bytes)
     }
 
     private struct Decoder {

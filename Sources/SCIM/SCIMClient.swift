@@ -97,51 +97,42 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         return SCIMClient(connection: connection, capabilities: capabilities)
     }
 
-    /// `/Schemas`, as a ListResponse or a bare array; nil when the provider has no such endpoint (404,
-    /// 501). Read only when the org declares custom extensions, to check them.
+    /// `/Schemas`; nil when the provider has no such endpoint (404, 501). Read only when the org
+    /// declares custom extensions, to check them.
     public func schemas() async throws(SCIMError) -> [SchemaDefinition]? {
-        let url = connection.url("/Schemas").absoluteString
-        let response: HTTPResponse
-        do {
-            response = try await connection.send("GET", "/Schemas", retryable: true)
-        } catch {
-            if error.kind == .notFound || error.isNotImplemented { return nil }
-            throw error
-        }
-        let json = try Self.parse(response, method: "GET", url: url)
-        let items = json.arrayValue ?? (try? ListPage(json: json))?.resources ?? []
-        var schemas: [SchemaDefinition] = []
-        for item in items {
-            do {
-                schemas.append(try SchemaDefinition(json: item))
-            } catch {
-                throw SCIMError(.invalidResponse, "/Schemas: \(error.message)", method: "GET", url: url)
-            }
-        }
-        return schemas
+        try await Self.discoveryList("/Schemas", connection, absentWhenNotImplemented: true, SchemaDefinition.init)
     }
 
-    /// `/ResourceTypes`, as a ListResponse or a bare array; nil when the provider has no such endpoint.
+    /// `/ResourceTypes`; nil when the provider has no such endpoint.
     private static func resourceTypes(_ connection: SCIMConnection) async throws(SCIMError) -> [ResourceType]? {
-        let url = connection.url("/ResourceTypes").absoluteString
+        try await discoveryList("/ResourceTypes", connection, absentWhenNotImplemented: false, ResourceType.init)
+    }
+
+    /// A discovery endpoint's entries, as a ListResponse or a bare array; nil when the endpoint is absent
+    /// (404, and 501 where `absentWhenNotImplemented`). An entry that does not decode fails the read.
+    private static func discoveryList<Entry>(
+        _ path: String, _ connection: SCIMConnection, absentWhenNotImplemented: Bool,
+        _ make: (JSONValue) throws(SCIMDecodingError) -> Entry
+    ) async throws(SCIMError) -> [Entry]? {
+        let url = connection.url(path).absoluteString
         let response: HTTPResponse
         do {
-            response = try await connection.send("GET", "/ResourceTypes", retryable: true)
+            response = try await connection.send("GET", path, retryable: true)
         } catch {
-            if error.kind == .notFound { return nil }
+            if error.kind == .notFound || (absentWhenNotImplemented && error.isNotImplemented) { return nil }
             throw error
         }
         let json = try parse(response, method: "GET", url: url)
         let items = json.arrayValue ?? (try? ListPage(json: json))?.resources ?? []
-        var types: [ResourceType] = []
+        var entries: [Entry] = []
         for item in items {
             do {
-                types.append(try ResourceType(json: item))
+                entries.append(try make(item))
             } catch {
-                throw SCIMError(.invalidResponse, error.message, method: "GET", url: url)
+                throw SCIMError(.invalidResponse, "\(path): \(error.message)", method: "GET", url: url)
             }
         }
-        return types
+        return entries
     }
 
     // MARK: Reading
@@ -466,17 +457,6 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
             return try make(json)
         } catch {
             throw SCIMError(.invalidResponse, error.message, method: method, url: url, status: response.status)
-        }
-    }
-
-    static func resource<Resource>(
-        _ json: JSONValue, path: String, connection: SCIMConnection,
-        _ make: (JSONValue) throws(SCIMDecodingError) -> Resource
-    ) throws(SCIMError) -> Resource {
-        do {
-            return try make(json)
-        } catch {
-            throw SCIMError(.invalidResponse, error.message, method: "GET", url: connection.url(path).absoluteString)
         }
     }
 }

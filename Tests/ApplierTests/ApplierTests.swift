@@ -81,6 +81,37 @@ struct ApplierTests {
         #expect(again == [])
     }
 
+    @Test("a 501 to a membership PATCH switches membership to GET + PUT of the group, for the rest of the run")
+    func membershipNotImplemented() async throws {
+        let provider = FakeProvider()
+        for (id, name) in [("1", "a@x.io"), ("2", "b@x.io"), ("3", "c@x.io")] {
+            await provider.store.seed(user(id, name))
+        }
+        await provider.store.seed(group("g1", "alpha", members: ["1"]))
+        await provider.store.seed(group("g2", "beta", members: []))
+        let yaml = """
+            users:
+              - {userName: a@x.io}
+              - {userName: b@x.io}
+              - {userName: c@x.io}
+            groups:
+              - {displayName: alpha, members: [a@x.io, b@x.io, c@x.io]}
+              - {displayName: beta, members: [a@x.io]}
+            """
+        let planned = try await plan(yaml, on: provider)
+        await provider.store.fail(
+            "addMembers g1 2,3", with: SCIMError(.unsupported, "not implemented", status: 501))
+        let result = await Applier(client: provider, parallelism: 1).apply(planned)
+        #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
+        let calls = await provider.store.calls
+        #expect(calls.contains("addMembers g1 2,3") && calls.contains("replaceGroup g1"))
+        // Learnt once: beta's member goes by PUT at once.
+        #expect(calls.contains("replaceGroup g2") && !calls.contains { $0.hasPrefix("addMembers g2") })
+        #expect(Set(await provider.store.groups["g1"]?.members?.map(\.value) ?? []) == ["1", "2", "3"])
+        #expect(await provider.store.groups["g2"]?.members?.map(\.value) == ["1"])
+        #expect(try await plan(yaml, on: provider).actions.isEmpty)
+    }
+
     @Test("a 501 to a PATCH or a filter-path removal switches to GET + PUT or a value list, for the rest of the run")
     func notImplementedFallsBack() async throws {
         let provider = FakeProvider()

@@ -101,4 +101,26 @@ struct ProfileTests {
         #expect(messages.contains("4:5 the strict provider requires title for 'not-an-email'"))
         #expect(messages.contains("5:15 the strict provider accepts userType 'staff', not 'boss'"), "\(messages)")
     }
+
+    @Test("a profile that is a FIFO, a folder or missing is a located error at once, never a wait")
+    func unreadableProfiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-profile-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(mkfifo(folder.appendingPathComponent("fifo.yaml").path, 0o600) == 0)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("dir.yaml"), withIntermediateDirectories: true)
+        for (name, code) in [
+            ("fifo.yaml", DiagnosticCode.notARegularFile), ("dir.yaml", .notARegularFile),
+            ("missing.yaml", .fileUnreadable),
+        ] {
+            let org = folder.appendingPathComponent("org.yaml")
+            try "version: 1\ntarget: {url: \"sandbox:s.sqlite\", profile: \(name)}\n".write(
+                to: org, atomically: true, encoding: .utf8)
+            let loaded = DesiredStateLoader().load(paths: [org.path])
+            #expect(loaded.state == nil)
+            #expect(loaded.diagnostics.map(\.code).contains(code), "\(name): \(loaded.diagnostics.map(\.message))")
+            #expect(loaded.diagnostics.contains { $0.location.file == org.path && $0.location.line == 2 })
+        }
+    }
 }
