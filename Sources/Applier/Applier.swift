@@ -44,14 +44,11 @@ public struct ApplyResult: Sendable {
 }
 
 /// Why apply refused to start; nothing was written.
-public struct ApplyRefusal: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public var exitCode: Int32
-
-    public init(_ description: String, exitCode: Int32 = 1) {
-        self.description = description
-        self.exitCode = exitCode
-    }
+public enum ApplyRefusal: Error, Sendable, Hashable {
+    /// The destructive budget blocks the plan.
+    case blocked(DestructiveBudget)
+    /// The plan would change a user a `protect` pattern names.
+    case touchesProtected(String)
 }
 
 /// Executes a `Plan` through the provider, in the plan's phases, with bounded concurrency inside each
@@ -81,17 +78,17 @@ public struct Applier: Sendable {
     /// Refuses a plan that may not run: blocked by the destructive budget, or touching a protected user.
     public static func check(_ plan: Plan) throws(ApplyRefusal) {
         if plan.budget.blocked {
-            throw ApplyRefusal(plan.budget.blockedLines.joined(separator: "\n"), exitCode: 3)
+            throw .blocked(plan.budget)
         }
         let patterns = plan.protectPatterns.compactMap { try? GlobPattern($0) }
         // A create touches nothing that exists: a protected user declared but not live is created.
         for action in plan.actions where action.action != .create {
             let names =
-                [action.key] + action.changes.filter { $0.attribute == "userName" }.compactMap { $0.old?.stringValue }
+                [action.key] + action.changes.filter { $0.attribute == .userName }.compactMap { $0.old?.stringValue }
             let touched =
                 action.type == .user ? names : (action.members?.remove.filter { $0.type == .user }.map(\.key) ?? [])
             if let name = touched.first(where: { name in patterns.contains { $0.matches(name) } }) {
-                throw ApplyRefusal("the plan touches the protected user '\(name)'; protected users are never changed")
+                throw .touchesProtected(name)
             }
         }
     }
@@ -235,27 +232,14 @@ public struct Applier: Sendable {
         }
     }
 
-    /// The steps of a plan, in phases (design.md): create/reactivate users → create groups → member adds,
-    /// managers and updates → member removals → deactivations → user deletions → group deletions. Steps
-    /// within a phase are independent of each other.
+    /// The steps of a plan, grouped by `ExecutionPhase` in its order; within the updates phase, the member
+    /// adds of created groups and the managers of created users come before the other updates. Steps
+    /// keep plan order within a phase.
     static func phases(of plan: Plan) -> [[Step]] {
-        let actions = plan.actions
-        func steps(_ part: Step.Part, _ include: (PlannedAction) -> Bool) -> [Step] {
-            actions.filter(include).map { Step(action: $0, part: part) }
-        }
-        return [
-            steps(.main) { $0.type == .user && ($0.action == .create || $0.action == .reactivate) },
-            steps(.main) { $0.type == .group && $0.action == .create },
-            steps(.membersAdd) { $0.type == .group && $0.action == .create && $0.members?.add.isEmpty == false }
-                + steps(.manager) {
-                    $0.action == .create && $0.changes.contains { $0.attribute == "enterprise.manager" }
-                }
-                + steps(.main) { $0.action == .update || $0.action == .adopt },
-            steps(.membersRemove) { $0.members?.remove.isEmpty == false },
-            steps(.main) { $0.action == .deactivate },
-            steps(.main) { $0.action == .delete && $0.type == .user },
-            steps(.main) { $0.action == .delete && $0.type == .group },
-        ]
+        let steps = plan.actions.flatMap(Step.steps(of:)).enumerated().sorted { lhs, rhs in
+            (lhs.element.phase, lhs.element.rank, lhs.offset) < (rhs.element.phase, rhs.element.rank, rhs.offset)
+        }.map(\.element)
+        return ExecutionPhase.allCases.map { phase in steps.filter { $0.phase == phase } }
     }
 
     /// How many ledger entries a run of `plan` writes.
@@ -367,6 +351,37 @@ struct Step: Sendable {
     var part: Part
     /// Its place in the whole plan's steps, for the ledger's order.
     var index = 0
+
+    /// The steps one action takes: its own, and those that must wait for other objects to exist (a
+    /// created group's members, a created user's manager) or run late (member removals).
+    static func steps(of action: PlannedAction) -> [Step] {
+        var steps = [Step(action: action, part: .main)]
+        if action.type == .group, action.action == .create, action.members?.add.isEmpty == false {
+            steps.append(Step(action: action, part: .membersAdd))
+        }
+        if action.action == .create, action.changes.contains(where: { $0.attribute == .manager }) {
+            steps.append(Step(action: action, part: .manager))
+        }
+        if action.members?.remove.isEmpty == false { steps.append(Step(action: action, part: .membersRemove)) }
+        return steps
+    }
+
+    var phase: ExecutionPhase {
+        switch part {
+        case .main: action.phase
+        case .membersAdd, .manager: .updates
+        case .membersRemove: .removeMembers
+        }
+    }
+
+    /// Within the updates phase: created groups' members, then created users' managers, then the rest.
+    var rank: Int {
+        switch part {
+        case .membersAdd: 0
+        case .manager: 1
+        case .main, .membersRemove: 2
+        }
+    }
 }
 
 /// A dependency that failed: the step is skipped, with the reason.

@@ -48,3 +48,13 @@ public enum LedgerReport {
         return text
     }
 }
+
+extension ApplyRefusal: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .blocked(let budget): budget.blockedLines.joined(separator: "\n")
+        case .touchesProtected(let name):
+            "the plan touches the protected user '\(name)'; protected users are never changed"
+        }
+    }
+}

@@ -106,14 +106,14 @@ extension Applier {
 
     /// The attributes a create sets, but the userName and the manager (set once both users exist).
     static func creationChanges(_ changes: [AttributeChange]) -> [AttributeChange] {
-        changes.filter { $0.attribute != "userName" && $0.attribute != "enterprise.manager" }
+        changes.filter(\.attribute.sentOnCreate)
     }
 
     /// What the user a create made (or adopted) must hold: its name, the declared attributes, active.
     static func created(_ id: String?, _ action: PlannedAction) -> Expectation {
         Expectation(
             type: .user, id: id ?? "", key: action.key,
-            changes: creationChanges(action.changes) + [AttributeChange("active", old: nil, new: .bool(true))])
+            changes: creationChanges(action.changes) + [AttributeChange(.active, old: nil, new: .bool(true))])
     }
 
     /// Checks a write's answer against what it should have left: at once when the provider answered with
@@ -136,7 +136,7 @@ extension Applier {
 
     /// A manager can be set only once both users exist: after the creates, by PATCH.
     func setManager(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
-        guard let change = action.changes.first(where: { $0.attribute == "enterprise.manager" }),
+        guard let change = action.changes.first(where: { $0.attribute == .manager }),
             let id = await state.id(.user, action.key)
         else { return }
         let changes = try await resolved([change], state: state)
@@ -149,7 +149,7 @@ extension Applier {
     func resolved(_ changes: [AttributeChange], state: ApplyState) async throws -> [AttributeChange] {
         var result: [AttributeChange] = []
         for var change in changes {
-            if change.attribute == "enterprise.manager", let key = change.new?.stringValue {
+            if change.attribute == .manager, let key = change.new?.stringValue {
                 guard let id = await state.id(.user, key) else {
                     throw Skip(reason: "its manager '\(key)' was not created")
                 }
@@ -161,14 +161,12 @@ extension Applier {
     }
 
     func createGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
-        var group = SCIMGroup(
-            displayName: action.changes.first { $0.attribute == "displayName" }?.new?.stringValue ?? action.key)
-        group.externalId = action.changes.first { $0.attribute == "externalId" }?.new?.stringValue
-        for change in action.changes where Self.isExtensionPath(change.attribute) {
-            Self.setExtension(change, in: &group.extra)
+        var group = SCIMGroup(displayName: action.key)
+        for change in action.changes where !change.attribute.write(change.new, to: &group) {
+            throw Skip(reason: "the plan changes '\(change.attribute)', which a group does not have")
         }
         var expected = Expectation(type: .group, id: "", key: group.displayName)
-        expected.changes = action.changes.filter { $0.attribute == "externalId" || Self.isExtensionPath($0.attribute) }
+        expected.changes = action.changes.filter { $0.attribute != .groupName }
         // Group names need not be unique: look first, so that a second apply racing this one (or one
         // re-run after a lost response) links the group instead of making a twin.
         let existing = try await client.findGroups(displayName: group.displayName)
@@ -235,8 +233,8 @@ extension Applier {
         guard let id = action.id else { throw Skip(reason: "no live id") }
         var changes = action.changes
         switch action.action {
-        case .deactivate: changes.append(AttributeChange("active", old: .bool(true), new: .bool(false)))
-        case .reactivate: changes.append(AttributeChange("active", old: .bool(false), new: .bool(true)))
+        case .deactivate: changes.append(AttributeChange(.active, old: .bool(true), new: .bool(false)))
+        case .reactivate: changes.append(AttributeChange(.active, old: .bool(false), new: .bool(true)))
         default: break
         }
         guard !changes.isEmpty else { return }
@@ -305,11 +303,7 @@ extension Applier {
         if !action.changes.isEmpty {
             let answer: SCIMGroup?
             if client.capabilities.patchSupported, await !state.isNotImplemented(.groupPatch) {
-                let operations = action.changes.map { change in
-                    PatchOperation(
-                        change.new == .null ? .remove : .replace, path: change.attribute,
-                        value: change.new == .null ? nil : change.new)
-                }
+                let operations = Self.patchOperations(action.changes)
                 switch await attempt({ () throws(SCIMError) in
                     try await client.patchGroup(id: id, operations, version: nil)
                 }) {
@@ -338,14 +332,8 @@ extension Applier {
         if client.capabilities.patchSupported { counter.note = Self.putNote }
         var group = try await client.getGroup(id: id)
         counter.requests += 1
-        for change in changes {
-            let text = change.new == .null ? nil : change.new?.stringValue
-            switch change.attribute {
-            case "displayName": group.displayName = text ?? group.displayName
-            case "externalId": group.externalId = text
-            case let path where Self.isExtensionPath(path): Self.setExtension(change, in: &group.extra)
-            default: throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
-            }
+        for change in changes where !change.attribute.write(change.new, to: &group) {
+            throw Skip(reason: "the plan changes '\(change.attribute)', which a group does not have")
         }
         return try await client.replaceGroup(id: id, with: group, version: group.meta?.version)
     }
@@ -489,40 +477,19 @@ extension Applier {
 
     // MARK: Changes → requests
 
-    /// A custom extension attribute's plan path (`urn:…:attr`), which is also its SCIM path.
-    static func isExtensionPath(_ path: String) -> Bool { path.lowercased().hasPrefix("urn:") }
-
-    /// Sets (or, for null, removes) a custom extension attribute in a resource's `extra`, under its
-    /// schema URN as the provider spells it.
-    static func setExtension(_ change: AttributeChange, in extra: inout [String: JSONValue]) {
-        guard let colon = change.attribute.lastIndex(of: ":") else { return }
-        let urn = String(change.attribute[..<colon])
-        let name = String(change.attribute[change.attribute.index(after: colon)...])
-        let key = extra.keys.first { $0.lowercased() == urn.lowercased() } ?? urn
-        var object = extra[key]?.objectValue ?? [:]
-        let existing = object.keys.first { $0.lowercased() == name.lowercased() } ?? name
-        if let new = change.new, new != .null {
-            object[existing] = new
-        } else {
-            object.removeValue(forKey: existing)
-        }
-        extra[key] = .object(object)
-    }
-
-    /// One PATCH operation per changed path: `replace` for a value, `remove` for a cleared one.
-    /// One PATCH operation per changed path, for changes already `resolved` (the manager by id).
+    /// One PATCH operation per changed path, for changes already `resolved` (the manager by id):
+    /// `replace` for a value, `remove` for a cleared one.
     static func patchOperations(_ changes: [AttributeChange]) -> [PatchOperation] {
         changes.map { change in
-            let path = AttributeTable.scimPath(change.attribute)
+            let path = change.attribute.scimPath
             guard let new = change.new, new != .null else { return PatchOperation(.remove, path: path) }
-            let value = change.attribute == "enterprise.manager" ? .object(["value": new]) : new
-            return PatchOperation(.replace, path: path, value: value)
+            return PatchOperation(.replace, path: path, value: change.attribute.patchValue(new))
         }
     }
 
     /// The user a create sends: every declared attribute but the manager (set once both exist).
     static func user(from changes: [AttributeChange]) async throws -> SCIMUser {
-        guard let userName = changes.first(where: { $0.attribute == "userName" })?.new?.stringValue else {
+        guard let userName = changes.first(where: { $0.attribute == .userName })?.new?.stringValue else {
             throw Skip(reason: "the plan's create has no userName")
         }
         var user = SCIMUser(userName: userName)
@@ -530,45 +497,22 @@ extension Applier {
         return try await apply(creationChanges(changes), to: user, state: nil)
     }
 
-    /// `changes` applied to a user value (for creates, and GET + PUT where PATCH is missing).
+    /// `changes` applied to a user value (for creates, and GET + PUT where PATCH is missing); with a
+    /// `state`, the manager is resolved to the id of a user that exists by now.
     static func apply(_ changes: [AttributeChange], to user: SCIMUser, state: ApplyState?) async throws -> SCIMUser {
         var user = user
-        for change in changes {
-            let value = change.new == .null ? nil : change.new
-            let text = value?.stringValue
-            switch change.attribute {
-            case "userName": if let text { user.userName = text }
-            case "externalId": user.externalId = text
-            case "active": user.active = value?.boolValue
-            case "emails": user.emails = value?.arrayValue?.compactMap(Self.multiValue)
-            case "phoneNumbers": user.phoneNumbers = value?.arrayValue?.compactMap(Self.multiValue)
-            case "enterprise.manager":
-                if let text, let state {
-                    guard let id = await state.id(.user, text) else {
-                        throw Skip(reason: "its manager '\(text)' was not created")
-                    }
-                    user.managerId = id
-                } else {
-                    user.managerId = nil
+        for var change in changes {
+            if change.attribute == .manager, let key = change.new?.stringValue {
+                guard let state, let id = await state.id(.user, key) else {
+                    if state == nil { continue }
+                    throw Skip(reason: "its manager '\(key)' was not created")
                 }
-            case let path where ManagedAttribute.Section(rawValue: path).map({ $0 != .core }) == true:
-                // `name` or `enterprise` cleared as a whole.
-                let section = ManagedAttribute.Section(rawValue: path)!
-                user.attributes.removeAll(in: section)
-                if section == .enterprise { user.managerId = nil }
-            case let path where AttributeTable.string(at: path) != nil:
-                user.attributes[path: path] = text
-            case let path where isExtensionPath(path):
-                setExtension(change, in: &user.extra)
-            default:
-                throw Skip(reason: "the plan changes '\(change.attribute)', which this scimctl cannot write")
+                change.new = .string(id)
+            }
+            guard change.attribute.write(change.new, to: &user) else {
+                throw Skip(reason: "the plan changes '\(change.attribute)', which a user does not have")
             }
         }
         return user
-    }
-
-    private static func multiValue(_ json: JSONValue) -> SCIMMultiValue? {
-        guard let object = json.objectValue, let value = object["value"]?.stringValue else { return nil }
-        return SCIMMultiValue(value: value, type: object["type"]?.stringValue, primary: object["primary"]?.boolValue)
     }
 }

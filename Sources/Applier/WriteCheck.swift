@@ -5,7 +5,7 @@ import SCIM
 
 /// What one write must leave on the provider: the object it names, the attributes it set, the members it
 /// added or removed. A write's answer is checked against it at once; a 204 with no body is checked by
-/// the re-read at the end of apply. No "done" the provider did not do (design.md, Apply).
+/// the re-read at the end of apply. No "done" the provider did not do (docs/contract.md, Apply).
 struct Expectation: Sendable {
     enum State: Sendable {
         case present
@@ -48,10 +48,7 @@ struct Expectation: Sendable {
         if checksName, group.displayName.caseFolded != key.caseFolded {
             return "the provider answered with a different group ('\(group.displayName)') for '\(key)'"
         }
-        for change in changes where change.attribute == "externalId" {
-            if group.externalId != change.new?.stringValue { return "the provider did not keep `externalId`" }
-        }
-        let lost = changes.filter { Applier.isExtensionPath($0.attribute) && !Self.holdsExtension($0, in: group.extra) }
+        let lost = changes.filter { !$0.attribute.holds($0.new, in: group) }
         if !lost.isEmpty {
             return "the provider did not keep " + lost.map { "`\($0.attribute)`" }.joined(separator: ", ")
         }
@@ -77,40 +74,7 @@ struct Expectation: Sendable {
 
     /// Whether `user` holds the value `change` set, compared as the planner compares.
     static func holds(_ change: AttributeChange, in user: SCIMUser) -> Bool {
-        let wanted = change.new == .null ? nil : change.new
-        switch change.attribute {
-        case "userName": return user.userName.caseFolded == wanted?.stringValue?.caseFolded
-        // A provider that leaves `active` out holds the user active (most do; RFC 7643 names no default).
-        case "active": return (user.active ?? true) == wanted?.boolValue
-        case "emails": return Contacts.same(Contacts.entries(user.emails), Contacts.entries(wanted), foldCase: true)
-        case "phoneNumbers":
-            return Contacts.same(Contacts.entries(user.phoneNumbers), Contacts.entries(wanted), foldCase: false)
-        case "enterprise.manager": return user.managerId.nonEmpty == wanted?.stringValue
-        case let path where ManagedAttribute.Section(rawValue: path).map({ $0 != .core }) == true:
-            // A section cleared as a whole holds no value (an empty string reads as none).
-            let section = ManagedAttribute.Section(rawValue: path)!
-            return wanted != nil
-                || (!user.attributes.present.contains { $0.attribute.section == section && !$0.value.isEmpty }
-                    && (section != .enterprise || user.managerId.nonEmpty == nil))
-        case let path where AttributeTable.string(at: path) != nil:
-            return user.attributes[path: path].nonEmpty == wanted?.stringValue
-        case let path where Applier.isExtensionPath(path):
-            return holdsExtension(change, in: user.extra)
-        default:
-            return true
-        }
-    }
-
-    /// Whether a resource's `extra` holds the extension value `change` set, compared as the planner does.
-    static func holdsExtension(_ change: AttributeChange, in extra: [String: JSONValue]) -> Bool {
-        guard let colon = change.attribute.lastIndex(of: ":") else { return true }
-        let attribute = ExtensionAttribute(
-            schema: String(change.attribute[..<colon]),
-            name: String(change.attribute[change.attribute.index(after: colon)...]), value: .omitted,
-            location: .file(""))
-        let held = ExtensionJSON.held(attribute, in: extra)
-        guard let wanted = change.new, wanted != .null else { return held == nil || held == .null }
-        return ExtensionJSON.same(wanted, held)
+        change.attribute.holds(change.new, in: user)
     }
 }
 
@@ -118,12 +82,4 @@ struct Expectation: Sendable {
 /// but did not carry out as asked, or an adoption refused.
 struct ActionFailed: Error, CustomStringConvertible {
     var description: String
-}
-
-extension Optional where Wrapped == String {
-    /// An empty string reads as absent: providers differ in which they return for a cleared value.
-    var nonEmpty: String? {
-        guard let self, !self.isEmpty else { return nil }
-        return self
-    }
 }

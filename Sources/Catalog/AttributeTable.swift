@@ -41,6 +41,9 @@ public enum AttributeTable {
         ManagedAttribute(.enterprise, "manager", shape: .userReference, summary: "The manager's userName."),
     ]
 
+    /// The enterprise manager (a reference to another user, declared by userName).
+    public static let manager = userSpecial.first { $0.shape == .userReference }!
+
     /// Every managed user attribute, by its plan path (`nickName`, `name.givenName`,
     /// `enterprise.costCenter`).
     public static let byPath: [String: ManagedAttribute] = Dictionary(

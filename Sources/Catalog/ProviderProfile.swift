@@ -1,8 +1,8 @@
 /// What scimctl knows of a provider beyond what it advertises: discovery is a hint, and real providers
-/// misreport (scim-notes.md). One value drives the client (paging, PATCH forms, error readings),
+/// misreport (docs/providers.md). One value drives the client (paging, PATCH forms, error readings),
 /// `validate`'s rules (required attributes, lengths, values) and `scimctl serve --profile`, which
 /// behaves as the profile says so that the client is tested against it. Profiles are data: the
-/// built-in ones are YAML documents (`profiles/`), and a user may write one (`target.profile`).
+/// built-in ones are YAML documents (`Sources/DesiredState/Profiles/`), and a user may write one (`target.profile`).
 /// A nil field means "trust discovery" (or, for the sandbox, "as RFC 7644 says").
 public struct ProviderProfile: Sendable, Hashable {
     public enum Paging: String, Sendable, Hashable, CaseIterable {

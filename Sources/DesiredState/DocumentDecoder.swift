@@ -318,7 +318,9 @@ struct DocumentDecoder {
             let value = reader.declaredString(fields[attribute.key], attribute.path)
             if value.isDeclared { user.attributes[attribute] = value }
         }
-        if section == .enterprise { user.manager = reader.declaredString(fields["manager"], "enterprise.manager") }
+        if section == .enterprise {
+            user.manager = reader.declaredString(fields[AttributeTable.manager.key], AttributeTable.manager.path)
+        }
     }
 
     /// `extensions:`: schema URNs, each a mapping of attribute names to values (`null` clears one).

@@ -74,12 +74,12 @@ public struct MappingKeys: Sendable, Hashable {
         "phone number", schemaDefinition: "phoneNumber", keys: ["value", "type", "primary"])
     public static let enterprise = MappingKeys(
         "enterprise", schemaDefinition: "enterprise",
-        keys: AttributeTable.strings(in: .enterprise).map(\.key) + ["manager"])
+        keys: AttributeTable.strings(in: .enterprise).map(\.key) + [AttributeTable.manager.key])
     public static let group = MappingKeys(
         "group", schemaDefinition: "group",
         keys: ["displayName", "externalId", "previously", "members", "extensions"])
 
-    // A provider profile file (`target.profile`, `profiles/*.yaml`).
+    // A provider profile file (`target.profile`, `Sources/DesiredState/Profiles/*.yaml`).
 
     /// Every kind of mapping in a profile file.
     public static let profileAll: [MappingKeys] = [

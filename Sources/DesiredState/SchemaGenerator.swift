@@ -200,7 +200,7 @@ public enum SchemaGenerator {
     private static func section(_ section: ManagedAttribute.Section, description: String?) -> OrderedJSON {
         var properties = AttributeTable.strings(in: section).map { ($0.key, string($0.summary)) }
         if section == .enterprise {
-            properties.append(("manager", string(AttributeTable.byPath["enterprise.manager"]!.summary)))
+            properties.append((AttributeTable.manager.key, string(AttributeTable.manager.summary)))
         }
         return closed(description: description, properties: properties)
     }

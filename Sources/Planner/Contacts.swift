@@ -27,4 +27,10 @@ public enum Contacts {
             return (value, object["type"]?.stringValue, object["primary"]?.boolValue == true)
         }
     }
+
+    /// A plan's JSON entry (`{value, type, primary}`) as a live multi-valued attribute.
+    public static func multiValue(_ json: JSONValue) -> SCIMMultiValue? {
+        guard let object = json.objectValue, let value = object["value"]?.stringValue else { return nil }
+        return SCIMMultiValue(value: value, type: object["type"]?.stringValue, primary: object["primary"]?.boolValue)
+    }
 }

@@ -1,7 +1,7 @@
 public import DesiredState
 
 /// The destructive budget of a plan: what it takes away, the cap it is held to, and the digest that
-/// approves exactly that set. The one place that counts destruction (design.md, Safety): plan, apply,
+/// approves exactly that set. The one place that counts destruction (docs/contract.md, Safety): plan, apply,
 /// the renderings and the JSON plan all read it, and apply always recomputes it from the YAML and a
 /// fresh read, never from a plan file.
 ///
@@ -41,14 +41,13 @@ public struct DestructiveBudget: Sendable, Hashable {
     public static func assess(
         _ actions: [PlannedAction], safety: Safety, liveManagedUsers: Int, approvals: Set<String>
     ) -> DestructiveBudget {
-        let lines = digestLines(actions)
-        let digest = ContentDigest.sha256(lines.joined(separator: "\n"))
+        let digest = digest(of: actions)
         let managed = max(0, liveManagedUsers)
         let percentCap = percentCap(safety.maxDestructivePercent, of: managed)
         return DestructiveBudget(
             count: count(actions), cap: min(safety.maxDestructive, percentCap), maxDestructive: safety.maxDestructive,
             maxDestructivePercent: safety.maxDestructivePercent, liveManagedUsers: managed, percentCap: percentCap,
-            digest: digest, approved: !lines.isEmpty && approvals.contains(digest))
+            digest: digest, approved: actions.contains(where: isDestructive) && approvals.contains(digest))
     }
 
     /// `ceil(percent / 100 × users)`, computed in whole numbers so that 10% of 30 is 3, not 4.
@@ -72,6 +71,12 @@ public struct DestructiveBudget: Sendable, Hashable {
             }
         }
         return losing.count
+    }
+
+    /// `sha256:` of the destructive steps of `actions`: the digest `safety.approve` names. The one
+    /// formula: the budget, a saved plan's check and `show` all call it.
+    public static func digest(of actions: [PlannedAction]) -> String {
+        ContentDigest.sha256(digestLines(actions).joined(separator: "\n"))
     }
 
     /// One line per destructive step, by stable keys: what the digest hashes.

@@ -181,10 +181,10 @@ private struct DiffWork {
             if deleteDue {
                 action = PlannedAction(
                     .delete, .user, key: user.userName.value, id: id, version: version,
-                    reason: "deleteAfter \(user.deleteAfter!.value) has passed")
+                    reason: .deleteAfterPassed(user.deleteAfter!.value))
             } else if wantsInactive {
-                let reason =
-                    expired && user.active.value != false ? "expired on \(user.expires!.value)" : "active: false"
+                let reason: ActionReason =
+                    expired && user.active.value != false ? .expired(on: user.expires!.value) : .declaredInactive
                 if liveUser.active != false {
                     action = PlannedAction(
                         .deactivate, .user, key: user.userName.value, id: id, version: version, changes: changes,
@@ -197,7 +197,7 @@ private struct DiffWork {
                 action = PlannedAction(
                     .reactivate, .user, key: user.userName.value, id: id, version: version, changes: changes)
             } else if !changes.isEmpty {
-                let links = changes.contains { $0.attribute == "externalId" && $0.old == nil }
+                let links = changes.contains { $0.attribute == .externalId && $0.old == nil }
                 action = PlannedAction(
                     links ? .adopt : .update, .user, key: user.userName.value, id: id, version: version,
                     changes: changes)
@@ -206,7 +206,8 @@ private struct DiffWork {
                 if let id { protectedUserIds.insert(id) }
                 protected.append(
                     ProtectedObject(
-                        key: liveUser.userName, pattern: pattern.value.text, wouldHave: action.map(describe)))
+                        key: liveUser.userName, pattern: pattern.value.text, wouldHave: action?.action,
+                        reason: action?.reason))
                 continue
             }
             if let action {
@@ -219,7 +220,7 @@ private struct DiffWork {
     mutating func planUnmanagedUsers() {
         for (index, user) in live.users.enumerated() where liveUserClaimed[index] == nil {
             let version = live.userVersions[index]
-            let reason = "not declared (policy unmanaged: \(desired.policy.unmanaged.rawValue))"
+            let reason = ActionReason.undeclaredUser(desired.policy.unmanaged)
             var action: PlannedAction?
             switch desired.policy.unmanaged {
             case .ignore: break
@@ -235,7 +236,9 @@ private struct DiffWork {
             if let pattern = protection(user.userName) {
                 if let id = user.id { protectedUserIds.insert(id) }
                 protected.append(
-                    ProtectedObject(key: user.userName, pattern: pattern.value.text, wouldHave: action.map(describe)))
+                    ProtectedObject(
+                        key: user.userName, pattern: pattern.value.text, wouldHave: action?.action,
+                        reason: action?.reason))
                 continue
             }
             guard let action else {
@@ -252,17 +255,13 @@ private struct DiffWork {
         }
     }
 
-    private func describe(_ action: PlannedAction) -> String {
-        action.action.rawValue + (action.reason.map { " (\($0))" } ?? "")
-    }
-
     // MARK: User attributes
 
     /// Every attribute a create sends: what the YAML states.
     private func creation(of user: DesiredUser) -> [AttributeChange] {
-        var changes = [AttributeChange("userName", old: nil, new: .string(user.userName.value))]
+        var changes = [AttributeChange(.userName, old: nil, new: .string(user.userName.value))]
         changes += self.changes(from: nil, to: user).filter {
-            $0.attribute != "userName" && $0.new != nil && $0.new != .null
+            $0.attribute != .userName && $0.new != nil && $0.new != .null
         }
         return changes
     }
@@ -271,25 +270,25 @@ private struct DiffWork {
     private func changes(from live: SCIMUser?, to user: DesiredUser) -> [AttributeChange] {
         var changes: [AttributeChange] = []
         if let live, live.userName.caseFolded != user.userName.value.caseFolded {
-            changes.append(AttributeChange("userName", old: .string(live.userName), new: .string(user.userName.value)))
+            changes.append(AttributeChange(.userName, old: .string(live.userName), new: .string(user.userName.value)))
         }
-        compare("externalId", user.externalId, live?.externalId, &changes)
+        compare(.externalId, user.externalId, live?.externalId, &changes)
         // The table's string attributes, section by section in table order; emails and phone numbers
         // before the enterprise extension.
         for section in [ManagedAttribute.Section.name, .core, .enterprise] {
             if section == .enterprise {
-                compareContacts("emails", user.emails, live?.emails, foldCase: true, &changes)
-                compareContacts("phoneNumbers", user.phoneNumbers, live?.phoneNumbers, foldCase: false, &changes)
+                compareContacts(.emails, user.emails, live, &changes)
+                compareContacts(.phoneNumbers, user.phoneNumbers, live, &changes)
             }
             if case .cleared = user.sections[section] ?? .omitted {
                 // `name: null` / `enterprise: null`: the section goes as a whole.
                 if let live, let old = sectionJSON(section, of: live) {
-                    changes.append(AttributeChange(section.rawValue, old: old, new: .null))
+                    changes.append(AttributeChange(.section(section), old: old, new: .null))
                 }
                 continue
             }
             user.attributes.forEach(in: section) { attribute, declared in
-                compare(attribute.path, declared, live?.attributes[attribute], &changes)
+                compare(.string(attribute), declared, live?.attributes[attribute], &changes)
             }
             if section == .enterprise { compareManager(user.manager, live?.managerId, &changes) }
         }
@@ -298,7 +297,7 @@ private struct DiffWork {
     }
 
     private func compare(
-        _ path: String, _ declared: Declared<String>, _ current: String?, _ changes: inout [AttributeChange]
+        _ path: AttributePath, _ declared: Declared<String>, _ current: String?, _ changes: inout [AttributeChange]
     ) {
         switch declared {
         case .omitted: return
@@ -313,26 +312,25 @@ private struct DiffWork {
 
     /// Emails and phone numbers compare as sets of (value, type), with the primary one respected.
     private func compareContacts(
-        _ path: String, _ declared: Declared<[ContactValue]>, _ current: [SCIMMultiValue]?, foldCase: Bool,
+        _ path: AttributePath, _ declared: Declared<[ContactValue]>, _ live: SCIMUser?,
         _ changes: inout [AttributeChange]
     ) {
-        let currentList = current ?? []
-        func currentJSON() -> JSONValue {
-            .array(
+        let currentList = (path == .emails ? live?.emails : live?.phoneNumbers) ?? []
+        let current: JSONValue? =
+            currentList.isEmpty
+            ? nil
+            : .array(
                 currentList.map { .object(contactObject(value: $0.value, type: $0.type, primary: $0.primary ?? false)) }
             )
-        }
+        let new: JSONValue?
         switch declared {
         case .omitted: return
-        case .cleared:
-            if !currentList.isEmpty { changes.append(AttributeChange(path, old: currentJSON(), new: .null)) }
+        case .cleared: new = nil
         case .set(let values, _):
-            let wanted = values.map { (value: $0.value, type: $0.type, primary: $0.primary) }
-            if !Contacts.same(Contacts.entries(currentList), wanted, foldCase: foldCase) {
-                let new = JSONValue.array(
-                    values.map { .object(contactObject(value: $0.value, type: $0.type, primary: $0.primary)) })
-                changes.append(AttributeChange(path, old: currentList.isEmpty ? nil : currentJSON(), new: new))
-            }
+            new = .array(values.map { .object(contactObject(value: $0.value, type: $0.type, primary: $0.primary)) })
+        }
+        if !path.holds(new, in: live ?? SCIMUser(userName: "")) {
+            changes.append(AttributeChange(path, old: current, new: new ?? .null))
         }
     }
 
@@ -351,13 +349,13 @@ private struct DiffWork {
         case .omitted: return
         case .cleared:
             if let currentKey {
-                changes.append(AttributeChange("enterprise.manager", old: .string(currentKey), new: .null))
+                changes.append(AttributeChange(.manager, old: .string(currentKey), new: .null))
             }
         case .set(let manager, _):
             let wanted = desiredUserByKey[manager.caseFolded].map { desired.users[$0].userName.value } ?? manager
             if currentKey?.caseFolded != wanted.caseFolded {
                 changes.append(
-                    AttributeChange("enterprise.manager", old: currentKey.map(JSONValue.string), new: .string(wanted)))
+                    AttributeChange(.manager, old: currentKey.map(JSONValue.string), new: .string(wanted)))
             }
         }
     }
@@ -386,17 +384,18 @@ private struct DiffWork {
         _ declared: [ExtensionAttribute], _ live: [String: JSONValue]?, _ changes: inout [AttributeChange]
     ) {
         for attribute in declared {
-            let current = ExtensionJSON.held(attribute, in: live)
+            let path = AttributePath.extensionAttribute(schema: attribute.schema, name: attribute.name)
+            let current = path.held(in: live)
             switch attribute.value {
             case .omitted: continue
             case .cleared:
                 if let current, current != .null {
-                    changes.append(AttributeChange(attribute.path, old: current, new: .null))
+                    changes.append(AttributeChange(path, old: current, new: .null))
                 }
             case .set(let value, _):
                 let wanted = ExtensionJSON.json(value)
                 if !ExtensionJSON.same(wanted, current) {
-                    changes.append(AttributeChange(attribute.path, old: current, new: wanted))
+                    changes.append(AttributeChange(path, old: current, new: wanted))
                 }
             }
         }
@@ -452,9 +451,10 @@ private struct DiffWork {
                             PlannedAction(
                                 .delete, .group, key: twin.displayName, id: twin.id,
                                 version: live.groupVersions[duplicate],
-                                reason: "a duplicate of '\(group.displayName.value)': id \(twin.id ?? "?") with "
-                                    + "\(twin.members?.count ?? 0) members; keeping id \(keeper.id ?? "?") with "
-                                    + "\(keeper.members?.count ?? 0)",
+                                reason: .duplicateGroup(
+                                    of: group.displayName.value,
+                                    duplicate: .init(id: twin.id, members: twin.members?.count ?? 0),
+                                    keeper: .init(id: keeper.id, members: keeper.members?.count ?? 0)),
                                 managed: false))
                     }
                     named = [named[0]]
@@ -506,9 +506,9 @@ private struct DiffWork {
             if liveGroup.displayName.caseFolded != group.displayName.value.caseFolded {
                 changes.append(
                     AttributeChange(
-                        "displayName", old: .string(liveGroup.displayName), new: .string(group.displayName.value)))
+                        .groupName, old: .string(liveGroup.displayName), new: .string(group.displayName.value)))
             }
-            compare("externalId", group.externalId, liveGroup.externalId, &changes)
+            compare(.externalId, group.externalId, liveGroup.externalId, &changes)
             compareExtensions(group.extensions, liveGroup.extra, &changes)
             let currentIds = Set(liveGroup.members?.map(\.value) ?? [])
             let add = wanted.filter { $0.id.map { !currentIds.contains($0) } ?? true }
@@ -525,7 +525,7 @@ private struct DiffWork {
             }
             let members = MembershipChange(add: add, remove: remove)
             guard !changes.isEmpty || !members.isEmpty else { continue }
-            let links = changes.contains { $0.attribute == "externalId" && $0.old == nil }
+            let links = changes.contains { $0.attribute == .externalId && $0.old == nil }
             actions.append(
                 PlannedAction(
                     links ? .adopt : .update, .group, key: group.displayName.value, id: liveGroup.id,
@@ -540,7 +540,7 @@ private struct DiffWork {
                 actions.append(
                     PlannedAction(
                         .delete, .group, key: group.displayName, id: group.id, version: live.groupVersions[index],
-                        reason: "not declared (policy unmanagedGroups: delete)", managed: false))
+                        reason: .undeclaredGroup, managed: false))
             }
         }
     }
@@ -557,9 +557,9 @@ private struct DiffWork {
     }
 
     private func groupCreation(_ group: DesiredGroup) -> [AttributeChange] {
-        var changes = [AttributeChange("displayName", old: nil, new: .string(group.displayName.value))]
+        var changes = [AttributeChange(.groupName, old: nil, new: .string(group.displayName.value))]
         if case .set(let externalId, _) = group.externalId {
-            changes.append(AttributeChange("externalId", old: nil, new: .string(externalId)))
+            changes.append(AttributeChange(.externalId, old: nil, new: .string(externalId)))
         }
         compareExtensions(group.extensions, nil, &changes)
         return changes

@@ -1,3 +1,4 @@
+import DesiredState
 public import Foundation
 import SafeText
 
@@ -5,9 +6,11 @@ import SafeText
 /// objects are listed apart from unmanaged objects that appeared.
 public struct DriftReport: Sendable {
     public var plan: Plan
+    public var wording: Wording
 
-    public init(plan: Plan) {
+    public init(plan: Plan, wording: Wording = .standard) {
         self.plan = plan
+        self.wording = wording
     }
 
     /// Declared objects that differ live (edited, missing, deactivated by hand, …).
@@ -18,12 +21,19 @@ public struct DriftReport: Sendable {
     public struct Undeclared: Sendable, Hashable, Encodable {
         public var type: ResourceKind
         public var key: String
-        /// `ignore`, `deactivate` or `delete`, as `policy.unmanaged` / `policy.unmanagedGroups` say it.
+        /// `ignore`, `deactivate` or `delete`, as `policy.unmanaged` / `policy.unmanagedGroups` say it;
+        /// `duplicate` for a second live group with a declared group's name (no policy decided that).
         public var policy: String
         public var action: ActionKind?
+        /// Why apply would act on it, from the plan's reason.
+        public var reason: ActionReason?
 
-        /// `policy unmanaged: deactivate` or `policy unmanagedGroups: ignore`.
-        var policySetting: String { "policy \(type == .user ? "unmanaged" : "unmanagedGroups"): \(policy)" }
+        /// `policy unmanaged: deactivate`, `policy unmanagedGroups: ignore`, or the reason's words when no
+        /// policy decided (a duplicate group).
+        func label(_ wording: Wording) -> String {
+            if let reason { return reason.policySetting ?? wording.reason(reason) }
+            return "policy \(type == .user ? "unmanaged" : "unmanagedGroups"): \(policy)"
+        }
 
         public func encode(to encoder: any Encoder) throws {
             enum Keys: String, CodingKey { case type, key, policy, action }
@@ -36,8 +46,16 @@ public struct DriftReport: Sendable {
     }
 
     public var unmanagedObjects: [Undeclared] {
-        plan.actions.filter { !$0.managed }.map {
-            Undeclared(type: $0.type, key: $0.key, policy: $0.action.rawValue, action: $0.action)
+        plan.actions.filter { !$0.managed }.map { action in
+            let policy: String =
+                switch action.reason {
+                case .undeclaredUser(let policy): policy.rawValue
+                case .undeclaredGroup: UnmanagedGroupPolicy.delete.rawValue
+                case .duplicateGroup: "duplicate"
+                default: action.action.rawValue
+                }
+            return Undeclared(
+                type: action.type, key: action.key, policy: policy, action: action.action, reason: action.reason)
         }
             + plan.unmanagedUsers.map { Undeclared(type: .user, key: $0, policy: "ignore", action: nil) }
             + plan.unmanagedGroups.map { Undeclared(type: .group, key: $0, policy: "ignore", action: nil) }
@@ -54,7 +72,7 @@ public struct DriftReport: Sendable {
             hasDrift
             ? "Drift at \(Printable.escape(plan.target.url)) on \(plan.day).\n\n\(ActionKind.legend)\n"
             : "In sync, with unmanaged objects the policy leaves alone.\n"
-        let renderer = PlanRenderer()
+        let renderer = PlanRenderer(wording: wording)
         if !managedChanges.isEmpty {
             output += "\nChanged out of band (declared objects; apply would restore them):\n"
             output += renderer.actionsText(managedChanges)
@@ -65,7 +83,7 @@ public struct DriftReport: Sendable {
                 let symbol = object.action?.symbol ?? " "
                 let outcome = object.action.map { "apply would \($0.rawValue) it" } ?? "left as it is"
                 output +=
-                    "  \(symbol) \(object.type.rawValue) \(Printable.escape(object.key))  (\(object.policySetting): \(outcome))\n"
+                    "  \(symbol) \(object.type.rawValue) \(Printable.escape(object.key))  (\(object.label(wording)): \(outcome))\n"
             }
         }
         output += "\n" + renderer.summaryLine(plan) + "\n"
@@ -81,7 +99,7 @@ public struct DriftReport: Sendable {
         guard hasDrift || !unmanagedObjects.isEmpty else { return output + "**In sync.**\n" }
         output +=
             "| changed out of band | not declared |\n|---:|---:|\n| \(managedChanges.count) | \(unmanagedObjects.count) |\n\n"
-        let renderer = PlanRenderer()
+        let renderer = PlanRenderer(wording: wording)
         output += PlanRenderer.markdownEscape(renderer.summaryLine(plan)) + "\n\n"
         if !unmanagedObjects.isEmpty {
             output += "#### Not declared in the YAML\n\n"
@@ -89,7 +107,7 @@ public struct DriftReport: Sendable {
                 let symbol = object.action.map { "`\($0.symbol)` " } ?? ""
                 let outcome = object.action.map { "apply would \($0.rawValue) it" } ?? "left as it is"
                 output +=
-                    "- \(symbol)\(object.type.rawValue) **\(PlanRenderer.markdownEscape(object.key))** — \(object.policySetting): \(outcome)\n"
+                    "- \(symbol)\(object.type.rawValue) **\(PlanRenderer.markdownEscape(object.key))** — \(PlanRenderer.markdownEscape(object.label(wording))): \(outcome)\n"
             }
             if unmanagedObjects.count > Self.markdownListLimit {
                 output +=
@@ -123,6 +141,7 @@ public struct DriftReport: Sendable {
             drift: hasDrift, target: plan.target, day: plan.day, changed: managedChanges, unmanaged: unmanagedObjects)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.userInfo[Wording.userInfoKey] = wording
         return (try? encoder.encode(report)) ?? Data()
     }
 }

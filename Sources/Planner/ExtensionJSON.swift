@@ -17,10 +17,7 @@ public enum ExtensionJSON {
     /// The live value of an extension attribute, if the provider holds one: the schema URN and the
     /// attribute name ignoring case (RFC 7643 §2.1).
     public static func held(_ attribute: ExtensionAttribute, in extra: [String: JSONValue]?) -> JSONValue? {
-        guard let extra else { return nil }
-        let schema = extra.first { $0.key.lowercased() == attribute.schema.lowercased() }?.value
-        guard let object = schema?.objectValue else { return nil }
-        return object.first { $0.key.lowercased() == attribute.name.lowercased() }?.value
+        AttributePath.extensionAttribute(schema: attribute.schema, name: attribute.name).held(in: extra)
     }
 
     /// Whether the provider holds what was declared: a multi-valued attribute as a set (providers

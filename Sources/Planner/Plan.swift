@@ -1,4 +1,4 @@
-import DesiredState
+public import DesiredState
 public import SCIM
 
 /// What an action does. Its symbol is how every output shows it — text, Markdown, apply's progress and
@@ -28,14 +28,13 @@ public enum ResourceKind: String, Sendable, Hashable, Codable {
     case group = "Group"
 }
 
-/// One attribute's change, `old → new`. Paths are dotted (`name.givenName`, `enterprise.manager`);
-/// `enterprise.manager` holds the manager's userName (apply resolves it to an id).
-public struct AttributeChange: Sendable, Hashable, Codable {
-    public var attribute: String
+/// One attribute's change, `old → new`. The manager's values are userNames (apply resolves them to ids).
+public struct AttributeChange: Sendable, Hashable {
+    public var attribute: AttributePath
     public var old: JSONValue?
     public var new: JSONValue?
 
-    public init(_ attribute: String, old: JSONValue?, new: JSONValue?) {
+    public init(_ attribute: AttributePath, old: JSONValue?, new: JSONValue?) {
         self.attribute = attribute
         self.old = old
         self.new = new
@@ -87,14 +86,15 @@ public struct PlannedAction: Sendable, Hashable, Codable {
     public var version: String?
     public var changes: [AttributeChange]
     public var members: MembershipChange?
-    /// Why, when it is not plain: "not declared (policy: deactivate)", "expired on 2027-03-31", …
-    public var reason: String?
+    /// Why, when it is not plain (an expiry, a policy, a duplicate): data, worded only by the renderer.
+    public var reason: ActionReason?
     /// Whether the object is declared in the YAML (false: an unmanaged object the policy acts on).
     public var managed: Bool
 
     public init(
         _ action: ActionKind, _ type: ResourceKind, key: String, id: String? = nil, version: String? = nil,
-        changes: [AttributeChange] = [], members: MembershipChange? = nil, reason: String? = nil, managed: Bool = true
+        changes: [AttributeChange] = [], members: MembershipChange? = nil, reason: ActionReason? = nil,
+        managed: Bool = true
     ) {
         self.managed = managed
         self.action = action
@@ -107,27 +107,70 @@ public struct PlannedAction: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// The execution phase (design.md: create/reactivate users → create groups → updates (member adds
-    /// first) → deactivate → delete users → delete groups).
-    var phase: Int {
+    /// The phase this action's own step runs in (its member removals run later, in `.removeMembers`).
+    public var phase: ExecutionPhase {
         switch (action, type) {
-        case (.create, .user), (.reactivate, .user): 0
-        case (.create, .group): 1
-        case (.update, _), (.adopt, _), (.reactivate, .group): 2
-        case (.deactivate, _): 3
-        case (.delete, .user): 4
-        case (.delete, .group): 5
-        case (.create, _): 1
+        case (.create, .user), (.reactivate, .user): .createUsers
+        case (.create, .group): .createGroups
+        case (.update, _), (.adopt, _), (.reactivate, .group): .updates
+        case (.deactivate, _): .deactivate
+        case (.delete, .user): .deleteUsers
+        case (.delete, .group): .deleteGroups
+        }
+    }
+}
+
+/// The order a plan is executed in, the one place it is written (docs/contract.md, Plan semantics):
+/// create and reactivate users → create groups → updates (member adds and managers first) → member
+/// removals → deactivations → user deletions → group deletions. Steps within a phase are independent.
+public enum ExecutionPhase: Int, Sendable, Hashable, Comparable, CaseIterable {
+    case createUsers, createGroups, updates, removeMembers, deactivate, deleteUsers, deleteGroups
+
+    public static func < (lhs: ExecutionPhase, rhs: ExecutionPhase) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Why an action is planned, where it is not a plain difference. Data: the renderer words it, a saved
+/// plan is compared by it, drift labels an undeclared object by it (terraform's `ActionReason`).
+public enum ActionReason: Sendable, Hashable {
+    /// `active: false` in the YAML.
+    case declaredInactive
+    /// `expires` has come (the day, as declared).
+    case expired(on: CalendarDay)
+    /// `deleteAfter` has passed (the day, as declared).
+    case deleteAfterPassed(CalendarDay)
+    /// A live user no file declares, acted on by `policy.unmanaged`.
+    case undeclaredUser(UnmanagedUserPolicy)
+    /// A live group no file declares, deleted by `policy.unmanagedGroups: delete`.
+    case undeclaredGroup
+    /// A second live group with a declared group's name; `keeper` is the one kept.
+    case duplicateGroup(of: String, duplicate: GroupTally, keeper: GroupTally)
+
+    /// A live group as a duplicate's reason names it: its id and how many members it has.
+    public struct GroupTally: Sendable, Hashable {
+        public var id: String?
+        public var members: Int
+
+        public init(id: String?, members: Int) {
+            self.id = id
+            self.members = members
         }
     }
 }
 
 /// A live object the plan leaves alone because a `protect` pattern matches it.
-public struct ProtectedObject: Sendable, Hashable, Codable {
+public struct ProtectedObject: Sendable, Hashable {
     public var key: String
     public var pattern: String
-    /// What the plan would otherwise have done.
-    public var wouldHave: String?
+    /// What the plan would otherwise have done, and why.
+    public var wouldHave: ActionKind?
+    public var wouldHaveReason: ActionReason?
+
+    public init(key: String, pattern: String, wouldHave: ActionKind? = nil, reason: ActionReason? = nil) {
+        self.key = key
+        self.pattern = pattern
+        self.wouldHave = wouldHave
+        self.wouldHaveReason = reason
+    }
 }
 
 /// The plan: a value that `apply` consumes unchanged.

@@ -1,7 +1,8 @@
+import DesiredState
 public import Foundation
 import SCIM
 
-/// The JSON form of a plan: the stable core of design.md (`format_version`, `target`, `summary`,
+/// The JSON form of a plan: the stable core of docs/json-plan.md (`format_version`, `target`, `summary`,
 /// `actions` with `action`/`type`/`key`) and everything `apply --plan` needs. Fields are added, never
 /// renamed. Only written: a saved plan is read back as a `SavedPlan`, which takes nothing safety-relevant.
 extension Plan: Encodable {
@@ -55,10 +56,12 @@ extension Plan: Encodable {
         try container.encode(protectPatterns, forKey: .protect)
     }
 
-    /// The plan as one JSON document (sorted keys, so equal plans give equal bytes).
-    public func jsonData() -> Data {
+    /// The plan as one JSON document (sorted keys, so equal plans give equal bytes); `reason` worded by
+    /// `wording`, beside the reason's data (`why`), which is what a saved plan is compared by.
+    public func jsonData(wording: Wording = .standard) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.userInfo[Wording.userInfoKey] = wording
         // Every field is a string, number, boolean or JSONValue: encoding cannot fail.
         return (try? encoder.encode(self)) ?? Data()
     }
@@ -103,13 +106,13 @@ extension Plan: Decodable {
     /// Whether the file's stated destructive digest is the digest of its own actions (not, when the
     /// actions were edited by hand).
     public var digestMatchesActions: Bool {
-        budget.digest == ContentDigest.sha256(DestructiveBudget.digestLines(actions).joined(separator: "\n"))
+        budget.digest == DestructiveBudget.digest(of: actions)
     }
 }
 
 extension PlannedAction {
     private enum Keys: String, CodingKey {
-        case action, type, key, id, version, changes, members, reason, managed
+        case action, type, key, id, version, changes, members, reason, why, managed
     }
 
     private enum MemberKeys: String, CodingKey {
@@ -128,7 +131,12 @@ extension PlannedAction {
         try container.encodeIfPresent(id, forKey: .id)
         try container.encodeIfPresent(version, forKey: .version)
         try container.encode(changes, forKey: .changes)
-        try container.encodeIfPresent(reason, forKey: .reason)
+        if let reason {
+            if let wording = encoder.userInfo[Wording.userInfoKey] as? Wording {
+                try container.encode(wording.reason(reason), forKey: .reason)
+            }
+            try container.encode(reason, forKey: .why)
+        }
         try container.encode(managed, forKey: .managed)
         if let members {
             var nested = container.nestedContainer(keyedBy: MemberKeys.self, forKey: .members)
@@ -150,37 +158,143 @@ extension PlannedAction {
                 add: try refs.decode([MemberReference].self, forKey: .add),
                 remove: try refs.decode([MemberReference].self, forKey: .remove))
         }
+        let type = try container.decode(ResourceKind.self, forKey: .type)
+        var changes: [AttributeChange] = []
+        var list = try container.nestedUnkeyedContainer(forKey: .changes)
+        while !list.isAtEnd {
+            let change = try list.nestedContainer(keyedBy: AttributeChange.Keys.self)
+            let text = try change.decode(String.self, forKey: .attribute)
+            guard let path = AttributePath(planPath: text, of: type) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .attribute, in: change, debugDescription: "'\(text)' is no attribute of a \(type.rawValue)")
+            }
+            let old = try change.decode(JSONValue.self, forKey: .old)
+            changes.append(
+                AttributeChange(
+                    path, old: old == .null ? nil : old, new: try change.decode(JSONValue.self, forKey: .new)))
+        }
         self.init(
-            try container.decode(ActionKind.self, forKey: .action),
-            try container.decode(ResourceKind.self, forKey: .type),
+            try container.decode(ActionKind.self, forKey: .action), type,
             key: try container.decode(String.self, forKey: .key),
             id: try container.decodeIfPresent(String.self, forKey: .id),
             version: try container.decodeIfPresent(String.self, forKey: .version),
-            changes: try container.decode([AttributeChange].self, forKey: .changes), members: members,
-            reason: try container.decodeIfPresent(String.self, forKey: .reason),
+            changes: changes, members: members,
+            reason: try container.decodeIfPresent(ActionReason.self, forKey: .why),
             managed: try container.decodeIfPresent(Bool.self, forKey: .managed) ?? true)
     }
 }
 
-extension AttributeChange {
-    private enum Keys: String, CodingKey {
+extension AttributeChange: Encodable {
+    enum Keys: String, CodingKey {
         case attribute, old, new
     }
 
     /// `old`/`new` are always present: `null` for "absent" or "cleared", so the shape is regular.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(attribute, forKey: .attribute)
+        try container.encode(attribute.description, forKey: .attribute)
         try container.encode(old ?? .null, forKey: .old)
         try container.encode(new ?? .null, forKey: .new)
+    }
+}
+
+extension Wording {
+    /// Where an encoder finds the wording for `reason` fields; without one, only the data is written.
+    static let userInfoKey = CodingUserInfoKey(rawValue: "scimctl.wording")!
+}
+
+/// A reason as data: `{"code": "expired", "day": "2027-03-31"}` (docs/json-plan.md lists the codes).
+extension ActionReason: Codable {
+    private enum Keys: String, CodingKey {
+        case code, day, policy, of, id, members
+        case keeperId = "keeper_id", keeperMembers = "keeper_members"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case .declaredInactive:
+            try container.encode("declared_inactive", forKey: .code)
+        case .expired(let day):
+            try container.encode("expired", forKey: .code)
+            try container.encode(day.description, forKey: .day)
+        case .deleteAfterPassed(let day):
+            try container.encode("delete_after_passed", forKey: .code)
+            try container.encode(day.description, forKey: .day)
+        case .undeclaredUser(let policy):
+            try container.encode("undeclared_user", forKey: .code)
+            try container.encode(policy.rawValue, forKey: .policy)
+        case .undeclaredGroup:
+            try container.encode("undeclared_group", forKey: .code)
+            try container.encode(UnmanagedGroupPolicy.delete.rawValue, forKey: .policy)
+        case .duplicateGroup(let name, let duplicate, let keeper):
+            try container.encode("duplicate_group", forKey: .code)
+            try container.encode(name, forKey: .of)
+            try container.encodeIfPresent(duplicate.id, forKey: .id)
+            try container.encode(duplicate.members, forKey: .members)
+            try container.encodeIfPresent(keeper.id, forKey: .keeperId)
+            try container.encode(keeper.members, forKey: .keeperMembers)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
-        let old = try container.decode(JSONValue.self, forKey: .old)
-        let new = try container.decode(JSONValue.self, forKey: .new)
+        func day() throws -> CalendarDay {
+            let text = try container.decode(String.self, forKey: .day)
+            guard let day = CalendarDay(text) else {
+                throw DecodingError.dataCorruptedError(forKey: .day, in: container, debugDescription: "not a day")
+            }
+            return day
+        }
+        let code = try container.decode(String.self, forKey: .code)
+        switch code {
+        case "declared_inactive": self = .declaredInactive
+        case "expired": self = .expired(on: try day())
+        case "delete_after_passed": self = .deleteAfterPassed(try day())
+        case "undeclared_user":
+            guard let policy = UnmanagedUserPolicy(rawValue: try container.decode(String.self, forKey: .policy)) else {
+                throw DecodingError.dataCorruptedError(forKey: .policy, in: container, debugDescription: "no policy")
+            }
+            self = .undeclaredUser(policy)
+        case "undeclared_group": self = .undeclaredGroup
+        case "duplicate_group":
+            self = .duplicateGroup(
+                of: try container.decode(String.self, forKey: .of),
+                duplicate: GroupTally(
+                    id: try container.decodeIfPresent(String.self, forKey: .id),
+                    members: try container.decode(Int.self, forKey: .members)),
+                keeper: GroupTally(
+                    id: try container.decodeIfPresent(String.self, forKey: .keeperId),
+                    members: try container.decode(Int.self, forKey: .keeperMembers)))
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .code, in: container, debugDescription: "'\(code)' is no reason this scimctl knows")
+        }
+    }
+}
+
+extension ProtectedObject: Codable {
+    private enum Keys: String, CodingKey {
+        case key, pattern, wouldHave, wouldHaveAction = "would_have_action", why
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(pattern, forKey: .pattern)
+        if let wording = encoder.userInfo[Wording.userInfoKey] as? Wording {
+            try container.encodeIfPresent(wording.wouldHave(self), forKey: .wouldHave)
+        }
+        try container.encodeIfPresent(wouldHave, forKey: .wouldHaveAction)
+        try container.encodeIfPresent(wouldHaveReason, forKey: .why)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
         self.init(
-            try container.decode(String.self, forKey: .attribute), old: old == .null ? nil : old,
-            new: new == .null ? .null : new)
+            key: try container.decode(String.self, forKey: .key),
+            pattern: try container.decode(String.self, forKey: .pattern),
+            wouldHave: try container.decodeIfPresent(ActionKind.self, forKey: .wouldHaveAction),
+            reason: try container.decodeIfPresent(ActionReason.self, forKey: .why))
     }
 }

@@ -5,11 +5,13 @@ import SafeText
 /// comment or `$GITHUB_STEP_SUMMARY`.
 public struct PlanRenderer: Sendable {
     public var colour: Bool
+    public var wording: Wording
     /// GitHub refuses comments over 65,536 characters; this leaves room for a wrapper.
     public static let markdownLimit = 65_000
 
-    public init(colour: Bool = false) {
+    public init(colour: Bool = false, wording: Wording = .standard) {
         self.colour = colour
+        self.wording = wording
     }
 
     // MARK: Text
@@ -26,7 +28,7 @@ public struct PlanRenderer: Sendable {
         if !plan.protected.isEmpty {
             output += "Protected, never touched:\n"
             for object in plan.protected {
-                let would = object.wouldHave.map { "; would otherwise \($0)" } ?? ""
+                let would = wording.wouldHave(object).map { "; would otherwise \($0)" } ?? ""
                 output += "  \(Printable.escape(object.key)) (protect: \(Printable.escape(object.pattern))\(would))\n"
             }
             output += "\n"
@@ -70,11 +72,12 @@ public struct PlanRenderer: Sendable {
     private func actionLines(_ action: PlannedAction, indent: String) -> [String] {
         var head =
             "\(paint(action.action.symbol, action.action)) \(action.type.rawValue) \(Printable.escape(action.key))"
-        if let reason = action.reason { head += "  (\(Printable.escape(reason)))" }
+        if let reason = action.reason { head += "  (\(Printable.escape(wording.reason(reason))))" }
         var lines = [indent + head]
-        let width = action.changes.map(\.attribute.count).max() ?? 0
+        let width = action.changes.map(\.attribute.description.count).max() ?? 0
         for change in action.changes {
-            let name = change.attribute + ":" + String(repeating: " ", count: width - change.attribute.count)
+            let path = change.attribute.description
+            let name = path + ":" + String(repeating: " ", count: width - path.count)
             let old = change.old.map(display) ?? ""
             let arrow = old.isEmpty ? "→ " : "\(old) → "
             lines.append("\(indent)    \(name) \(arrow)\(display(change.new ?? .null))")
@@ -142,7 +145,7 @@ public struct PlanRenderer: Sendable {
             for action in destructive {
                 var line = "- `\(action.action.symbol)` \(action.type.rawValue) **\(escape(action.key))**"
                 if action.action == .deactivate || action.action == .delete { line += " — \(action.action.rawValue)" }
-                if let reason = action.reason { line += " (\(escape(reason)))" }
+                if let reason = action.reason { line += " (\(escape(wording.reason(reason))))" }
                 if let removed = action.members?.remove, !removed.isEmpty {
                     line += " — remove members: \(removed.map { escape($0.key) }.joined(separator: ", "))"
                 }

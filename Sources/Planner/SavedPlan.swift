@@ -45,8 +45,7 @@ public struct SavedPlan: Sendable {
         if fresh.actions.map(Self.canonical) != actions.map(Self.canonical) {
             throw .stale(Self.differences(saved: actions, fresh: fresh.actions))
         }
-        let digest = ContentDigest.sha256(DestructiveBudget.digestLines(actions).joined(separator: "\n"))
-        guard statedDigest == digest else {
+        guard statedDigest == DestructiveBudget.digest(of: actions) else {
             throw .edited("its destructive digest \(statedDigest) is not the digest of its own actions")
         }
     }
@@ -69,8 +68,9 @@ public struct SavedPlan: Sendable {
         return names
     }
 
-    /// An action as the plan file writes it: what two actions are compared by, so that a value and its
-    /// JSON form (an absent `new` and a `null` one) compare equal.
+    /// An action as the plan file writes it, without the words: what two actions are compared by, so
+    /// that a value and its JSON form (an absent `new` and a `null` one) compare equal, and a reason is
+    /// compared as data (`why`), never as its wording.
     static func canonical(_ action: PlannedAction) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

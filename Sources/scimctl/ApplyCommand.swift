@@ -46,16 +46,16 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             try Applier.check(plan)
         } catch {
-            Terminal.standardError("scimctl: \(error.description); nothing was changed\n")
             Terminal.appendStepSummary(
                 PlanRenderer().markdown(plan) + "\n**Apply refused: \(error.description); nothing was changed.**\n")
-            throw ExitCode(error.exitCode)
+            let outcome: CommandFailure.Outcome = if case .blocked = error { .blocked } else { .failed }
+            throw CommandFailure.refused("\(error.description); nothing was changed", outcome)
         }
         guard plan.hasChanges else { return }
         try confirm()
         let journal = try journal.map { path in
             guard let journal = Journal(path: path, warn: { Terminal.standardError("scimctl: warning: \($0)\n") })
-            else { throw CommandFailure("cannot open the journal \(path)") }
+            else { throw CommandFailure.error("cannot open the journal \(path)") }
             return journal
         }
         let interrupt = Interruption()
@@ -72,12 +72,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let ledger = LedgerReport.text(result)
         try Terminal.standardOutput(ledger)
         Terminal.appendStepSummary(LedgerReport.markdown(result, plan: plan, ledger: ledger))
-        if result.failed > 0 || result.skipped > 0 || result.interrupted { throw ExitCode(1) }
+        if result.failed > 0 || result.skipped > 0 || result.interrupted { throw CommandFailure.ended(.failed) }
     }
 
     /// The plan to execute, always made now from the YAML and a fresh read. With `--plan`, the saved
     /// plan must be made from the same YAML (checked before anything is read) and equal the fresh one;
-    /// nothing else is taken from the file (design.md, Saved plans).
+    /// nothing else is taken from the file (docs/contract.md, Saved plans).
     private func loadPlan(_ session: Session) async throws -> (Plan, SCIMClient) {
         let approvals = allowDestructive.map { [$0] } ?? []
         guard let planFile else {
@@ -108,14 +108,13 @@ struct ApplyCommand: AsyncParsableCommand {
     private func confirm() throws {
         guard !autoApprove else { return }
         guard isatty(STDIN_FILENO) == 1 else {
-            Terminal.standardError(
-                "scimctl: refusing to apply without --auto-approve: stdin is not a terminal; nothing was changed\n")
-            throw ExitCode(1)
+            throw CommandFailure.refused(
+                "refusing to apply without --auto-approve: stdin is not a terminal; nothing was changed", .failed)
         }
         Terminal.standardError("Apply these changes? Only 'yes' is accepted: ")
         guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
             Terminal.standardError("Cancelled; nothing was changed.\n")
-            throw ExitCode(1)
+            throw CommandFailure.ended(.failed)
         }
     }
 }

@@ -47,12 +47,11 @@ struct PlanCommand: AsyncParsableCommand {
                     to: URL(fileURLWithPath: out), options: .atomic)
                 Terminal.standardError("saved the plan to \(out)\n")
             } catch {
-                Terminal.standardError("scimctl: error: cannot write \(out): \(error.localizedDescription)\n")
-                throw ExitCode(1)
+                throw CommandFailure.error("cannot write \(out): \(error.localizedDescription)")
             }
         }
-        if plan.budget.blocked { throw ExitCode(3) }
-        if detailedExitcode && plan.hasChanges { throw ExitCode(2) }
+        if plan.budget.blocked { throw CommandFailure.ended(.blocked) }
+        if detailedExitcode && plan.hasChanges { throw CommandFailure.ended(.changes) }
     }
 }
 
@@ -80,6 +79,6 @@ struct DriftCommand: AsyncParsableCommand {
         case .markdown: try Terminal.standardOutput(report.markdown())
         }
         Terminal.appendStepSummary(report.markdown())
-        if report.hasDrift { throw ExitCode(2) }
+        if report.hasDrift { throw CommandFailure.ended(.changes) }
     }
 }

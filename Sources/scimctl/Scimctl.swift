@@ -31,24 +31,10 @@ struct Scimctl: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            Terminal.standardError("scimctl: error: \(failure.message)\n")
-            exit(withError: ExitCode(failure.code))
+            if let message = failure.message { Terminal.standardError(message + "\n") }
+            exit(withError: ExitCode(failure.exitCode))
         } catch {
             exit(withError: error)
         }
     }
-}
-
-/// A command that cannot go on: printed once by `Scimctl.main` as `scimctl: error: …`, exit `code`.
-/// Every failure below the command line is thrown up to there; nothing else exits.
-struct CommandFailure: Error, CustomStringConvertible {
-    var message: String
-    var code: Int32
-
-    init(_ message: String, code: Int32 = 1) {
-        self.message = message
-        self.code = code
-    }
-
-    var description: String { message }
 }

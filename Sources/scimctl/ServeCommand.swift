@@ -78,16 +78,21 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard BuiltInProfiles.named(profile) != nil || Self.namesFile(profile) else {
+            throw ValidationError(
+                "--profile \(profile) is no built-in profile (\(BuiltInProfiles.names.joined(separator: ", "))) "
+                    + "and no file")
+        }
+    }
+
+    /// Whether a `--profile` value names a file rather than a built-in profile.
+    private static func namesFile(_ profile: String) -> Bool {
+        profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml")
     }
 
     /// A built-in profile by name, else a profile file; its problems located as `validate` locates them.
     private func resolvedProfile() throws -> ProviderProfile {
         if let builtIn = BuiltInProfiles.named(profile) { return builtIn }
-        guard profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml") else {
-            throw ValidationError(
-                "--profile \(profile) is no built-in profile (\(BuiltInProfiles.names.joined(separator: ", "))) "
-                    + "and no file")
-        }
         return try Session.profile(of: Plan.TargetInfo(url: "", provider: profile, profileFile: profile))
     }
 
@@ -95,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         var required = token
         if let tokenFile {
             guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw ValidationError("cannot read --token-file \(tokenFile)")
+                throw CommandFailure.error("cannot read --token-file \(tokenFile)")
             }
             required = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -104,19 +109,19 @@ struct ServeCommand: AsyncParsableCommand {
             path: db, baseURL: "http://\(host):\(port)/v2", profile: try resolvedProfile())
         for file in schema {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure("cannot read --schema \(file)")
+                throw CommandFailure.error("cannot read --schema \(file)")
             }
             do {
                 let json = try JSONValue.parse(data)
                 for item in json.arrayValue ?? [json] { try await provider.declareSchema(item) }
             } catch {
-                throw CommandFailure("--schema \(file): \(error)")
+                throw CommandFailure.error("--schema \(file): \(error)")
             }
         }
         var issuer: TokenIssuer?
         if let oauthClientId {
             guard let secret = ProcessInfo.processInfo.environment[oauthClientSecretEnv], !secret.isEmpty else {
-                throw ValidationError("--oauth-client-id needs the client's secret in $\(oauthClientSecretEnv)")
+                throw CommandFailure.error("--oauth-client-id needs the client's secret in $\(oauthClientSecretEnv)")
             }
             issuer = TokenIssuer(
                 clientId: oauthClientId, clientSecret: secret, lifetime: .seconds(max(1, oauthTokenLifetime)))

@@ -76,8 +76,7 @@ struct Session {
             Terminal.standardError(formatter.text(loaded.diagnostics))
         }
         guard let state = loaded.state else {
-            Terminal.standardError("scimctl: the desired state is invalid; nothing was planned or changed\n")
-            throw ExitCode(1)
+            throw CommandFailure.refused("the desired state is invalid; nothing was planned or changed", .failed)
         }
         return (state, ContentDigest.desiredState(loaded.sources))
     }
@@ -215,12 +214,12 @@ struct Session {
                 sources.add(bytes, for: file)
                 var formatter = DiagnosticFormatter(sources: sources, colour: Terminal.stderrWantsColour)
                 Terminal.standardError(formatter.text(diagnostics))
-                throw CommandFailure("the provider profile \(file) does not load")
+                throw CommandFailure.error("the provider profile \(file) does not load")
             }
             return profile
         }
         guard let profile = BuiltInProfiles.named(info.provider) else {
-            throw CommandFailure(
+            throw CommandFailure.error(
                 "unknown provider profile '\(Printable.escape(info.provider))'; the built-in ones are "
                     + BuiltInProfiles.names.joined(separator: ", "))
         }
@@ -361,6 +360,6 @@ struct Session {
 
     /// Stops the command: `Scimctl.main` prints the message and exits 1.
     func fail(_ message: String) throws -> Never {
-        throw CommandFailure(message)
+        throw CommandFailure.error(message)
     }
 }

@@ -31,19 +31,15 @@ struct ShowCommand: ParsableCommand {
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             guard size <= Self.maxBytes else {
-                Terminal.standardError("scimctl: error: \(Printable.escape(file)) is over 1 GiB: not a plan file\n")
-                throw ExitCode(1)
+                throw CommandFailure.error("\(Printable.escape(file)) is over 1 GiB: not a plan file")
             }
             plan = try Plan.decodeFile(try Data(contentsOf: url))
         } catch let refusal as SavedPlanRefusal {
-            Terminal.standardError("scimctl: error: \(Printable.escape(file)): \(refusal)\n")
-            throw ExitCode(1)
-        } catch let error as ExitCode {
-            throw error
+            throw CommandFailure.error("\(Printable.escape(file)): \(refusal)")
+        } catch let failure as CommandFailure {
+            throw failure
         } catch {
-            Terminal.standardError(
-                "scimctl: error: cannot read \(Printable.escape(file)): \(error.localizedDescription)\n")
-            throw ExitCode(1)
+            throw CommandFailure.error("cannot read \(Printable.escape(file)): \(error.localizedDescription)")
         }
         let renderer = PlanRenderer(colour: format == .text && Terminal.stdoutWantsColour)
         switch format {
@@ -52,11 +48,10 @@ struct ShowCommand: ParsableCommand {
         case .markdown: try Terminal.standardOutput(renderer.markdown(plan))
         }
         guard plan.digestMatchesActions else {
-            Terminal.standardError(
-                "scimctl: error: \(Printable.escape(file)) was edited by hand: its destructive digest "
+            throw CommandFailure.error(
+                "\(Printable.escape(file)) was edited by hand: its destructive digest "
                     + "\(Printable.escape(plan.budget.digest)) is not the digest of its own actions; "
-                    + "apply --plan refuses it\n")
-            throw ExitCode(1)
+                    + "apply --plan refuses it")
         }
     }
 }

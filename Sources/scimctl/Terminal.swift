@@ -21,7 +21,7 @@ enum Terminal {
     /// run with exit 1 and one line on stderr, rather than a crash or a half-written report taken as whole.
     static func standardOutput(_ text: String) throws {
         if let failure = write(text, to: STDOUT_FILENO, colour: stdoutWantsColour) {
-            throw CommandFailure("cannot write to standard output: \(failure)")
+            throw CommandFailure.error("cannot write to standard output: \(failure)")
         }
     }
 

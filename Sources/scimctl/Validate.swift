@@ -29,7 +29,7 @@ struct Validate: AsyncParsableCommand {
             try Terminal.standardOutput(formatter.json(loaded.diagnostics))
         }
         if format != .json { Terminal.standardError(summary(loaded) + "\n") }
-        if loaded.state == nil { throw ExitCode(1) }
+        if loaded.state == nil { throw CommandFailure.ended(.failed) }
     }
 
     private func summary(_ loaded: LoadedState) -> String {

@@ -244,11 +244,10 @@ struct ApplierTests {
         let provider = await seeded()
         var blocked = try await plan(org, on: provider)
         blocked.budget.cap = 0
-        let refusal = #expect(throws: ApplyRefusal.self) { try Applier.check(blocked) }
-        #expect(refusal?.exitCode == 3)
+        #expect(throws: ApplyRefusal.blocked(blocked.budget)) { try Applier.check(blocked) }
         var tampered = try await plan(org, on: provider)
         tampered.protectPatterns = ["gone@x.io"]
-        #expect(throws: ApplyRefusal.self) { try Applier.check(tampered) }
+        #expect(throws: ApplyRefusal.touchesProtected("gone@x.io")) { try Applier.check(tampered) }
         // apply itself refuses both, whoever calls it: nothing is sent.
         for plan in [blocked, tampered] {
             let result = await Applier(client: provider).apply(plan)

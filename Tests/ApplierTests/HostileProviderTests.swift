@@ -210,7 +210,7 @@ struct HostileProviderTests {
             actions: [
                 PlannedAction(
                     .create, .user, key: "ben@x.io",
-                    changes: [AttributeChange("userName", old: nil, new: .string("ben@x.io"))]),
+                    changes: [AttributeChange(.userName, old: nil, new: .string("ben@x.io"))]),
                 PlannedAction(.deactivate, .user, key: "ben-old@x.io", id: ben.id),
             ],
             protected: [], unmanagedUsers: [], unmanagedGroups: [],

@@ -5,7 +5,7 @@ import Planner
 import SCIM
 import Testing
 
-/// The destructive budget: what counts, the cap, and the blocked message (design.md, Safety).
+/// The destructive budget: what counts, the cap, and the blocked message (docs/contract.md, Safety).
 @Suite("Destructive budget", .timeLimit(.minutes(10)))
 struct BudgetTests {
     @Test(

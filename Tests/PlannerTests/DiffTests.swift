@@ -106,7 +106,7 @@ struct DiffTests {
         let result = try plan(
             "users:\n  - {userName: new@x.io, externalId: E1}\n", users: [liveUser("7", "old@x.io", externalId: "E1")])
         #expect(summary(result) == ["~ User new@x.io"])
-        #expect(result.actions[0].changes.map(\.attribute) == ["userName"])
+        #expect(result.actions[0].changes.map(\.attribute) == [.userName])
     }
 
     @Test("a rename onto a userName another live user holds is refused, not planned")
@@ -132,7 +132,7 @@ struct DiffTests {
             "users:\n  - {userName: a@x.io, active: false}\n  - {userName: b@x.io}\n",
             users: [liveUser("1", "a@x.io"), liveUser("2", "b@x.io", active: false)])
         #expect(summary(result) == ["↺ User b@x.io", "- User a@x.io"])
-        #expect(result.actions[1].reason == "active: false")
+        #expect(result.actions[1].reason == .declaredInactive)
         #expect(result.budget.count == 1)
     }
 
@@ -168,7 +168,10 @@ struct DiffTests {
             "policy: {unmanaged: \(policy)}\nsafety: {maxDestructivePercent: 100}\nusers: []\n",
             users: [liveUser("1", "z@x.io"), liveUser("2", "gone@x.io", active: false)])
         #expect(summary(result) == expected)
-        #expect(result.actions.allSatisfy { !$0.managed && $0.reason == "not declared (policy unmanaged: \(policy))" })
+        #expect(
+            result.actions.allSatisfy {
+                !$0.managed && $0.reason == .undeclaredUser(UnmanagedUserPolicy(rawValue: policy)!)
+            })
         if policy == "ignore" {
             #expect(result.budget.count == 0)
             #expect(result.unmanagedUsers == ["gone@x.io", "z@x.io"])
@@ -200,7 +203,9 @@ struct DiffTests {
             groups: [liveGroup("g", "qa", members: ["1", "2"])])
         #expect(result.actions.isEmpty)
         #expect(result.protected.map(\.key) == ["ops@break-glass.x.io", "owner@x.io"])
-        #expect(result.protected.first { $0.key == "owner@x.io" }?.wouldHave == "deactivate (active: false)")
+        #expect(
+            result.protected.first { $0.key == "owner@x.io" }.map(Wording.standard.wouldHave)
+                == "deactivate (active: false)")
     }
 
     @Test("members created in the same plan are referenced by key until apply learns their id")
@@ -282,7 +287,7 @@ struct DiffTests {
         let primaryMoved = try plan(
             "users:\n  - userName: a@x.io\n    emails: [{value: a@x.io, type: work}, {value: home@x.io, type: home, primary: true}]\n",
             users: [live])
-        #expect(primaryMoved.actions.first?.changes.map(\.attribute) == ["emails"])
+        #expect(primaryMoved.actions.first?.changes.map(\.attribute) == [.emails])
     }
 
     @Test("the manager is compared through ids, including a manager created in the same plan")
@@ -312,7 +317,7 @@ struct DiffTests {
         #expect(summary(result) == ["~ Group eng", "~ Group qa-team", "- User a@x.io", "× Group old"])
         #expect(result.actions[0].members?.add == [MemberReference(.group, key: "qa-team", id: "g1")])
         #expect(
-            result.actions[1].changes == [AttributeChange("displayName", old: .string("qa"), new: .string("qa-team"))])
+            result.actions[1].changes == [AttributeChange(.groupName, old: .string("qa"), new: .string("qa-team"))])
     }
 
     @Test("duplicate live groups of a declared name: the fullest is kept, the others deleted, counted and named")
@@ -328,7 +333,12 @@ struct DiffTests {
             ])
         #expect(summary(result) == ["× Group qa", "× Group qa"])
         #expect(Set(result.actions.compactMap(\.id)) == ["g1", "g3"])
-        #expect(result.actions.allSatisfy { $0.reason?.contains("keeping id g2 with 2") == true })
+        #expect(
+            result.actions.allSatisfy {
+                guard case .duplicateGroup(let name, _, let keeper) = $0.reason else { return false }
+                return name == "qa" && keeper == .init(id: "g2", members: 2)
+            })
+        #expect(result.actions.allSatisfy { Wording.standard.reason($0.reason!).contains("keeping id g2 with 2") })
         #expect(result.budget.count == 2)
         // Once the duplicates are gone, the kept group is the declared one: no changes.
         let after = try plan(yaml, users: users, groups: [liveGroup("g2", "QA", members: ["1", "2"])])
@@ -413,5 +423,12 @@ struct DiffTests {
         #expect(decoded.actions == original.actions)
         #expect(decoded.desiredDigest == original.desiredDigest)
         try decoded.check(original)
+    }
+}
+
+extension AttributeChange {
+    /// A change to a user's attribute named by its plan path, as the plan file writes it.
+    init(_ planPath: String, old: JSONValue?, new: JSONValue?) {
+        self.init(AttributePath(planPath: planPath, of: .user)!, old: old, new: new)
     }
 }

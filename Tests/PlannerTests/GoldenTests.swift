@@ -66,7 +66,7 @@ struct GoldenTests {
         try check("drift.txt", DriftReport(plan: plan).text())
     }
 
-    @Test("the JSON keeps the stable core of design.md")
+    @Test("the JSON keeps the stable core of docs/json-plan.md")
     func stableCore() throws {
         let object = try #require(try JSONSerialization.jsonObject(with: try scenario().jsonData()) as? [String: Any])
         #expect(object["format_version"] as? String == "1")

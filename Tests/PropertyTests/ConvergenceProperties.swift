@@ -173,7 +173,7 @@ struct State: Equatable {
         return State(users: users, groups: groups)
     }
 
-    /// Who lost something (design.md, Safety): a user deleted, or deactivated, or (still there) out of a
+    /// Who lost something (docs/contract.md, Safety): a user deleted, or deactivated, or (still there) out of a
     /// group that still exists; a group deleted, or (still there) out of a group that still exists. A
     /// deleted group counts once, not once per member.
     static func losers(before: State, after: State) -> Set<String> {

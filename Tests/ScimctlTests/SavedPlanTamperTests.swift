@@ -5,7 +5,7 @@ import ScimctlTestSupport
 import Testing
 
 /// A plan file is a claim, not an authority: every field edited by hand is refused or has no effect, and
-/// nothing is written either way (design.md, Saved plans). Against `scimctl serve` over HTTP.
+/// nothing is written either way (docs/contract.md, Saved plans). Against `scimctl serve` over HTTP.
 @Suite("Saved plans edited by hand", .timeLimit(.minutes(10)))
 struct SavedPlanTamperTests {
     private static let users = (0..<8).map { "u\($0)@x.io" }
