@@ -54,10 +54,13 @@ let package = Package(
         // The attribute table and the provider profile type: what every other module knows of SCIM
         // attributes and of providers, in one place.
         .target(name: "Catalog", swiftSettings: swiftSettings),
+        // Who is who: names folded as a person reads them, live objects by name, which duplicate stays.
+        // One implementation for the planner, the applier and the sandbox.
+        .target(name: "Identity", swiftSettings: swiftSettings),
         // YAML files → the validated desired-state model, with located diagnostics; provider profiles
         // (the built-in ones embedded from Profiles/*.yaml).
         .target(
-            name: "DesiredState", dependencies: ["Catalog", "YAML", "SafeText"],
+            name: "DesiredState", dependencies: ["Catalog", "Identity", "YAML", "SafeText"],
             resources: Profiles.embedded, swiftSettings: swiftSettings),
         // The SCIM wire model and client, behind the HTTPTransport, SCIMReader and SCIMWriter protocols.
         .target(
@@ -77,7 +80,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         // The embedded SCIM provider (sandbox:PATH), persisted in SQLite.
         .target(
-            name: "Sandbox", dependencies: ["Catalog", "SCIM", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "Sandbox",
+            dependencies: ["Catalog", "Identity", "SCIM", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         // `scimctl serve`: the sandbox over HTTP, with fault injection (Hummingbird stays out of the rest).
         .target(
@@ -92,12 +96,14 @@ let package = Package(
         .target(
             name: "Planner",
             dependencies: [
-                "Catalog", "DesiredState", "SCIM", "SafeText", .product(name: "Crypto", package: "swift-crypto"),
+                "Catalog", "DesiredState", "Identity", "SCIM", "SafeText",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
         // Executes a Plan through a SCIMWriter: phases, bounded concurrency, faults, ledger.
         .target(
-            name: "Applier", dependencies: ["Catalog", "Planner", "SCIM", "DesiredState"], swiftSettings: swiftSettings),
+            name: "Applier", dependencies: ["Catalog", "Identity", "Planner", "SCIM", "DesiredState"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "scimctl",
             dependencies: [
@@ -144,6 +150,7 @@ let package = Package(
         // Helpers shared by the test targets: fixture paths, running the built binary.
         .target(name: "ScimctlTestSupport", dependencies: ["Catalog", "SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FuzzTests", dependencies: ["FuzzChecks", "ScimctlTestSupport"], swiftSettings: swiftSettings),
@@ -164,16 +171,19 @@ let package = Package(
             name: "PlannerTests", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "SandboxTests", dependencies: ["Catalog", "DesiredState", "Sandbox", "SCIM", "ScimctlTestSupport"],
+            name: "SandboxTests",
+            dependencies: ["Catalog", "DesiredState", "Identity", "Sandbox", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ApplierTests",
-            dependencies: ["Catalog", "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport"],
+            dependencies: [
+                "Catalog", "Applier", "Identity", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PropertyTests",
             dependencies: [
-                "Catalog",
+                "Catalog", "Identity",
                 "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

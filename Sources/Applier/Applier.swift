@@ -1,6 +1,7 @@
 import Catalog
 import DesiredState
 public import Foundation
+import Identity
 public import Planner
 public import SCIM
 

@@ -1,5 +1,6 @@
 import Catalog
 import DesiredState
+import Identity
 import Planner
 import SCIM
 
@@ -208,8 +209,8 @@ extension Applier {
     }
 
     /// After a create, the group that stays: when another apply created the same group meanwhile, both
-    /// keep the oldest (then lowest id) and the other creator deletes its own, so that two racing applies
-    /// leave one group. Returns the id to use.
+    /// keep the one `DuplicateKeeper` picks (as the planner would) and the other creator deletes its own,
+    /// so that two racing applies leave one group. Returns the id to use.
     private func settleTwins(of created: SCIMGroup, counter: inout Counter) async throws -> String? {
         guard let id = created.id else { return nil }
         let named = try await client.findGroups(displayName: created.displayName).filter {
@@ -217,8 +218,8 @@ extension Applier {
         }
         counter.requests += 1
         guard named.count > 1 else { return id }
-        let keeper = named.min { lhs, rhs in
-            (lhs.meta?.created ?? "~", lhs.id!) < (rhs.meta?.created ?? "~", rhs.id!)
+        let keeper = DuplicateKeeper.keeper(of: named) {
+            DuplicateKeeper.Candidate(id: $0.id, members: $0.members?.count ?? 0, created: $0.meta?.created)
         }!
         guard keeper.id != id else { return id }
         try await client.deleteGroup(id: id)

@@ -1,5 +1,6 @@
 import Catalog
 import DesiredState
+import Identity
 import Planner
 import SCIM
 

@@ -1,3 +1,5 @@
+import Identity
+
 /// A shell-style pattern for `policy.protect`: `*` (any run), `?` (one character), `[abc]`, `[a-z]`,
 /// `[!abc]` and `\` to escape. Matching is case-insensitive, like userName itself.
 public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {

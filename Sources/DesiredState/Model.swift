@@ -276,16 +276,3 @@ public struct DesiredGroup: Sendable, Hashable {
         self.location = location
     }
 }
-
-extension String {
-    /// The form names are compared in: userName and displayName are caseExact=false in RFC 7643, and
-    /// two names a person cannot tell apart must not be two people. So: NFKC (fullwidth `ａ` is `a`, a
-    /// ligature is its letters, NFC and NFD agree), then full Unicode case folding (`ß` is `ss`).
-    /// Plain lowercase ASCII, nearly every name, is returned as it is.
-    public var caseFolded: String {
-        if utf8.allSatisfy({ $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }) { return self }
-        if utf8.allSatisfy({ $0 < 0x80 }) { return lowercased() }
-        return precomposedStringWithCompatibilityMapping.folding(options: [.caseInsensitive], locale: nil)
-            .precomposedStringWithCompatibilityMapping
-    }
-}

@@ -1,4 +1,5 @@
 import Catalog
+import Identity
 
 /// Merges the files' contents into one `DesiredState` and checks what no single file can: duplicates,
 /// references, nesting cycles, and the provider profile's limits.

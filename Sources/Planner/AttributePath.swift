@@ -1,5 +1,6 @@
 public import Catalog
 import DesiredState
+import Identity
 public import SCIM
 
 /// What a planned change changes: a case per kind of attribute, each with its behaviour here — how it

@@ -1,4 +1,5 @@
 import DesiredState
+import Identity
 public import SCIM
 
 /// Emails and phone numbers, compared as the plan compares them: a set of (value, type) with the primary

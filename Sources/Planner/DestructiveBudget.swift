@@ -1,4 +1,5 @@
 public import DesiredState
+import Identity
 
 /// The destructive budget of a plan: what it takes away, the cap it is held to, and the digest that
 /// approves exactly that set. The one place that counts destruction (docs/contract.md, Safety): plan, apply,

@@ -1,5 +1,6 @@
 import Catalog
 public import DesiredState
+import Identity
 import SCIM
 
 /// Why no plan could be made: the declared org and the live state contradict each other in a way no
@@ -545,15 +546,13 @@ private struct DiffWork {
         }
     }
 
-    /// Which of several live groups with one name is kept: the one with most members, then the oldest,
-    /// then the lowest id — the same choice on every run.
+    /// Which of several live groups with one name is kept (`DuplicateKeeper`, shared with apply).
     private func keeperOrder(_ lhs: Int, _ rhs: Int) -> Bool {
-        let (left, right) = (live.groups[lhs], live.groups[rhs])
-        let (leftCount, rightCount) = (left.members?.count ?? 0, right.members?.count ?? 0)
-        if leftCount != rightCount { return leftCount > rightCount }
-        let (leftCreated, rightCreated) = (left.meta?.created ?? "~", right.meta?.created ?? "~")
-        if leftCreated != rightCreated { return leftCreated < rightCreated }
-        return (left.id ?? "") < (right.id ?? "")
+        DuplicateKeeper.precedes(Self.candidate(live.groups[lhs]), Self.candidate(live.groups[rhs]))
+    }
+
+    static func candidate(_ group: SCIMGroup) -> DuplicateKeeper.Candidate {
+        DuplicateKeeper.Candidate(id: group.id, members: group.members?.count ?? 0, created: group.meta?.created)
     }
 
     private func groupCreation(_ group: DesiredGroup) -> [AttributeChange] {
@@ -627,34 +626,6 @@ private struct DiffWork {
             desiredDigest: planner.desiredDigest, liveVersions: live.versions, day: planner.today.description,
             protectPatterns: desired.policy.protect.map(\.value.text),
             inactiveUnmanagedUsers: inactiveUnmanagedUsers.sorted())
-    }
-}
-
-/// Live objects by a name, where a name usually belongs to one object: no array per entry.
-private struct NameIndex {
-    private var first: [String: Int]
-    private var more: [String: [Int]] = [:]
-
-    init(capacity: Int) {
-        first = Dictionary(minimumCapacity: capacity)
-    }
-
-    mutating func insert(_ key: String, _ index: Int) {
-        if first[key] == nil {
-            first[key] = index
-        } else {
-            more[key, default: []].append(index)
-        }
-    }
-
-    func count(_ key: String) -> Int {
-        first[key] == nil ? 0 : 1 + (more[key]?.count ?? 0)
-    }
-
-    func forEach(_ key: String, _ body: (Int) -> Void) {
-        guard let index = first[key] else { return }
-        body(index)
-        more[key]?.forEach(body)
     }
 }
 

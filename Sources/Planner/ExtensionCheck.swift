@@ -68,41 +68,21 @@ struct ExtensionCheck {
         return problems
     }
 
-    /// Why `value` does not fit `definition`; nil when it does.
+    /// Why `value` does not fit `definition`, in the words of a diagnostic; nil when it does. The check
+    /// is `SchemaAttribute.problem(with:)`, the one the sandbox applies to what it receives.
     static func typeProblem(_ value: ExtensionValue, _ definition: SchemaAttribute) -> String? {
-        if case .list(let items) = value {
-            guard definition.multiValued else { return "holds one value on the provider, not a list" }
-            for item in items { if let problem = singleProblem(item, definition) { return problem } }
-            return nil
-        }
-        if definition.multiValued { return "is multi-valued on the provider: write a list" }
-        return singleProblem(value, definition)
+        definition.problem(with: ExtensionJSON.json(value)).map(words)
     }
 
-    private static func singleProblem(_ value: ExtensionValue, _ definition: SchemaAttribute) -> String? {
-        let type = definition.type?.lowercased() ?? "string"
-        let fits: Bool
-        switch (type, value) {
-        case ("string", .string), ("reference", .string), ("binary", .string), ("boolean", .bool),
-            ("integer", .integer), ("decimal", .integer), ("decimal", .decimal):
-            fits = true
-        case ("datetime", .string(let text)):
-            // RFC 7643 §2.3.5: xsd:dateTime, e.g. 2027-03-31T00:00:00Z.
-            fits = text.count >= 19 && text.dropFirst(10).first == "T"
-        case ("complex", .object(let fields)):
-            for (name, field) in fields {
-                guard let sub = definition.subAttributes.first(where: { $0.name.lowercased() == name.lowercased() })
-                else {
-                    return "has no sub-attribute '\(name)' (it has: "
-                        + definition.subAttributes.map(\.name).joined(separator: ", ") + ")"
-                }
-                if let problem = singleProblem(field, sub) { return "\(name): \(problem)" }
-            }
-            fits = true
-        default:
-            fits = false
+    private static func words(_ problem: SchemaTypeProblem) -> String {
+        switch problem {
+        case .notMultiValued: "holds one value on the provider, not a list"
+        case .multiValued: "is multi-valued on the provider: write a list"
+        case .wrongType(let expected, let found): "is of type \(expected) on the provider, not \(found)"
+        case .unknownSubAttribute(let name, let known):
+            "has no sub-attribute '\(name)' (it has: \(known.joined(separator: ", ")))"
+        case .inSubAttribute(let name, let inner): "\(name): \(words(inner))"
         }
-        return fits ? nil : "is of type \(type) on the provider, not \(value.scimType ?? "a list")"
     }
 }
 

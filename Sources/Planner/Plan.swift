@@ -1,4 +1,5 @@
 public import DesiredState
+import Identity
 public import SCIM
 
 /// What an action does. Its symbol is how every output shows it — text, Markdown, apply's progress and

@@ -89,36 +89,28 @@ struct ExtensionSchema: Sendable {
         }
     }
 
+    /// Refuses `value` where it does not fit `attribute` (`SchemaAttribute.problem(with:)`, the check
+    /// the client makes before sending).
     private static func check(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws {
-        if attribute.multiValued {
-            guard let items = value.arrayValue else {
-                throw SandboxError(400, scimType: "invalidValue", detail: "\(path) is multi-valued: send a list")
-            }
-            for item in items { try checkSingle(item, attribute, path: path) }
-        } else {
-            try checkSingle(value, attribute, path: path)
-        }
+        guard let problem = attribute.problem(with: value) else { return }
+        throw error(problem, attribute, path: path)
     }
 
-    private static func checkSingle(_ value: JSONValue, _ attribute: SchemaAttribute, path: String) throws {
-        let type = attribute.type?.lowercased() ?? "string"
-        let fits: Bool
-        switch (type, value) {
-        case ("string", .string), ("reference", .string), ("binary", .string), ("datetime", .string),
-            ("boolean", .bool), ("decimal", .number):
-            fits = true
-        case ("integer", .number(let number)): fits = number == number.rounded()
-        case ("complex", .object(let fields)):
-            for (name, field) in fields {
-                guard let sub = attribute.subAttributes.first(where: { $0.name.lowercased() == name.lowercased() })
-                else {
-                    throw SandboxError(400, scimType: "invalidPath", detail: "\(path) has no sub-attribute '\(name)'")
-                }
-                try checkSingle(field, sub, path: "\(path).\(sub.name)")
-            }
-            fits = true
-        default: fits = false
+    private static func error(_ problem: SchemaTypeProblem, _ attribute: SchemaAttribute, path: String)
+        -> SandboxError
+    {
+        switch problem {
+        case .multiValued:
+            SandboxError(400, scimType: "invalidValue", detail: "\(path) is multi-valued: send a list")
+        case .notMultiValued, .wrongType:
+            SandboxError(
+                400, scimType: "invalidValue",
+                detail: "\(path) must be of type \(attribute.type?.lowercased() ?? "string")")
+        case .unknownSubAttribute(let name, _):
+            SandboxError(400, scimType: "invalidPath", detail: "\(path) has no sub-attribute '\(name)'")
+        case .inSubAttribute(let name, let inner):
+            error(
+                inner, attribute.subAttributes.first { $0.name == name } ?? attribute, path: "\(path).\(name)")
         }
-        if !fits { throw SandboxError(400, scimType: "invalidValue", detail: "\(path) must be of type \(type)") }
     }
 }

@@ -1,3 +1,4 @@
+import Identity
 import SCIM
 
 /// A parsed SCIM filter (RFC 7644 §3.4.2.2): comparisons, presence, `and`/`or`/`not`, parentheses and
@@ -256,7 +257,7 @@ struct FilterEvaluator {
     static func compare(_ actual: JSONValue, _ op: String, _ expected: JSONValue, caseExact: Bool) -> Bool {
         switch (actual, expected) {
         case (.string(let left), .string(let right)):
-            let (a, b) = caseExact ? (left, right) : (left.lowercased(), right.lowercased())
+            let (a, b) = caseExact ? (left, right) : (left.caseFolded, right.caseFolded)
             switch op {
             case "eq": return a == b
             case "ne": return a != b

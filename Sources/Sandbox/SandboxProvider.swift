@@ -1,6 +1,7 @@
 public import Catalog
 import Foundation
 import GRDB
+import Identity
 public import SCIM
 import Synchronization
 
@@ -87,6 +88,19 @@ public final class SandboxProvider: Sendable {
                 sql:
                     "CREATE TABLE extensionSchema (id TEXT PRIMARY KEY, resourceType TEXT NOT NULL, json TEXT NOT NULL)"
             )
+        }
+        migrator.registerMigration("v5") { db in
+            // Names are folded as the client folds them (NFKC + Unicode case folding, not lowercase): a
+            // name beyond ASCII stored before is folded again. Two users whose names fold to one now
+            // stop the migration with a uniqueness error rather than leave a database with two of one.
+            let rows = try Row.fetchAll(db, sql: "SELECT type, id, name FROM resource")
+            for row in rows {
+                let name: String = row["name"]
+                guard !name.utf8.allSatisfy({ $0 < 0x80 }) else { continue }
+                try db.execute(
+                    sql: "UPDATE resource SET nameFolded = ? WHERE type = ? AND id = ?",
+                    arguments: [name.caseFolded, row["type"] as String, row["id"] as String])
+            }
         }
         return migrator
     }
@@ -258,7 +272,7 @@ public final class SandboxProvider: Sendable {
         if let sortBy = query.sortBy {
             let path = AttributePath(sortBy)
             func key(_ resource: [String: JSONValue]) -> String {
-                FilterEvaluator.values(of: path, in: resource).first?.stringValue?.lowercased() ?? ""
+                FilterEvaluator.values(of: path, in: resource).first?.stringValue?.caseFolded ?? ""
             }
             resources.sort { query.descending ? key($0.object) > key($1.object) : key($0.object) < key($1.object) }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Identity
 import SCIM
 
 /// A resource as the store holds it: its attributes as JSON, and the columns lookups use.
@@ -21,12 +22,13 @@ struct Stored {
         modified = now
     }
 
-    /// userName is unique ignoring case (RFC 7643: caseExact false, uniqueness server).
+    /// userName is unique ignoring case as the client folds it (RFC 7643: caseExact false, uniqueness
+    /// server; `caseFolded`, so `STRASSE` and `straße` are one name).
     func checkUnique(_ db: Database) throws {
         guard type == .user else { return }
         let clash = try String.fetchOne(
             db, sql: "SELECT id FROM resource WHERE type = 'User' AND nameFolded = ? AND id != ?",
-            arguments: [name.lowercased(), id])
+            arguments: [name.caseFolded, id])
         if clash != nil {
             throw SandboxError(409, scimType: "uniqueness", detail: "userName '\(name)' is already taken")
         }
@@ -39,7 +41,7 @@ struct Stored {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                type.rawValue, id, name, name.lowercased(), attributes[attribute: "externalId"]?.stringValue, version,
+                type.rawValue, id, name, name.caseFolded, attributes[attribute: "externalId"]?.stringValue, version,
                 created, modified, String(decoding: JSONValue.object(attributes).serialized(), as: UTF8.self),
             ])
     }
@@ -51,7 +53,7 @@ struct Stored {
                 WHERE type = ? AND id = ?
                 """,
             arguments: [
-                name, name.lowercased(), attributes[attribute: "externalId"]?.stringValue, version, modified,
+                name, name.caseFolded, attributes[attribute: "externalId"]?.stringValue, version, modified,
                 String(decoding: JSONValue.object(attributes).serialized(), as: UTF8.self), type.rawValue, id,
             ])
     }
@@ -103,7 +105,7 @@ struct Stored {
             switch (path.attribute.lowercased(), path.subAttribute?.lowercased()) {
             case ("username", nil) where type == .user, ("displayname", nil) where type == .group:
                 sql += " AND nameFolded = ?"
-                arguments += [value.lowercased()]
+                arguments += [value.caseFolded]
             case ("externalid", nil):
                 sql += " AND externalId = ?"
                 arguments += [value]

@@ -1,6 +1,7 @@
 import Catalog
 import DesiredState
 import Foundation
+import Identity
 import SCIM
 
 /// An in-memory provider for applier unit tests: it records every call in order and fails on demand.
@@ -13,12 +14,24 @@ actor FakeStore {
     /// Calls whose effect happens but whose response is lost.
     var lostResponses: Set<String> = []
     private var nextId = 100
+    /// Group names a look-up does not see yet (a provider whose reads lag its writes), each once.
+    var laggingLookups: Set<String> = []
+    /// `meta.created` given to the groups this fake creates (nil: none).
+    var createdStamp: String?
 
     func fail(_ call: String, with error: SCIMError) { failures[call] = error }
     func loseResponse(_ call: String) { lostResponses.insert(call) }
 
     func seed(_ user: SCIMUser) { users[user.id!] = user }
     func seed(_ group: SCIMGroup) { groups[group.id!] = group }
+    func lagLookup(of name: String) { laggingLookups.insert(name.caseFolded) }
+    func stampCreated(_ stamp: String) { createdStamp = stamp }
+
+    /// The groups a look-up by `name` sees: none the first time for a lagging name.
+    func lookUpGroups(_ name: String) -> [SCIMGroup] {
+        if laggingLookups.remove(name.caseFolded) != nil { return [] }
+        return groups.values.filter { $0.displayName.caseFolded == name.caseFolded }
+    }
 
     /// Records the call and throws an injected failure for it, if any.
     func enter(_ call: String) throws(SCIMError) {
@@ -83,7 +96,7 @@ struct FakeProvider: SCIMReader, SCIMWriter {
     func schemas() async throws(SCIMError) -> [SchemaDefinition]? { nil }
 
     func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
-        await store.groups.values.filter { $0.displayName.lowercased() == displayName.lowercased() }
+        await store.lookUpGroups(displayName)
     }
 
     func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
@@ -136,6 +149,9 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         try await run("createGroup \(group.displayName)") { () async throws(SCIMError) in
             var created = group
             created.id = await store.newId()
+            if let stamp = await store.createdStamp {
+                created.meta = SCIMMeta(json: .object(["created": .string(stamp)]))
+            }
             await store.store(created)
             return created
         }

@@ -1,6 +1,7 @@
 import Applier
 import DesiredState
 import Foundation
+import Identity
 import Planner
 import PropertyBased
 import SCIM

@@ -1,6 +1,7 @@
 import Catalog
 import DesiredState
 import Foundation
+import Identity
 import SCIM
 import Sandbox
 import ScimctlTestSupport
@@ -247,5 +248,25 @@ struct SandboxTests {
 enum SCIMConnectionEncoding {
     static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+}
+
+@Suite("Sandbox names fold as the client's", .timeLimit(.minutes(10)))
+struct SandboxFoldingTests {
+    @Test("STRASSE and straße are one userName and one displayName in the sandbox, as in the planner")
+    func foldsBeyondASCII() async throws {
+        let sandbox = try await Fixture.make()
+        let created = try await sandbox.user("STRASSE@x.io")
+        #expect("STRASSE@x.io".sameName(as: "straße@x.io"))
+        // Unique as the planner folds: the second spelling is the same user.
+        let conflict = await #expect(throws: SCIMError.self) { try await sandbox.user("straße@x.io") }
+        #expect(conflict?.status == 409)
+        // Found by either spelling, through the indexed look-up and the filter alike.
+        #expect(try await sandbox.client.findUsers(userName: "straße@x.io").map(\.id) == [created.id])
+        let filtered = await sandbox.send(
+            "GET", "/Users?filter=" + SCIMConnectionEncoding.encode("userName co \"straße\""))
+        #expect(filtered.1?.objectValue?["totalResults"]?.intValue == 1)
+        let group = try await sandbox.client.createGroup(SCIMGroup(displayName: "STRASSE"))
+        #expect(try await sandbox.client.findGroups(displayName: "straße").map(\.id) == [group.id])
     }
 }

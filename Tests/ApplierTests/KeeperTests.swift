@@ -1,0 +1,92 @@
+import Applier
+import DesiredState
+import Foundation
+import Identity
+import Planner
+import SCIM
+import Testing
+
+/// Which duplicate group stays is one rule (`DuplicateKeeper`): the planner, finding two live groups
+/// with one name, and an apply that finds a twin of the group it has just created keep the same one.
+@Suite("One keeper for duplicate groups", .timeLimit(.minutes(10)))
+struct KeeperTests {
+    private let yaml = """
+        version: 1
+        safety: {maxDestructive: 5, maxDestructivePercent: 100}
+        users:
+          - {userName: a@x.io}
+        groups:
+          - {displayName: straße, members: [a@x.io]}
+        """
+
+    private func plan(_ provider: FakeProvider) async throws -> Plan {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-keeper-\(UUID()).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let loaded = DesiredStateLoader().load(paths: [file.path])
+        let desired = try #require(loaded.state, "\(loaded.diagnostics)")
+        let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
+        return try Planner(
+            desired: desired, live: live, today: CalendarDay("2026-11-29")!,
+            target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
+        ).plan()
+    }
+
+    /// A provider holding user a@x.io, and (when `twin`) a group another apply made: newer than the
+    /// groups this fake creates, but holding a member.
+    private func provider(twin: Bool) async -> FakeProvider {
+        let provider = FakeProvider()
+        var user = SCIMUser(userName: "a@x.io")
+        user.id = "1"
+        user.active = true
+        await provider.store.seed(user)
+        await provider.store.stampCreated("2026-11-01T00:00:00Z")
+        if twin {
+            var group = SCIMGroup(displayName: "STRASSE", members: [SCIMMember(value: "1")])
+            group.id = "twin"
+            group.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+            await provider.store.seed(group)
+        }
+        return provider
+    }
+
+    @Test("a racing apply keeps the group the planner keeps: more members first, then age, then id")
+    func sameKeeper() async throws {
+        // The plan is made before the other apply's group exists: it creates the group.
+        let racing = await provider(twin: false)
+        let first = try await plan(racing)
+        #expect(first.actions.map { "\($0.action) \($0.type.rawValue) \($0.key)" } == ["create Group straße"])
+        // Then the other apply's group appears (one member, made later), and this provider's look-up
+        // before the create lags, so apply creates its own and then finds the twin.
+        var twin = SCIMGroup(displayName: "STRASSE", members: [SCIMMember(value: "1")])
+        twin.id = "twin"
+        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+        await racing.store.seed(twin)
+        await racing.store.lagLookup(of: "straße")
+        let result = await Applier(client: racing).apply(first)
+        #expect(result.failed == 0, "\(result.entries)")
+        let created = try #require(await racing.store.calls.first { $0.hasPrefix("createGroup") })
+        #expect(created == "createGroup straße")
+        let left = try await racing.listGroups()
+        let applyKept = try #require(left.count == 1 ? left.first?.id : nil, "\(left)")
+
+        // The planner, shown both groups as they stood, keeps the same one and deletes the other.
+        let both = await provider(twin: true)
+        var own = SCIMGroup(displayName: "straße")
+        own.id = "101"
+        own.meta = SCIMMeta(json: .object(["created": .string("2026-11-01T00:00:00Z")]))
+        await both.store.seed(own)
+        let planned = try await plan(both)
+        let deleted = planned.actions.filter { $0.action == .delete && $0.type == .group }
+        #expect(deleted.map(\.id) == ["101"])
+        guard case .duplicateGroup(_, _, let keeper)? = deleted.first?.reason else {
+            Issue.record("no duplicate reason: \(planned.actions)")
+            return
+        }
+        #expect(keeper.id == applyKept)
+        #expect(applyKept == "twin")
+        // The group name differs only by case folding beyond ASCII: one group, no create, no rename.
+        let after = try await plan(racing)
+        #expect(after.actions.isEmpty, "\(after.actions)")
+    }
+}
