@@ -104,19 +104,20 @@ let package = Package(
         .target(
             name: "Applier", dependencies: ["Catalog", "Identity", "Planner", "SCIM", "DesiredState"],
             swiftSettings: swiftSettings),
+        // The use cases, one per command: target, credential and profile resolution, the saved-plan check
+        // order, import's checks, error advice, and the one failure type; unit-tested without the binary.
+        .target(
+            name: "Commands",
+            dependencies: [
+                "Applier", "Catalog", "DesiredState", "Identity", "Planner", "SafeText", "SCIM", "SCIMTransport",
+                "Sandbox", "SandboxServer", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // The command line: argument parsing, and a call into Commands.
         .executableTarget(
             name: "scimctl",
             dependencies: [
-                "CBuildInfo",
-                "Catalog",
-                "DesiredState",
-                "SafeText",
-                "SCIM",
-                "SCIMTransport",
-                "Planner",
-                "Applier",
-                "Sandbox",
-                "SandboxServer",
+                "CBuildInfo", "Commands", "DesiredState", "SandboxServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -190,7 +191,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",
-            dependencies: ["Catalog", "DesiredState", "scimctl", "SCIM", "SCIMTransport", "ScimctlTestSupport"],
+            dependencies: [
+                "Catalog", "Commands", "DesiredState", "Planner", "scimctl", "SCIM", "SCIMTransport",
+                "ScimctlTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -99,10 +99,10 @@ struct DocumentDecoder {
             }
         }
         if let node = fields["provider"], let name = reader.string(node, "target.provider") {
-            if let profile = BuiltInProfiles.named(name) {
-                target.profile = Located(profile, at: reader.location(node))
-            } else {
-                let hint = nearestKey(to: name, in: BuiltInProfiles.names).map { "did you mean '\($0)'? " } ?? ""
+            do {
+                target.profile = Located(try BuiltInProfiles.resolve(name), at: reader.location(node))
+            } catch {
+                let hint = error.suggestion.map { "did you mean '\($0)'? " } ?? ""
                 reader.report(
                     .invalidValue,
                     "unknown provider \(quote(name)); \(hint)the built-in profiles are "

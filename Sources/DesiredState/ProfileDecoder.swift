@@ -26,6 +26,28 @@ public enum BuiltInProfiles {
     }
 
     public static func named(_ name: String) -> ProviderProfile? { profiles[name] }
+
+    /// The built-in profile `name`, or why there is none: the one look-up by name, for the YAML's
+    /// `target.provider`, a saved plan's target, `serve --profile` and `import --provider`.
+    public static func resolve(_ name: String) throws(UnknownProfile) -> ProviderProfile {
+        guard let profile = profiles[name] else {
+            throw UnknownProfile(name: name, suggestion: nearestKey(to: name, in: names))
+        }
+        return profile
+    }
+
+    /// A profile name that names no built-in profile.
+    public struct UnknownProfile: Error, Sendable, CustomStringConvertible {
+        public var name: String
+        /// The nearest built-in name, when one is close.
+        public var suggestion: String?
+
+        /// `unknown provider 'qsae'; did you mean 'qase'? the built-in profiles are generic, …`
+        public var description: String {
+            let hint = suggestion.map { "did you mean '\($0)'? " } ?? ""
+            return "unknown provider '\(name)'; \(hint)the built-in profiles are " + names.joined(separator: ", ")
+        }
+    }
 }
 
 /// Reads a provider profile document: every key checked, every problem located.

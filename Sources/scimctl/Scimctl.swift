@@ -1,4 +1,5 @@
 import ArgumentParser
+import Commands
 import Logging
 
 /// The scimctl command line: SCIM users and groups managed as code.

@@ -1,10 +1,5 @@
 import ArgumentParser
-import Catalog
-import DesiredState
-import Foundation
-import Planner
-import SCIM
-import Sandbox
+import Commands
 import SandboxServer
 
 /// `scimctl serve`: the embedded sandbox over HTTP, for other tools, tests and benchmarks.
@@ -78,67 +73,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard latency >= 0 else { throw ValidationError("--latency must not be negative") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard BuiltInProfiles.named(profile) != nil || Self.namesFile(profile) else {
-            throw ValidationError(
-                "--profile \(profile) is no built-in profile (\(BuiltInProfiles.names.joined(separator: ", "))) "
-                    + "and no file")
-        }
-    }
-
-    /// Whether a `--profile` value names a file rather than a built-in profile.
-    private static func namesFile(_ profile: String) -> Bool {
-        profile.contains("/") || profile.hasSuffix(".yaml") || profile.hasSuffix(".yml")
-    }
-
-    /// A built-in profile by name, else a profile file; its problems located as `validate` locates them.
-    private func resolvedProfile() throws -> ProviderProfile {
-        if let builtIn = BuiltInProfiles.named(profile) { return builtIn }
-        return try Session.profile(of: Plan.TargetInfo(url: "", provider: profile, profileFile: profile))
+        if let problem = ServeUseCase.problem(profile: profile) { throw ValidationError(problem) }
     }
 
     func run() async throws {
-        var required = token
-        if let tokenFile {
-            guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw CommandFailure.error("cannot read --token-file \(tokenFile)")
-            }
-            required = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let host = self.host
-        let provider = try SandboxProvider(
-            path: db, baseURL: "http://\(host):\(port)/v2", profile: try resolvedProfile())
-        for file in schema {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure.error("cannot read --schema \(file)")
-            }
-            do {
-                let json = try JSONValue.parse(data)
-                for item in json.arrayValue ?? [json] { try await provider.declareSchema(item) }
-            } catch {
-                throw CommandFailure.error("--schema \(file): \(error)")
-            }
-        }
-        var issuer: TokenIssuer?
-        if let oauthClientId {
-            guard let secret = ProcessInfo.processInfo.environment[oauthClientSecretEnv], !secret.isEmpty else {
-                throw CommandFailure.error("--oauth-client-id needs the client's secret in $\(oauthClientSecretEnv)")
-            }
-            issuer = TokenIssuer(
-                clientId: oauthClientId, clientSecret: secret, lifetime: .seconds(max(1, oauthTokenLifetime)))
-        }
-        let server = SandboxServer(
-            provider: provider, host: host, port: port, token: required,
+        try await ServeUseCase(
+            db: db, host: host, port: port, token: token, tokenFile: tokenFile, oauthClientId: oauthClientId,
+            oauthClientSecretEnv: oauthClientSecretEnv, oauthTokenLifetime: oauthTokenLifetime, profile: profile,
+            schemas: schema,
             faults: FaultOptions(
                 failRate: failRate, throttleRate: throttleRate, dropRate: dropRate, latency: .milliseconds(latency),
                 seed: seed),
-            issuer: issuer)
-        try await server.run { port in
-            Terminal.standardError("scimctl serve: http://\(host):\(port)/v2 (sandbox at \(db))\n")
-        }
-        // Stopped by SIGTERM or SIGINT (graceful shutdown): what it answered, and what it injected.
-        let counts = server.tally.counts
-        Terminal.standardError(
-            "scimctl serve: stopped after \(counts.requests) requests; faults injected: \(counts.faults) "
-                + "(\(counts.failed) × 503, \(counts.throttled) × 429, \(counts.dropped) dropped)\n")
+            console: TerminalConsole()
+        ).run()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CBuildInfo
+import Commands
 import Foundation
 
 /// What this binary is: its version, and for a release build the commit and the time it was built.

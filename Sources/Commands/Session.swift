@@ -1,58 +1,63 @@
-import ArgumentParser
-import Catalog
-import DesiredState
-import Foundation
+public import Catalog
+public import DesiredState
+public import Foundation
 import Logging
-import Planner
-import SCIM
+public import Planner
+public import SCIM
 import SCIMTransport
 import SafeText
 import Sandbox
 
-/// Options shared by every command that talks to a provider.
-struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The SCIM base URL; overrides target.url, which overrides SCIM_URL.")
-    var url: String?
+/// How to reach the provider, as the command line or a caller sets it.
+public struct ConnectionSettings: Sendable {
+    /// `--url`: overrides target.url, which overrides SCIM_URL.
+    public var url: String?
+    public var tokenFile: String?
+    public var parallelism: Int
+    public var rateLimit: Double?
+    public var timeout: Double
+    public var caFile: String?
+    public var verbose: Bool
 
-    @Option(help: "Read the bearer token from this file instead of the environment.")
-    var tokenFile: String?
+    public init(
+        url: String? = nil, tokenFile: String? = nil, parallelism: Int = 4, rateLimit: Double? = nil,
+        timeout: Double = 30, caFile: String? = nil, verbose: Bool = false
+    ) {
+        self.url = url
+        self.tokenFile = tokenFile
+        self.parallelism = parallelism
+        self.rateLimit = rateLimit
+        self.timeout = timeout
+        self.caFile = caFile
+        self.verbose = verbose
+    }
 
-    @Option(help: "Requests in flight at most.")
-    var parallelism: Int = 4
-
-    @Option(help: "Requests started per second at most (e.g. 10).")
-    var rateLimit: Double?
-
-    @Option(help: "The most one request may take, in seconds, from sending it to the last byte of the answer.")
-    var timeout: Double = 30
-
-    @Option(
-        help: "PEM certificates to trust besides the system's (a private CA); else target.caFile, else SSL_CERT_FILE.")
-    var caFile: String?
-
-    @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
-    var verbose = false
-
-    func validate() throws {
-        guard (1...64).contains(parallelism) else { throw ValidationError("--parallelism must be from 1 to 64") }
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be above 0 and at most 3600") }
-        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be above 0") }
+    /// Why these settings cannot be used; nil when they can (the command line reports it as a usage error).
+    public var problem: String? {
+        if !(1...64).contains(parallelism) { return "--parallelism must be from 1 to 64" }
+        if !(timeout > 0 && timeout <= 3600) { return "--timeout must be above 0 and at most 3600" }
+        if let rateLimit, rateLimit <= 0 { return "--rate-limit must be above 0" }
+        return nil
     }
 }
 
-/// Options of the commands that compute a plan.
-struct PlanningOptions: ParsableArguments {
-    @Argument(help: "Files, or directories searched for *.yaml and *.yml.")
-    var paths: [String] = ["."]
+/// Which files to plan from, and for which day.
+public struct PlanningSettings: Sendable {
+    public var paths: [String]
+    /// `--now`: the day to plan for (YYYY-MM-DD, UTC); nil for today.
+    public var now: String?
 
-    @Option(help: "The day to plan for (YYYY-MM-DD, UTC): expiries and deleteAfter are evaluated on it.")
-    var now: String?
-
-    func validate() throws {
-        if let now, CalendarDay(now) == nil { throw ValidationError("--now must be a date written YYYY-MM-DD") }
+    public init(paths: [String] = ["."], now: String? = nil) {
+        self.paths = paths
+        self.now = now
     }
 
-    var today: CalendarDay {
+    public var problem: String? {
+        if let now, CalendarDay(now) == nil { return "--now must be a date written YYYY-MM-DD" }
+        return nil
+    }
+
+    public var today: CalendarDay {
         if let now, let day = CalendarDay(now) { return day }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -64,16 +69,28 @@ struct PlanningOptions: ParsableArguments {
 
 /// Loading the YAML, connecting to the provider and computing the plan: the steps `plan`, `drift` and
 /// `apply` share.
-struct Session {
-    let planning: PlanningOptions
-    let connection: ConnectionOptions
+public struct Session: Sendable {
+    public let planning: PlanningSettings
+    public let connection: ConnectionSettings
+    public let console: any Console
+    public let environment: [String: String]
+
+    public init(
+        planning: PlanningSettings, connection: ConnectionSettings, console: any Console,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.planning = planning
+        self.connection = connection
+        self.console = console
+        self.environment = environment
+    }
 
     /// Loads and validates the desired state; on errors prints them and throws.
-    func loadDesired() throws -> (DesiredState, digest: String) {
-        let loaded = DesiredStateLoader().load(paths: planning.paths)
+    public func loadDesired() async throws -> (DesiredState, digest: String) {
+        let loaded = await DesiredStateLoader.loadOffPool(paths: planning.paths)
         if !loaded.diagnostics.isEmpty {
-            var formatter = DiagnosticFormatter(sources: loaded.sources, colour: Terminal.stderrWantsColour)
-            Terminal.standardError(formatter.text(loaded.diagnostics))
+            var formatter = DiagnosticFormatter(sources: loaded.sources, colour: console.noteColour)
+            console.note(formatter.text(loaded.diagnostics))
         }
         guard let state = loaded.state else {
             throw CommandFailure.refused("the desired state is invalid; nothing was planned or changed", .failed)
@@ -92,7 +109,7 @@ struct Session {
 
     /// Where a desired state's plan goes, as a plan records it.
     private func targetInfo(_ desired: DesiredState, quiet: Bool = false) throws -> Plan.TargetInfo {
-        let target = try resolveTarget(desired, environment: ProcessInfo.processInfo.environment, quiet: quiet)
+        let target = try resolveTarget(desired, quiet: quiet)
         let profile = desired.target?.providerProfile ?? .generic
         return Plan.TargetInfo(
             url: target.url, provider: profile.name, tokenEnv: desired.target?.tokenEnv?.value, source: target.source,
@@ -102,8 +119,8 @@ struct Session {
     /// The target URL and where it came from: `--url`, else `target.url`, else `SCIM_URL`. A `SCIM_URL`
     /// that another source overrides, and that names another URL, is warned of: an environment variable
     /// never silently redirects a run, nor is silently ignored.
-    func resolveTarget(
-        _ desired: DesiredState, environment: [String: String],
+    public func resolveTarget(
+        _ desired: DesiredState,
         whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)",
         quiet: Bool = false
     ) throws -> (url: String, source: String) {
@@ -133,23 +150,23 @@ struct Session {
                     + "--token-file or the environment variable named by target.tokenEnv (default SCIM_TOKEN)")
         }
         if !quiet, let variable, chosen.source != "SCIM_URL", variable != chosen.url {
-            Terminal.standardError(
-                "scimctl: warning: SCIM_URL (\(Printable.escape(variable))) is ignored: \(chosen.source) takes "
-                    + "precedence (--url, then target.url, then SCIM_URL)\n")
+            console.warn(
+                "SCIM_URL (\(Printable.escape(variable))) is ignored: \(chosen.source) takes "
+                    + "precedence (--url, then target.url, then SCIM_URL)")
         }
         return chosen
     }
 
     /// Connects to a target described by a plan.
-    func connect(_ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil) async throws
-        -> SCIMClient
-    {
+    public func connect(
+        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil
+    ) async throws -> SCIMClient {
         if URLCredentials.registerSecrets(in: info.url) {
             try fail(
                 "the provider URL carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment")
         }
-        let profile = try Self.profile(of: info)
+        let profile = try Self.profile(of: info, console: console)
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .notice
         let url: URL
@@ -177,7 +194,6 @@ struct Session {
             }
             // Trust anchors besides the system's: --ca-file, else target.caFile, else SSL_CERT_FILE (as curl
             // and OpenSSL read it).
-            let environment = ProcessInfo.processInfo.environment
             let caFile =
                 connection.caFile ?? declaredCAFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
             do {
@@ -206,30 +222,28 @@ struct Session {
 
     /// The profile a target names: a built-in one, or the file it was read from (a saved plan names
     /// the file, which is read again). An unknown name is an error, never a silent `generic`.
-    static func profile(of info: Plan.TargetInfo) throws -> ProviderProfile {
+    public static func profile(of info: Plan.TargetInfo, console: any Console) throws -> ProviderProfile {
         if let file = info.profileFile {
             let (profile, diagnostics, bytes) = ProfileDecoder.load(path: file)
             guard let profile else {
                 var sources = SourceFiles()
                 sources.add(bytes, for: file)
-                var formatter = DiagnosticFormatter(sources: sources, colour: Terminal.stderrWantsColour)
-                Terminal.standardError(formatter.text(diagnostics))
+                var formatter = DiagnosticFormatter(sources: sources, colour: console.noteColour)
+                console.note(formatter.text(diagnostics))
                 throw CommandFailure.error("the provider profile \(file) does not load")
             }
             return profile
         }
-        guard let profile = BuiltInProfiles.named(info.provider) else {
-            throw CommandFailure.error(
-                "unknown provider profile '\(Printable.escape(info.provider))'; the built-in ones are "
-                    + BuiltInProfiles.names.joined(separator: ", "))
+        do {
+            return try BuiltInProfiles.resolve(info.provider)
+        } catch {
+            throw CommandFailure.error(Printable.escape(error.description))
         }
-        return profile
     }
 
     /// The OAuth2 client of `target.auth`: the id and secret from the variables it names, the token
     /// endpoint reached through its own proxy setting.
     private func clientCredentials(_ auth: OAuth2Settings, caFile: String?) throws -> OAuth2ClientCredentials {
-        let environment = ProcessInfo.processInfo.environment
         let idName = auth.clientIdEnv.value
         let secretName = auth.clientSecretEnv.value
         guard let clientId = environment[idName].flatMap({ $0.isEmpty ? nil : $0 }) else {
@@ -253,13 +267,13 @@ struct Session {
     }
 
     /// Reads the live state and computes the plan.
-    func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
+    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
         // While the YAML loads, connect to the target the head of its files names and start listing
         // the users; used only if the loaded state names the same target (nothing is written either way).
         let early = await speculate()
         let loaded: (DesiredState, digest: String)
         do {
-            loaded = try loadDesired()
+            loaded = try await loadDesired()
         } catch {
             early?.cancel()
             throw error
@@ -309,7 +323,7 @@ struct Session {
     }
 
     /// Reads the live state and computes the plan of a loaded desired state.
-    func plan(
+    public func plan(
         _ desired: DesiredState, digest: String, extraApprovals: [String],
         through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil
     ) async throws -> (Plan, DesiredState, SCIMClient) {
@@ -325,7 +339,7 @@ struct Session {
             let outcome = try await PlanRun.plan(
                 desired, digest: digest, reader: reader, target: info, today: planning.today,
                 extraApprovals: extraApprovals)
-            for warning in outcome.warnings { Terminal.standardError("scimctl: warning: \(warning)\n") }
+            for warning in outcome.warnings { console.warn(warning) }
             ProcessLifetime.keep(outcome.snapshot)
             ProcessLifetime.keep(desired)
             return (outcome.plan, desired, client)
@@ -358,8 +372,8 @@ struct Session {
         }
     }
 
-    /// Stops the command: `Scimctl.main` prints the message and exits 1.
-    func fail(_ message: String) throws -> Never {
+    /// Stops the command: the command line prints the message and exits 1.
+    public func fail(_ message: String) throws -> Never {
         throw CommandFailure.error(message)
     }
 }

@@ -1,7 +1,7 @@
 /// How a command ends when it does not end well: thrown up to `Scimctl.main`, which prints its message
 /// once and exits with its code. The one place a failure becomes an exit code (docs/contract.md,
 /// Commands and exit codes); nothing else prints `scimctl: error:` or exits.
-enum CommandFailure: Error, CustomStringConvertible {
+public enum CommandFailure: Error, CustomStringConvertible {
     /// `scimctl: error: MESSAGE`, exit 1.
     case error(String)
     /// `scimctl: MESSAGE` (a refusal, not a fault), then `outcome`'s exit code.
@@ -10,7 +10,7 @@ enum CommandFailure: Error, CustomStringConvertible {
     case ended(Outcome)
 
     /// The exit codes other than 0 and usage's 64.
-    enum Outcome: Int32 {
+    public enum Outcome: Int32, Sendable {
         /// An error, an invalid desired state, a failed action, a refusal.
         case failed = 1
         /// `plan --detailed-exitcode` with changes, or `drift` with drift.
@@ -19,7 +19,7 @@ enum CommandFailure: Error, CustomStringConvertible {
         case blocked = 3
     }
 
-    var exitCode: Int32 {
+    public var exitCode: Int32 {
         switch self {
         case .error: Outcome.failed.rawValue
         case .refused(_, let outcome), .ended(let outcome): outcome.rawValue
@@ -27,7 +27,7 @@ enum CommandFailure: Error, CustomStringConvertible {
     }
 
     /// The line printed to stderr, if any.
-    var message: String? {
+    public var message: String? {
         switch self {
         case .error(let message): "scimctl: error: \(message)"
         case .refused(let message, _): "scimctl: \(message)"
@@ -35,5 +35,5 @@ enum CommandFailure: Error, CustomStringConvertible {
         }
     }
 
-    var description: String { message ?? "exit \(exitCode)" }
+    public var description: String { message ?? "exit \(exitCode)" }
 }

@@ -1,4 +1,4 @@
-import Applier
+public import Applier
 import Foundation
 import Synchronization
 
@@ -9,11 +9,11 @@ import Synchronization
 /// Ctrl-C: stop issuing new requests, let the ones in flight finish, print the ledger.
 ///
 /// `@unchecked Sendable`: `flag` is atomic, and `source` is set once in `init` and only kept alive.
-final class Interruption: @unchecked Sendable {
+public final class Interruption: @unchecked Sendable {
     private let flag = Atomic<Bool>(false)
     private let source: any DispatchSourceSignal
 
-    init() {
+    public init() {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT)
         source.setEventHandler { [weak self] in
@@ -23,20 +23,18 @@ final class Interruption: @unchecked Sendable {
         source.resume()
     }
 
-    var requested: Bool { flag.load(ordering: .relaxed) }
+    public var requested: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// Progress on stderr: a line that updates in place on a terminal, a line every few seconds otherwise.
-final class Progress: Sendable {
+public final class Progress: Sendable {
     private let state = Mutex<(done: Int, last: ContinuousClock.Instant)>((0, .now))
-    private let total: Int
     private let live = isatty(STDERR_FILENO) == 1
 
-    init(total: Int) {
-        self.total = total
-    }
+    public init() {}
 
-    func advance(_ entry: LedgerEntry) {
+    /// One more of `total` steps done.
+    public func advance(_ entry: LedgerEntry, of total: Int) {
         let line: String? = state.withLock { state in
             state.done += 1
             let now = ContinuousClock.now

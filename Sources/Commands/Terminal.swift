@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import SafeText
 
 #if canImport(Glibc)
@@ -11,15 +11,15 @@ import SafeText
 /// Where output goes: stdout carries only the report a script reads; diagnostics and progress go to
 /// stderr. Every byte scimctl prints passes `Printable.gate` and `Secrets.redact` here, so no output path
 /// can show a secret or drive the terminal.
-enum Terminal {
-    static func standardError(_ text: String) {
+public enum Terminal {
+    public static func standardError(_ text: String) {
         // Nothing can be reported about a failing stderr; the exit code still tells.
         _ = write(text, to: STDERR_FILENO, colour: stderrWantsColour)
     }
 
     /// Writes the report. A stdout that is closed or full (`scimctl plan | head`, a full disk) ends the
     /// run with exit 1 and one line on stderr, rather than a crash or a half-written report taken as whole.
-    static func standardOutput(_ text: String) throws {
+    public static func standardOutput(_ text: String) throws {
         if let failure = write(text, to: STDOUT_FILENO, colour: stdoutWantsColour) {
             throw CommandFailure.error("cannot write to standard output: \(failure)")
         }
@@ -50,7 +50,7 @@ enum Terminal {
     /// Appends Markdown to the GitHub Actions job summary when `GITHUB_STEP_SUMMARY` names a file (the
     /// runner sets it), through the same gate as every other output. A summary that cannot be written is
     /// a warning: the report on stdout and the exit code are what the step is judged by.
-    static func appendStepSummary(
+    public static func appendStepSummary(
         _ markdown: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         guard let path = environment["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
@@ -68,31 +68,35 @@ enum Terminal {
     }
 
     /// Once, at start: a closed pipe makes write(2) fail with EPIPE instead of killing the process.
-    static func ignoreBrokenPipes() {
+    public static func ignoreBrokenPipes() {
         signal(SIGPIPE, SIG_IGN)
     }
 
     /// Colour on stdout only on a terminal, and never when NO_COLOR is set.
-    static let stdoutWantsColour =
+    public static let stdoutWantsColour =
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
 
     /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
-    static let stderrWantsColour =
+    public static let stderrWantsColour =
         isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
 }
 
 /// swift-log's output, through `Terminal` (and so through redaction) instead of straight to stderr.
-struct TerminalLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
+public struct TerminalLogHandler: LogHandler {
+    public let label: String
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         Terminal.standardError("scimctl: \(event.level): \(Printable.escape(event.message.description))\n")
     }
 }

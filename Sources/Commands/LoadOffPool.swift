@@ -1,0 +1,15 @@
+public import DesiredState
+import Foundation
+
+extension DesiredStateLoader {
+    /// Loads on a thread of its own. The loader is synchronous and its decoding pipeline waits on a
+    /// condition variable for its worker threads; run on the cooperative pool, that wait would park one
+    /// of the pool's few threads (two on these machines) while the listing needs them.
+    public static func loadOffPool(paths: [String]) async -> LoadedState {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: DesiredStateLoader().load(paths: paths)) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import DesiredState
+public import Foundation
+import Planner
+import SafeText
+
+/// How a plan or a drift report is printed.
+public enum PlanFormat: String, CaseIterable, Sendable {
+    case text, json, markdown
+}
+
+/// How `validate` reports.
+public enum DiagnosticsFormat: String, CaseIterable, Sendable {
+    case text, github, json
+}
+
+/// `scimctl plan`: read the live state, print what would change, save it if asked.
+public struct PlanUseCase: Sendable {
+    public var session: Session
+    public var format: PlanFormat
+    /// `--out`: also save the plan as JSON.
+    public var out: String?
+    public var detailedExitcode: Bool
+
+    public init(session: Session, format: PlanFormat, out: String?, detailedExitcode: Bool) {
+        self.session = session
+        self.format = format
+        self.out = out
+        self.detailedExitcode = detailedExitcode
+    }
+
+    public func run() async throws {
+        let console = session.console
+        let (plan, _, _) = try await session.plan()
+        let renderer = PlanRenderer(colour: format == .text && console.reportColour)
+        switch format {
+        case .text: try console.report(renderer.text(plan))
+        case .json: try console.report(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try console.report(renderer.markdown(plan))
+        }
+        console.stepSummary(PlanRenderer().markdown(plan))
+        if let out {
+            do {
+                try Data(Secrets.redact(Array(plan.jsonData()) + [0x0A])).write(
+                    to: URL(fileURLWithPath: out), options: .atomic)
+                console.note("saved the plan to \(out)\n")
+            } catch {
+                throw CommandFailure.error("cannot write \(out): \(error.localizedDescription)")
+            }
+        }
+        if plan.budget.blocked { throw CommandFailure.ended(.blocked) }
+        if detailedExitcode && plan.hasChanges { throw CommandFailure.ended(.changes) }
+    }
+}
+
+/// `scimctl drift`: the plan read as a report of what changed behind the YAML's back.
+public struct DriftUseCase: Sendable {
+    public var session: Session
+    public var format: PlanFormat
+
+    public init(session: Session, format: PlanFormat) {
+        self.session = session
+        self.format = format
+    }
+
+    public func run() async throws {
+        let console = session.console
+        let (plan, _, _) = try await session.plan()
+        let report = DriftReport(plan: plan)
+        switch format {
+        case .text: try console.report(report.text())
+        case .json: try console.report(String(decoding: report.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try console.report(report.markdown())
+        }
+        console.stepSummary(report.markdown())
+        if report.hasDrift { throw CommandFailure.ended(.changes) }
+    }
+}
+
+/// `scimctl show FILE`: a saved plan printed again, offline; a file edited by hand is shown and reported.
+public struct ShowUseCase: Sendable {
+    public var file: String
+    public var format: PlanFormat
+    public var console: any Console
+
+    /// Plan files above this are refused unread (100,000 users make about 60 MB).
+    public static let maxBytes = 1 << 30
+
+    public init(file: String, format: PlanFormat, console: any Console) {
+        self.file = file
+        self.format = format
+        self.console = console
+    }
+
+    public func run() throws {
+        let url = URL(fileURLWithPath: file)
+        let plan: Plan
+        do {
+            let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            guard size <= Self.maxBytes else {
+                throw CommandFailure.error("\(Printable.escape(file)) is over 1 GiB: not a plan file")
+            }
+            plan = try Plan.decodeFile(try Data(contentsOf: url))
+        } catch let refusal as SavedPlanRefusal {
+            throw CommandFailure.error("\(Printable.escape(file)): \(refusal)")
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch {
+            throw CommandFailure.error("cannot read \(Printable.escape(file)): \(error.localizedDescription)")
+        }
+        let renderer = PlanRenderer(colour: format == .text && console.reportColour)
+        switch format {
+        case .text: try console.report(renderer.text(plan))
+        case .json: try console.report(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
+        case .markdown: try console.report(renderer.markdown(plan))
+        }
+        guard plan.digestMatchesActions else {
+            throw CommandFailure.error(
+                "\(Printable.escape(file)) was edited by hand: its destructive digest "
+                    + "\(Printable.escape(plan.budget.digest)) is not the digest of its own actions; "
+                    + "apply --plan refuses it")
+        }
+    }
+}
+
+/// `scimctl validate`: the desired state checked offline, every problem reported at once.
+public struct ValidateUseCase: Sendable {
+    public var paths: [String]
+    public var format: DiagnosticsFormat
+    public var console: any Console
+
+    public init(paths: [String], format: DiagnosticsFormat, console: any Console) {
+        self.paths = paths
+        self.format = format
+        self.console = console
+    }
+
+    public func run() async throws {
+        let loaded = await DesiredStateLoader.loadOffPool(paths: paths)
+        var formatter = DiagnosticFormatter(sources: loaded.sources, colour: console.noteColour)
+        switch format {
+        case .text: console.note(formatter.text(loaded.diagnostics))
+        case .github: try console.report(formatter.github(loaded.diagnostics))
+        case .json: try console.report(formatter.json(loaded.diagnostics))
+        }
+        if format != .json { console.note(Self.summary(loaded) + "\n") }
+        if loaded.state == nil { throw CommandFailure.ended(.failed) }
+    }
+
+    static func summary(_ loaded: LoadedState) -> String {
+        let errors = loaded.diagnostics.count { $0.severity == .error }
+        let warnings = loaded.diagnostics.count { $0.severity == .warning }
+        let found = warnings > 0 ? " (\(plural(warnings, "warning")))" : ""
+        guard let state = loaded.state else {
+            return "invalid: \(plural(errors, "error"))\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")"
+        }
+        var summary =
+            "valid: \(plural(state.users.count, "user")) and \(plural(state.groups.count, "group")) "
+            + "in \(plural(state.files.count, "file"))\(found)"
+        // What offline cannot know: say so, rather than let "valid" promise it.
+        let extensions =
+            state.users.reduce(0) { $0 + $1.extensions.count } + state.groups.reduce(0) { $0 + $1.extensions.count }
+        if extensions > 0 {
+            summary +=
+                "\nnote: \(plural(extensions, "custom extension attribute")) checked for shape only; plan checks them "
+                + "against the provider's /Schemas (type, plurality, mutability, required)"
+        }
+        return summary
+    }
+
+    private static func plural(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+}
