@@ -149,7 +149,8 @@ let package = Package(
         .executableTarget(name: "fuzz-scim", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-filter", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         // Helpers shared by the test targets: fixture paths, running the built binary.
-        .target(name: "ScimctlTestSupport", dependencies: ["Catalog", "SCIM"], swiftSettings: swiftSettings),
+        .target(
+            name: "ScimctlTestSupport", dependencies: ["Catalog", "Identity", "SCIM"], swiftSettings: swiftSettings),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(name: "SafeTextTests", dependencies: ["SafeText"], swiftSettings: swiftSettings),
@@ -188,6 +189,10 @@ let package = Package(
                 "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CommandsTests",
+            dependencies: ["Applier", "Commands", "DesiredState", "Planner", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",

@@ -74,15 +74,23 @@ public struct Session: Sendable {
     public let connection: ConnectionSettings
     public let console: any Console
     public let environment: [String: String]
+    /// Reaches the provider a target names, in place of HTTP or the sandbox (tests pass an in-memory
+    /// provider); nil: as the URL says. Every rule before it — which URL, credentials, the profile — holds.
+    public let connector: (@Sendable (Plan.TargetInfo, ProviderProfile) async throws -> any Provider)?
+
+    /// What a session reads from and writes to.
+    public typealias Provider = SCIMReader & SCIMWriter
 
     public init(
         planning: PlanningSettings, connection: ConnectionSettings, console: any Console,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        connector: (@Sendable (Plan.TargetInfo, ProviderProfile) async throws -> any Provider)? = nil
     ) {
         self.planning = planning
         self.connection = connection
         self.console = console
         self.environment = environment
+        self.connector = connector
     }
 
     /// Loads and validates the desired state; on errors prints them and throws.
@@ -100,7 +108,7 @@ public struct Session: Sendable {
 
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
     /// token from --token-file or the environment; the provider profile from target.provider.
-    func connect(_ desired: DesiredState) async throws -> (SCIMClient, Plan.TargetInfo) {
+    func connect(_ desired: DesiredState) async throws -> (any Provider, Plan.TargetInfo) {
         let info = try targetInfo(desired)
         return (
             try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
@@ -160,12 +168,27 @@ public struct Session: Sendable {
     /// Connects to a target described by a plan.
     public func connect(
         _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil
-    ) async throws -> SCIMClient {
+    ) async throws -> any Provider {
+        if let connector {
+            try refuseCredentials(in: info)
+            return try await connector(info, try Self.profile(of: info, console: console))
+        }
+        return try await connectClient(info, declaredCAFile: declaredCAFile, auth: auth)
+    }
+
+    private func refuseCredentials(in info: Plan.TargetInfo) throws {
         if URLCredentials.registerSecrets(in: info.url) {
             try fail(
                 "the provider URL carries credentials (user:password@); remove them and give the token through "
                     + "--token-file or the environment")
         }
+    }
+
+    /// The SCIM client for a target, over HTTP or to the sandbox.
+    private func connectClient(
+        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil
+    ) async throws -> SCIMClient {
+        try refuseCredentials(in: info)
         let profile = try Self.profile(of: info, console: console)
         var logger = Logger(label: "scimctl")
         logger.logLevel = connection.verbose ? .debug : .notice
@@ -267,7 +290,7 @@ public struct Session: Sendable {
     }
 
     /// Reads the live state and computes the plan.
-    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, SCIMClient) {
+    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, any Provider) {
         // While the YAML loads, connect to the target the head of its files names and start listing
         // the users; used only if the loaded state names the same target (nothing is written either way).
         let early = await speculate()
@@ -309,12 +332,12 @@ public struct Session: Sendable {
 
     /// The early start, or nil when the head of the files names no clean target.
     private func speculate() async -> EarlyStart? {
-        guard let probed = TargetProbe.read(paths: planning.paths), let target = probed.target,
+        guard connector == nil, let probed = TargetProbe.read(paths: planning.paths), let target = probed.target,
             let info = try? targetInfo(probed, quiet: true)
         else { return nil }
         let connection: Result<PrefetchingReader, any Error>
         do {
-            let client = try await connect(info, declaredCAFile: target.caFile?.value, auth: target.auth)
+            let client = try await connectClient(info, declaredCAFile: target.caFile?.value, auth: target.auth)
             connection = .success(PrefetchingReader(client: client))
         } catch {
             connection = .failure(error)
@@ -326,8 +349,8 @@ public struct Session: Sendable {
     public func plan(
         _ desired: DesiredState, digest: String, extraApprovals: [String],
         through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil
-    ) async throws -> (Plan, DesiredState, SCIMClient) {
-        let (client, info): (SCIMClient, Plan.TargetInfo)
+    ) async throws -> (Plan, DesiredState, any Provider) {
+        let (client, info): (any Provider, Plan.TargetInfo)
         let reader: any SCIMReader
         if let early {
             (client, info, reader) = (early.reader.client, early.info, early.reader)
@@ -349,7 +372,7 @@ public struct Session: Sendable {
     }
 
     /// A failed connection in one line a person can act on: what happened, to which request, and the fix.
-    static func explain(connecting error: SCIMError, token: BearerToken?, base: URL) -> String {
+    public static func explain(connecting error: SCIMError, token: BearerToken?, base: URL) -> String {
         let request = error.method.flatMap { method in error.url.map { "\(method) \($0)" } } ?? base.absoluteString
         if error.message.hasPrefix("the OAuth2") { return "cannot get a token: \(error)" }
         let source = token?.source.map { "the token in \($0)" } ?? "the token"

@@ -4,6 +4,7 @@ import Foundation
 import Identity
 import Planner
 import SCIM
+import ScimctlTestSupport
 import Testing
 
 /// Which duplicate group stays is one rule (`DuplicateKeeper`): the planner, finding two live groups

@@ -3,6 +3,7 @@ import DesiredState
 import Foundation
 import Planner
 import SCIM
+import ScimctlTestSupport
 import Testing
 
 /// Wording is presentation: a plan file written with other words for every reason (as a later scimctl

@@ -1,62 +1,65 @@
 import Catalog
-import DesiredState
 import Foundation
 import Identity
-import SCIM
+public import SCIM
 
 /// An in-memory provider for applier unit tests: it records every call in order and fails on demand.
-actor FakeStore {
-    var users: [String: SCIMUser] = [:]
-    var groups: [String: SCIMGroup] = [:]
-    var calls: [String] = []
+public actor FakeStore {
+    public init() {}
+
+    public var users: [String: SCIMUser] = [:]
+    public var groups: [String: SCIMGroup] = [:]
+    public var calls: [String] = []
     /// Failures to inject, by call ("createUser alice@x.io", "deleteUser 3", …): each is used once.
-    var failures: [String: SCIMError] = [:]
+    public var failures: [String: SCIMError] = [:]
     /// Calls whose effect happens but whose response is lost.
-    var lostResponses: Set<String> = []
+    public var lostResponses: Set<String> = []
     private var nextId = 100
     /// Group names a look-up does not see yet (a provider whose reads lag its writes), each once.
-    var laggingLookups: Set<String> = []
+    public var laggingLookups: Set<String> = []
     /// `meta.created` given to the groups this fake creates (nil: none).
-    var createdStamp: String?
+    public var createdStamp: String?
 
-    func fail(_ call: String, with error: SCIMError) { failures[call] = error }
-    func loseResponse(_ call: String) { lostResponses.insert(call) }
+    public func fail(_ call: String, with error: SCIMError) { failures[call] = error }
+    public func loseResponse(_ call: String) { lostResponses.insert(call) }
 
-    func seed(_ user: SCIMUser) { users[user.id!] = user }
-    func seed(_ group: SCIMGroup) { groups[group.id!] = group }
-    func lagLookup(of name: String) { laggingLookups.insert(name.caseFolded) }
-    func stampCreated(_ stamp: String) { createdStamp = stamp }
+    public func seed(_ user: SCIMUser) { users[user.id!] = user }
+    public func seed(_ group: SCIMGroup) { groups[group.id!] = group }
+    public func lagLookup(of name: String) { laggingLookups.insert(name.caseFolded) }
+    public func stampCreated(_ stamp: String) { createdStamp = stamp }
 
     /// The groups a look-up by `name` sees: none the first time for a lagging name.
-    func lookUpGroups(_ name: String) -> [SCIMGroup] {
+    public func lookUpGroups(_ name: String) -> [SCIMGroup] {
         if laggingLookups.remove(name.caseFolded) != nil { return [] }
         return groups.values.filter { $0.displayName.caseFolded == name.caseFolded }
     }
 
     /// Records the call and throws an injected failure for it, if any.
-    func enter(_ call: String) throws(SCIMError) {
+    public func enter(_ call: String) throws(SCIMError) {
         calls.append(call)
         if let error = failures.removeValue(forKey: call) { throw error }
     }
 
-    func leave(_ call: String) throws(SCIMError) {
+    public func leave(_ call: String) throws(SCIMError) {
         if lostResponses.remove(call) != nil { throw SCIMError(.transport, "connection reset after the request") }
     }
 
-    func newId() -> String {
+    public func newId() -> String {
         nextId += 1
         return String(nextId)
     }
 
-    func store(_ user: SCIMUser) { users[user.id!] = user }
-    func store(_ group: SCIMGroup) { groups[group.id!] = group }
-    func removeUser(_ id: String) -> Bool { users.removeValue(forKey: id) != nil }
-    func removeGroup(_ id: String) -> Bool { groups.removeValue(forKey: id) != nil }
+    public func store(_ user: SCIMUser) { users[user.id!] = user }
+    public func store(_ group: SCIMGroup) { groups[group.id!] = group }
+    public func removeUser(_ id: String) -> Bool { users.removeValue(forKey: id) != nil }
+    public func removeGroup(_ id: String) -> Bool { groups.removeValue(forKey: id) != nil }
 }
 
-struct FakeProvider: SCIMReader, SCIMWriter {
-    let store = FakeStore()
-    let capabilities: ProviderCapabilities = {
+public struct FakeProvider: SCIMReader, SCIMWriter {
+    public let store = FakeStore()
+
+    public init() {}
+    public let capabilities: ProviderCapabilities = {
         var config = ServiceProviderConfig()
         config.patchSupported = true
         return ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
@@ -73,33 +76,33 @@ struct FakeProvider: SCIMReader, SCIMWriter {
 
     private static let notFound = SCIMError(.notFound, "not found", status: 404)
 
-    func listUsers() async throws(SCIMError) -> [SCIMUser] { await Array(store.users.values) }
-    func listGroups() async throws(SCIMError) -> [SCIMGroup] { await Array(store.groups.values) }
+    public func listUsers() async throws(SCIMError) -> [SCIMUser] { await Array(store.users.values) }
+    public func listGroups() async throws(SCIMError) -> [SCIMGroup] { await Array(store.groups.values) }
 
-    func getUser(id: String) async throws(SCIMError) -> SCIMUser {
+    public func getUser(id: String) async throws(SCIMError) -> SCIMUser {
         guard let user = await store.users[id] else { throw Self.notFound }
         return user
     }
 
-    func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
+    public func getGroup(id: String) async throws(SCIMError) -> SCIMGroup {
         guard let group = await store.groups[id] else { throw Self.notFound }
         return group
     }
 
-    func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
+    public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
         try await run("findUsers \(userName)") { () async throws(SCIMError) in
             await store.users.values.filter { $0.userName.lowercased() == userName.lowercased() }
         }
     }
 
     /// This fake publishes no `/Schemas`, like many providers.
-    func schemas() async throws(SCIMError) -> [SchemaDefinition]? { nil }
+    public func schemas() async throws(SCIMError) -> [SchemaDefinition]? { nil }
 
-    func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
+    public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
         await store.lookUpGroups(displayName)
     }
 
-    func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
+    public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
         try await run("createUser \(user.userName)") { () async throws(SCIMError) in
             if await store.users.values.contains(where: { $0.userName.lowercased() == user.userName.lowercased() }) {
                 throw SCIMError(.conflict, "exists", status: 409, scimType: "uniqueness")
@@ -111,14 +114,16 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
+    public func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
         try await run("replaceUser \(id)") { () async throws(SCIMError) in
             await store.store(user)
             return user
         }
     }
 
-    func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMUser? {
+    public func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
+        -> SCIMUser?
+    {
         try await run(
             "patchUser \(id) \(operations.map { "\($0.op.rawValue):\($0.path ?? "")" }.joined(separator: ","))"
         ) {
@@ -139,13 +144,13 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func deleteUser(id: String) async throws(SCIMError) {
+    public func deleteUser(id: String) async throws(SCIMError) {
         try await run("deleteUser \(id)") { () async throws(SCIMError) in
             guard await store.removeUser(id) else { throw Self.notFound }
         }
     }
 
-    func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
+    public func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
         try await run("createGroup \(group.displayName)") { () async throws(SCIMError) in
             var created = group
             created.id = await store.newId()
@@ -157,14 +162,15 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
+    public func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
         try await run("replaceGroup \(id)") { () async throws(SCIMError) in
             await store.store(group)
             return group
         }
     }
 
-    func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError) -> SCIMGroup?
+    public func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
+        -> SCIMGroup?
     {
         try await run("patchGroup \(id)") { () async throws(SCIMError) in
             guard var group = await store.groups[id] else { throw Self.notFound }
@@ -176,13 +182,13 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func deleteGroup(id: String) async throws(SCIMError) {
+    public func deleteGroup(id: String) async throws(SCIMError) {
         try await run("deleteGroup \(id)") { () async throws(SCIMError) in
             guard await store.removeGroup(id) else { throw Self.notFound }
         }
     }
 
-    func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
+    public func addMembers(groupId: String, memberIds: [String]) async throws(SCIMError) -> SCIMGroup? {
         try await run("addMembers \(groupId) \(memberIds.sorted().joined(separator: ","))") {
             () async throws(SCIMError) in
             guard var group = await store.groups[groupId] else { throw Self.notFound }
@@ -192,7 +198,7 @@ struct FakeProvider: SCIMReader, SCIMWriter {
         }
     }
 
-    func removeMembers(groupId: String, memberIds: [String], form: MemberRemovalForm) async throws(SCIMError)
+    public func removeMembers(groupId: String, memberIds: [String], form: MemberRemovalForm) async throws(SCIMError)
         -> SCIMGroup?
     {
         let by = form == .filterPath ? "" : " by \(form.rawValue)"
