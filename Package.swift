@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "scimctl",
             dependencies: [
-                "CBuildInfo", "Commands", "DesiredState", "SandboxServer",
+                "CBuildInfo", "Commands", "DesiredState", "SCIM", "SandboxServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

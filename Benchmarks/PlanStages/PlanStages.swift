@@ -67,7 +67,7 @@ enum Inputs {
         return Array(text.utf8)
     }
 
-    static func desired(users: Int, groups: Int) -> DesiredState {
+    static func desired(users: Int, groups: Int) -> DeclaredOrg {
         let loaded = DesiredStateLoader().load(texts: [("org.yaml", yaml(users: users, groups: groups))])
         guard let state = loaded.state else { fatalError("the generated org does not load: \(loaded.diagnostics)") }
         return state
@@ -105,8 +105,8 @@ enum Inputs {
         ]).serialized()
     }
 
-    static func planner(_ desired: DesiredState, _ live: LiveSnapshot) -> Planner {
-        Planner(
+    static func planner(_ desired: DeclaredOrg, _ live: LiveSnapshot) -> Diff {
+        Diff(
             desired: desired, live: live, today: CalendarDay("2026-11-29")!,
             target: .init(url: "https://bench.example/scim/v2", provider: "qase"), desiredDigest: "sha256:bench")
     }

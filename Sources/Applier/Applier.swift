@@ -6,7 +6,7 @@ public import Planner
 public import SCIM
 
 /// How one action ended.
-public enum Outcome: String, Sendable, Hashable, Codable {
+public enum StepOutcome: String, Sendable, Hashable, Codable {
     case done, failed, skipped
 }
 
@@ -17,7 +17,7 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     public var type: ResourceKind
     public var key: String
     public var id: String?
-    public var outcome: Outcome
+    public var outcome: StepOutcome
     /// The last HTTP status seen, if any.
     public var status: Int?
     /// Requests sent for this action.
@@ -54,7 +54,7 @@ public enum ApplyRefusal: Error, Sendable, Hashable {
 
 /// Executes a `Plan` through the provider, in the plan's phases, with bounded concurrency inside each
 /// phase. Safety is checked before the first write; a failure stops only what depends on it.
-public struct Applier: Sendable {
+public struct PlanExecutor: Sendable {
     public typealias Client = SCIMReader & SCIMWriter
 
     public let client: any Client
@@ -268,7 +268,7 @@ public struct Applier: Sendable {
     }
 
     private func finish(
-        _ step: Step, _ outcome: Outcome, status: Int? = nil, attempts: Int = 0, detail: String? = nil,
+        _ step: Step, _ outcome: StepOutcome, status: Int? = nil, attempts: Int = 0, detail: String? = nil,
         pending: [Expectation] = [], state: ApplyState
     ) async {
         let id = await state.id(step.action.type, step.action.key) ?? step.action.id

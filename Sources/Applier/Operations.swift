@@ -5,7 +5,7 @@ import Planner
 import SCIM
 
 /// The requests behind each kind of action.
-extension Applier {
+extension PlanExecutor {
     /// Creates a user. A create is never blindly repeated: after a lost response or a 5xx the user is
     /// looked up first, and created again only if it is not there; a conflict adopts the existing user.
     func createUser(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
@@ -57,8 +57,8 @@ extension Applier {
     }
 
     /// How many times a create is sent at most, each retry after a look-up that found nothing: as many
-    /// as any other request gets by default (`RetryPolicy.maxAttempts`).
-    static let createAttempts = 5
+    /// as any other request gets by default.
+    static let createAttempts = RetryPolicy.defaultAttempts
 
     /// The live user with this userName (ignoring case), if there is one. After a create whose outcome is
     /// unknown this look-up decides whether to send it again, so a look-up that itself fails on a
@@ -71,7 +71,9 @@ extension Applier {
             switch await attempt({ () throws(SCIMError) in try await client.findUsers(userName: userName) }) {
             case .success(let found):
                 return found.first { $0.userName.caseFolded == userName.caseFolded }
-            case .failure(let error) where tries < 3 && [.transport, .unavailable, .rateLimited].contains(error.kind):
+            case .failure(let error)
+            where tries < RetryPolicy.decidingLookUpTries
+                && [.transport, .unavailable, .rateLimited].contains(error.kind):
                 continue
             case .failure(let error):
                 throw error

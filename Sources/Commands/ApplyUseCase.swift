@@ -41,11 +41,11 @@ public struct ApplyUseCase: Sendable {
         let (plan, client) = try await loadPlan()
         try console.report(PlanRenderer(colour: console.reportColour).text(plan))
         do {
-            try Applier.check(plan)
+            try PlanExecutor.check(plan)
         } catch {
             console.stepSummary(
                 PlanRenderer().markdown(plan) + "\n**Apply refused: \(error.description); nothing was changed.**\n")
-            let outcome: CommandFailure.Outcome = if case .blocked = error { .blocked } else { .failed }
+            let outcome: CommandFailure.Status = if case .blocked = error { .blocked } else { .failed }
             throw CommandFailure.refused("\(error.description); nothing was changed", outcome)
         }
         guard plan.hasChanges else { return nil }
@@ -56,9 +56,9 @@ public struct ApplyUseCase: Sendable {
             }
             return journal
         }
-        let total = Applier.stepCount(of: plan)
+        let total = PlanExecutor.stepCount(of: plan)
         let progress = self.progress
-        let applier = Applier(
+        let applier = PlanExecutor(
             client: client, parallelism: session.connection.parallelism,
             record: { entry in
                 journal?.append(entry)
@@ -78,7 +78,7 @@ public struct ApplyUseCase: Sendable {
     /// order: the file must be a plan; it must be made from the same YAML (checked before anything is
     /// read); and planning again must give its actions. Nothing else is taken from the file
     /// (docs/contract.md, Saved plans).
-    func loadPlan() async throws -> (Plan, any Applier.Client) {
+    func loadPlan() async throws -> (Plan, any PlanExecutor.Client) {
         let approvals = allowDestructive.map { [$0] } ?? []
         guard let planFile else {
             let (plan, _, client) = try await session.plan(extraApprovals: approvals)

@@ -5,12 +5,12 @@ public enum CommandFailure: Error, CustomStringConvertible {
     /// `scimctl: error: MESSAGE`, exit 1.
     case error(String)
     /// `scimctl: MESSAGE` (a refusal, not a fault), then `outcome`'s exit code.
-    case refused(String, Outcome)
+    case refused(String, Status)
     /// What went wrong is already on screen (diagnostics, a ledger, a report): `outcome`'s exit code.
-    case ended(Outcome)
+    case ended(Status)
 
     /// The exit codes other than 0 and usage's 64.
-    public enum Outcome: Int32, Sendable {
+    public enum Status: Int32, Sendable {
         /// An error, an invalid desired state, a failed action, a refusal.
         case failed = 1
         /// `plan --detailed-exitcode` with changes, or `drift` with drift.
@@ -21,7 +21,7 @@ public enum CommandFailure: Error, CustomStringConvertible {
 
     public var exitCode: Int32 {
         switch self {
-        case .error: Outcome.failed.rawValue
+        case .error: Status.failed.rawValue
         case .refused(_, let outcome), .ended(let outcome): outcome.rawValue
         }
     }

@@ -26,7 +26,7 @@ public struct ImportUseCase: Sendable {
         let console = session.console
         _ = try BuiltInProfiles.resolve(provider)
         // The same precedence and checks as every command (here with no YAML: --url, else SCIM_URL).
-        let url = try session.resolveTarget(DesiredState(), whenMissing: "no provider: give --url or set SCIM_URL").url
+        let url = try session.resolveTarget(DeclaredOrg(), whenMissing: "no provider: give --url or set SCIM_URL").url
         let sandbox = url.hasPrefix("sandbox:")
         let info = Plan.TargetInfo(url: url, provider: provider, tokenEnv: sandbox ? nil : tokenEnv)
         var file: URL?

@@ -94,7 +94,7 @@ public struct Session: Sendable {
     }
 
     /// Loads and validates the desired state; on errors prints them and throws.
-    public func loadDesired() async throws -> (DesiredState, digest: String) {
+    public func loadDesired() async throws -> (DeclaredOrg, digest: String) {
         let loaded = await DesiredStateLoader.loadOffPool(paths: planning.paths)
         if !loaded.diagnostics.isEmpty {
             var formatter = DiagnosticFormatter(sources: loaded.sources, colour: console.noteColour)
@@ -108,7 +108,7 @@ public struct Session: Sendable {
 
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
     /// token from --token-file or the environment; the provider profile from target.provider.
-    func connect(_ desired: DesiredState) async throws -> (any Provider, Plan.TargetInfo) {
+    func connect(_ desired: DeclaredOrg) async throws -> (any Provider, Plan.TargetInfo) {
         let info = try targetInfo(desired)
         return (
             try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
@@ -116,7 +116,7 @@ public struct Session: Sendable {
     }
 
     /// Where a desired state's plan goes, as a plan records it.
-    private func targetInfo(_ desired: DesiredState, quiet: Bool = false) throws -> Plan.TargetInfo {
+    private func targetInfo(_ desired: DeclaredOrg, quiet: Bool = false) throws -> Plan.TargetInfo {
         let target = try resolveTarget(desired, quiet: quiet)
         let profile = desired.target?.providerProfile ?? .generic
         return Plan.TargetInfo(
@@ -128,7 +128,7 @@ public struct Session: Sendable {
     /// that another source overrides, and that names another URL, is warned of: an environment variable
     /// never silently redirects a run, nor is silently ignored.
     public func resolveTarget(
-        _ desired: DesiredState,
+        _ desired: DeclaredOrg,
         whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)",
         quiet: Bool = false
     ) throws -> (url: String, source: String) {
@@ -290,11 +290,11 @@ public struct Session: Sendable {
     }
 
     /// Reads the live state and computes the plan.
-    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DesiredState, any Provider) {
+    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DeclaredOrg, any Provider) {
         // While the YAML loads, connect to the target the head of its files names and start listing
         // the users; used only if the loaded state names the same target (nothing is written either way).
         let early = await speculate()
-        let loaded: (DesiredState, digest: String)
+        let loaded: (DeclaredOrg, digest: String)
         do {
             loaded = try await loadDesired()
         } catch {
@@ -322,7 +322,7 @@ public struct Session: Sendable {
 
         /// Whether the loaded state names this target. Resolving it again also gives the warnings a
         /// full resolution gives (an overridden SCIM_URL), and its failures.
-        func matches(_ desired: DesiredState, session: Session) throws -> Bool {
+        func matches(_ desired: DeclaredOrg, session: Session) throws -> Bool {
             let info = try session.targetInfo(desired)
             return info == self.info && desired.target?.caFile?.value == caFile && desired.target?.auth == auth
         }
@@ -347,9 +347,9 @@ public struct Session: Sendable {
 
     /// Reads the live state and computes the plan of a loaded desired state.
     public func plan(
-        _ desired: DesiredState, digest: String, extraApprovals: [String],
+        _ desired: DeclaredOrg, digest: String, extraApprovals: [String],
         through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil
-    ) async throws -> (Plan, DesiredState, any Provider) {
+    ) async throws -> (Plan, DeclaredOrg, any Provider) {
         let (client, info): (any Provider, Plan.TargetInfo)
         let reader: any SCIMReader
         if let early {

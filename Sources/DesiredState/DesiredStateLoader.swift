@@ -4,7 +4,7 @@ import YAML
 /// The outcome of loading: the model when it is valid, and every diagnostic either way.
 public struct LoadedState: Sendable {
     /// The merged desired state, or nil when any error was found.
-    public var state: DesiredState?
+    public var state: DeclaredOrg?
     /// Every problem found, sorted by file, line and column.
     public var diagnostics: [Diagnostic]
     /// The text of every file read, for showing the offending lines.
@@ -41,7 +41,7 @@ public struct SourceFiles: Sendable {
     public var files: [String] { contents.keys.sorted() }
 }
 
-/// Reads YAML files and directories into a validated `DesiredState`.
+/// Reads YAML files and directories into a validated `DeclaredOrg`.
 public struct DesiredStateLoader: Sendable {
     /// Files larger than this are refused before parsing (the 100,000-user benchmark org is 16 MB).
     public var maxFileSize: Int

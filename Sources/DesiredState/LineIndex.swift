@@ -40,8 +40,6 @@ struct LineIndex: Sendable {
         self.ends = ends
     }
 
-    var lineCount: Int { starts.count }
-
     /// The bytes of 1-based line `number`, without its break.
     func line(_ number: Int) -> Range<Int>? {
         guard number >= 1, number <= starts.count else { return nil }

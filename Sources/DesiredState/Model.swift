@@ -2,7 +2,7 @@ public import Catalog
 import Foundation
 
 /// The whole declared org, merged from every file: the one value the planner reads.
-public struct DesiredState: Sendable, Hashable {
+public struct DeclaredOrg: Sendable, Hashable {
     public var target: Target?
     public var policy: Policy
     public var safety: Safety

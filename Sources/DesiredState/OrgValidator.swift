@@ -1,13 +1,13 @@
 import Catalog
 import Identity
 
-/// Merges the files' contents into one `DesiredState` and checks what no single file can: duplicates,
+/// Merges the files' contents into one `DeclaredOrg` and checks what no single file can: duplicates,
 /// references, nesting cycles, and the provider profile's limits.
 struct OrgValidator {
     private(set) var diagnostics: [Diagnostic] = []
 
-    mutating func merge(_ files: consuming [(path: String, contents: FileContents)]) -> DesiredState {
-        var state = DesiredState(files: files.map(\.path))
+    mutating func merge(_ files: consuming [(path: String, contents: FileContents)]) -> DeclaredOrg {
+        var state = DeclaredOrg(files: files.map(\.path))
         var targetAt: SourceLocation?
         var policyAt: SourceLocation?
         var safetyAt: SourceLocation?
@@ -42,7 +42,7 @@ struct OrgValidator {
         return true
     }
 
-    private mutating func check(_ state: inout DesiredState) {
+    private mutating func check(_ state: inout DeclaredOrg) {
         // Closures rather than key paths: a key-path projection copies each 700-byte user first.
         let users = unique(state.users.map { $0.userName }, code: .duplicateUser, what: "userName")
         let groups = unique(state.groups.map { $0.displayName }, code: .duplicateGroup, what: "group displayName")
@@ -120,7 +120,7 @@ struct OrgValidator {
     }
 
     private mutating func checkReferences(
-        _ state: DesiredState, users: [String: Located<String>], groups: [String: Located<String>],
+        _ state: DeclaredOrg, users: [String: Located<String>], groups: [String: Located<String>],
         oldUserNames: [String: (old: Located<String>, current: String)],
         oldGroupNames: [String: (old: Located<String>, current: String)]
     ) {

@@ -11,13 +11,13 @@ public enum TargetProbe {
     static let maxHead = 64 << 10
 
     /// A desired state holding only the target, or nil when there is no cheap, clean one.
-    public static func read(paths: [String]) -> DesiredState? {
+    public static func read(paths: [String]) -> DeclaredOrg? {
         var ignored: [Diagnostic] = []
         for file in YAMLFileFinder.files(in: paths, diagnostics: &ignored) {
             guard let head = head(of: file) else { return nil }
             guard let target = target(in: head, file: file) else { continue }
             guard target.profileFile == nil else { return nil }
-            return DesiredState(target: target)
+            return DeclaredOrg(target: target)
         }
         return nil
     }

@@ -1,5 +1,5 @@
 // The diff benchmark (scripts/bench-plan): builds a desired org and a live snapshot of N users in G
-// groups in memory, then times `Planner.plan()` (best of RUNS) and reports the process's peak memory.
+// groups in memory, then times `Diff.plan()` (best of RUNS) and reports the process's peak memory.
 // Target (issue: the planner): 100,000 users and 2,000 groups of 20 members on average in under 0.5 s.
 
 import Catalog
@@ -21,7 +21,7 @@ let membershipsPerGroup = 20
 func location(_ line: Int) -> SourceLocation { SourceLocation(file: "bench.yaml", line: line, column: 5) }
 
 /// Declared: every user with a name, title and externalId; memberships declared on the groups.
-var desired = DesiredState(
+var desired = DeclaredOrg(
     policy: Policy(unmanaged: .deactivate), safety: Safety(maxDestructive: 1_000_000, maxDestructivePercent: 100))
 desired.users.reserveCapacity(userCount)
 for index in 0..<userCount {
@@ -84,7 +84,7 @@ var best = Duration.seconds(1_000)
 var plan: Plan?
 for _ in 0..<runs {
     let started = ContinuousClock.now
-    plan = try Planner(
+    plan = try Diff(
         desired: desired, live: snapshot, today: CalendarDay("2026-11-29")!,
         target: .init(url: "https://bench.example/scim/v2", provider: "generic"), desiredDigest: "sha256:bench"
     ).plan()

@@ -13,8 +13,8 @@ public struct PlanningError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Computes the plan: `diff(desired, live, now)`. Pure: no I/O, deterministic order.
-public struct Planner: Sendable {
-    public var desired: DesiredState
+public struct Diff: Sendable {
+    public var desired: DeclaredOrg
     public var live: LiveSnapshot
     public var today: CalendarDay
     public var target: Plan.TargetInfo
@@ -24,7 +24,7 @@ public struct Planner: Sendable {
     public var extraApprovals: [String]
 
     public init(
-        desired: DesiredState, live: LiveSnapshot, today: CalendarDay, target: Plan.TargetInfo,
+        desired: DeclaredOrg, live: LiveSnapshot, today: CalendarDay, target: Plan.TargetInfo,
         desiredDigest: String, extraApprovals: [String] = []
     ) {
         self.desired = desired
@@ -36,12 +36,12 @@ public struct Planner: Sendable {
     }
 
     /// Whether the org declares custom extension attributes (so whether `/Schemas` must be read).
-    public static func declaresExtensions(_ desired: DesiredState) -> Bool {
+    public static func declaresExtensions(_ desired: DeclaredOrg) -> Bool {
         desired.users.contains { !$0.extensions.isEmpty } || desired.groups.contains { !$0.extensions.isEmpty }
     }
 
     /// Whether the org manages groups at all (so whether the live groups must be read).
-    public static func managesGroups(_ desired: DesiredState) -> Bool {
+    public static func managesGroups(_ desired: DeclaredOrg) -> Bool {
         !desired.groups.isEmpty || desired.policy.unmanagedGroups == .delete
             || desired.users.contains { !$0.groups.isEmpty }
     }
@@ -61,7 +61,7 @@ public struct Planner: Sendable {
 
 /// The state of one diff computation.
 private struct DiffWork {
-    let planner: Planner
+    let planner: Diff
     var problems: [String] = []
     var actions: [PlannedAction] = []
     var protected: [ProtectedObject] = []
@@ -91,7 +91,7 @@ private struct DiffWork {
     /// Declared userNames, case-folded once.
     private var desiredUserKeys: [String] = []
 
-    init(planner: Planner) {
+    init(planner: Diff) {
         self.planner = planner
         userMatch = Array(repeating: nil, count: planner.desired.users.count)
         liveUserClaimed = Array(repeating: nil, count: planner.live.users.count)
@@ -110,7 +110,7 @@ private struct DiffWork {
         }
     }
 
-    var desired: DesiredState { planner.desired }
+    var desired: DeclaredOrg { planner.desired }
     var live: LiveSnapshot { planner.live }
 
     // MARK: Users

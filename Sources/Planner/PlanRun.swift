@@ -27,7 +27,7 @@ public enum PlanRun {
         }
     }
 
-    public struct Outcome: Sendable {
+    public struct Planned: Sendable {
         public var plan: Plan
         public var snapshot: LiveSnapshot
         /// What the read could not confirm, for the user to know before applying.
@@ -35,12 +35,12 @@ public enum PlanRun {
     }
 
     public static func plan(
-        _ desired: DesiredState, digest: String, reader: any SCIMReader, target: Plan.TargetInfo, today: CalendarDay,
+        _ desired: DeclaredOrg, digest: String, reader: any SCIMReader, target: Plan.TargetInfo, today: CalendarDay,
         extraApprovals: [String] = []
-    ) async throws(Failure) -> Outcome {
-        let groups = Planner.managesGroups(desired)
+    ) async throws(Failure) -> Planned {
+        let groups = Diff.managesGroups(desired)
         if groups && !reader.capabilities.groupsSupported { throw .noGroups(url: target.url) }
-        let extensions = Planner.declaresExtensions(desired)
+        let extensions = Diff.declaresExtensions(desired)
         let snapshot: LiveSnapshot
         do {
             snapshot = try await LiveSnapshot.read(from: reader, includeGroups: groups, includeSchemas: extensions)
@@ -48,7 +48,7 @@ public enum PlanRun {
             throw .read(error)
         }
         do {
-            let plan = try Planner(
+            let plan = try Diff(
                 desired: desired, live: snapshot, today: today, target: target, desiredDigest: digest,
                 extraApprovals: extraApprovals
             ).plan()
@@ -65,7 +65,7 @@ public enum PlanRun {
                     "the YAML declares enterprise attributes, but the provider's /ResourceTypes does not list the "
                         + "enterprise extension on Users: it may refuse or drop them")
             }
-            return Outcome(plan: plan, snapshot: snapshot, warnings: warnings)
+            return Planned(plan: plan, snapshot: snapshot, warnings: warnings)
         } catch {
             throw .planning(error)
         }

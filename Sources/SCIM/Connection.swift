@@ -26,7 +26,7 @@ public struct SCIMConnection: Sendable {
         transport: any HTTPTransport,
         profile: ProviderProfile = .generic, retry: RetryPolicy = RetryPolicy(),
         limiter: RequestLimiter = RequestLimiter(), logger: Logger = Logger(label: "scimctl.scim"),
-        userAgent: String = "scimctl/0.1"
+        userAgent: String = ScimctlVersion.userAgent
     ) throws(SCIMError) {
         guard Self.isSecureEnough(baseURL) else {
             throw SCIMError(

@@ -7,8 +7,6 @@ public struct ProviderCapabilities: Sendable, Hashable {
     public var paging: ProviderProfile.Paging
     public var patchSupported: Bool
     public var etagSupported: Bool
-    public var bulkSupported: Bool
-    public var bulkMaxOperations: Int
     public var membershipRead: ProviderProfile.MembershipRead
     public var groupsSupported: Bool
     public var usersEndpoint: String
@@ -34,8 +32,6 @@ public struct ProviderCapabilities: Sendable, Hashable {
         }
         patchSupported = profile.patchSupported ?? config.patchSupported ?? false
         etagSupported = profile.etagSupported ?? config.etagSupported ?? false
-        bulkSupported = profile.bulkSupported ?? config.bulkSupported ?? false
-        bulkMaxOperations = config.bulkMaxOperations ?? 0
         membershipRead = profile.membershipRead ?? .inGroupList
         let user = resourceTypes?.first { $0.name.lowercased() == "user" }
         let group = resourceTypes?.first { $0.name.lowercased() == "group" }

@@ -16,8 +16,16 @@ public struct RetryPolicy: Sendable {
     /// The current time, for `Retry-After` given as an HTTP date.
     public var now: @Sendable () -> Date
 
+    /// How many times a request is sent at most by default; a create sent again after a look-up that
+    /// found nothing gets as many.
+    public static let defaultAttempts = 5
+
+    /// How many times a look-up that decides whether to send a create again is tried when it fails on
+    /// a transient error (each try already retried as the policy allows).
+    public static let decidingLookUpTries = 3
+
     public init(
-        maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(8),
+        maxAttempts: Int = defaultAttempts, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(8),
         maxRetryAfter: Duration = .seconds(120),
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },

@@ -35,7 +35,7 @@ struct Cursor {
     }
 
     /// What a cursor is bound to: the resource types, the filter and the sort.
-    static func scope(_ types: [ResourceType], _ query: Query) -> String {
+    static func scope(_ types: [StoredType], _ query: Query) -> String {
         let text = [
             types.map(\.rawValue).joined(separator: ","), query.filter ?? "", query.sortBy ?? "",
             query.descending ? "d" : "a",

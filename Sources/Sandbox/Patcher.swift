@@ -6,7 +6,7 @@ import SCIM
 struct Patcher {
     var attributes: [String: JSONValue]
     var members: [SCIMMember]
-    let type: ResourceType
+    let type: StoredType
 
     static let extensions = [SCIMSchema.enterpriseUser]
 

@@ -141,7 +141,7 @@ public final class SandboxProvider: Sendable {
         }
         if request.method == "POST", components.last == ".search" {
             // RFC 7644 §3.4.3: a query in the body, at the root (every type) or under one endpoint.
-            let types: [ResourceType] =
+            let types: [StoredType] =
                 components.contains("Users") ? [.user] : components.contains("Groups") ? [.group] : [.user, .group]
             do {
                 return try await list(types, query: Query(searchRequest: try body(request)))
@@ -221,7 +221,7 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Reading
 
-    private func list(_ types: [ResourceType], query: Query) async throws -> HTTPResponse {
+    private func list(_ types: [StoredType], query: Query) async throws -> HTTPResponse {
         var query = query
         let filter: FilterExpression?
         do {
@@ -308,8 +308,7 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(object))
     }
 
-    private func get(_ type: ResourceType, id: String, ifNoneMatch: String?, query: Query) async throws -> HTTPResponse
-    {
+    private func get(_ type: StoredType, id: String, ifNoneMatch: String?, query: Query) async throws -> HTTPResponse {
         guard let loaded = try await database.read({ db in try Stored.fetch(db, type: type, id: id) }) else {
             throw SandboxError(404, detail: "\(type.rawValue) \(id) not found")
         }
@@ -357,7 +356,7 @@ public final class SandboxProvider: Sendable {
 
     // MARK: Writing
 
-    private func create(_ type: ResourceType, body: [String: JSONValue]) async throws -> HTTPResponse {
+    private func create(_ type: StoredType, body: [String: JSONValue]) async throws -> HTTPResponse {
         let (attributes, members) = try validated(type, body)
         let now = Self.timestamp()
         let stored = Stored(
@@ -375,7 +374,7 @@ public final class SandboxProvider: Sendable {
             headers: ["ETag": stored.etag, "Location": "\(baseURL)/\(type.endpoint)/\(stored.id)"])
     }
 
-    private func replace(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
+    private func replace(_ type: StoredType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
         -> HTTPResponse
     {
         let (attributes, members) = try validated(type, body)
@@ -403,7 +402,7 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
-    private func patch(_ type: ResourceType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
+    private func patch(_ type: StoredType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
         -> HTTPResponse
     {
         guard let operations = body[attribute: "Operations"]?.arrayValue, !operations.isEmpty else {
@@ -437,7 +436,7 @@ public final class SandboxProvider: Sendable {
         return json(200, .object(resource(result)), headers: ["ETag": result.stored.etag])
     }
 
-    private func delete(_ type: ResourceType, id: String, ifMatch: String?) async throws -> HTTPResponse {
+    private func delete(_ type: StoredType, id: String, ifMatch: String?) async throws -> HTTPResponse {
         if type == .user, profile.deleteDeactivates {
             // Slack: a DELETE of a user only deactivates it.
             try await database.write { db in
@@ -495,7 +494,7 @@ public final class SandboxProvider: Sendable {
 
     /// Read-only attributes dropped, required ones checked, and the profile's rules on users (required
     /// attributes, lengths, allowed values) and the declared extension schemas' on everything.
-    func validated(_ type: ResourceType, _ body: [String: JSONValue]) throws -> ([String: JSONValue], [SCIMMember]?) {
+    func validated(_ type: StoredType, _ body: [String: JSONValue]) throws -> ([String: JSONValue], [SCIMMember]?) {
         let result = try Self.validated(type, body)
         if type == .user {
             for path in profile.requiredAttributes {
@@ -536,7 +535,7 @@ public final class SandboxProvider: Sendable {
     }
 
     /// Read-only attributes dropped, required ones checked; members split out of groups.
-    static func validated(_ type: ResourceType, _ body: [String: JSONValue]) throws -> (
+    static func validated(_ type: StoredType, _ body: [String: JSONValue]) throws -> (
         [String: JSONValue], [SCIMMember]?
     ) {
         var attributes = body.filter {
@@ -602,7 +601,7 @@ enum Endpoint: String {
     case users = "Users", groups = "Groups", serviceProviderConfig = "ServiceProviderConfig"
     case resourceTypes = "ResourceTypes", schemas = "Schemas"
 
-    var type: ResourceType? {
+    var type: StoredType? {
         switch self {
         case .users: .user
         case .groups: .group
@@ -611,7 +610,7 @@ enum Endpoint: String {
     }
 }
 
-enum ResourceType: String, Sendable {
+enum StoredType: String, Sendable {
     case user = "User", group = "Group"
 
     var endpoint: String { self == .user ? "Users" : "Groups" }

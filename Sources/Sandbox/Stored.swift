@@ -5,7 +5,7 @@ import SCIM
 
 /// A resource as the store holds it: its attributes as JSON, and the columns lookups use.
 struct Stored {
-    var type: ResourceType
+    var type: StoredType
     var id: String
     /// SQLite's rowid: creation order, and the position a cursor (RFC 9865) resumes after.
     var rowid: Int64 = 0
@@ -74,18 +74,18 @@ struct Stored {
             throw SandboxError(500, detail: "a stored resource is not an object")
         }
         return Stored(
-            type: ResourceType(rawValue: row["type"]) ?? .user, id: row["id"], rowid: row["rowid"],
+            type: StoredType(rawValue: row["type"]) ?? .user, id: row["id"], rowid: row["rowid"],
             attributes: attributes, version: row["version"], created: row["created"], modified: row["modified"])
     }
 
     /// One resource with its members or groups, as a read or a write that answers with it needs.
-    static func fetch(_ db: Database, type: ResourceType, id: String) throws -> Loaded? {
+    static func fetch(_ db: Database, type: StoredType, id: String) throws -> Loaded? {
         guard let stored = try fetchAlone(db, type: type, id: id) else { return nil }
         return try related(db, [stored]).first
     }
 
     /// One resource without what is read with it (a delete needs only its version).
-    static func fetchAlone(_ db: Database, type: ResourceType, id: String) throws -> Stored? {
+    static func fetchAlone(_ db: Database, type: StoredType, id: String) throws -> Stored? {
         try Row.fetchOne(
             db, sql: "SELECT rowid, * FROM resource WHERE type = ? AND id = ?", arguments: [type.rawValue, id]
         ).map(decode)
@@ -97,7 +97,7 @@ struct Stored {
     /// read and judged a chunk at a time, so a filter no index narrows holds only its matches, never the
     /// whole table.
     static func scan<Kept>(
-        _ db: Database, type: ResourceType, filter: FilterExpression?, keep: (Loaded) -> Kept?
+        _ db: Database, type: StoredType, filter: FilterExpression?, keep: (Loaded) -> Kept?
     ) throws -> [Kept] {
         var sql = "SELECT rowid, * FROM resource WHERE type = ?"
         var arguments: StatementArguments = [type.rawValue]
@@ -139,7 +139,7 @@ struct Stored {
 
     /// One page of every resource of a type in creation order, after a rowid or from an offset, and the
     /// total: an unfiltered listing reads only the rows it returns.
-    static func page(_ db: Database, type: ResourceType, after: Int64?, offset: Int, limit: Int) throws -> (
+    static func page(_ db: Database, type: StoredType, after: Int64?, offset: Int, limit: Int) throws -> (
         total: Int, page: [Loaded]
     ) {
         let total =

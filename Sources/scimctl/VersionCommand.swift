@@ -2,11 +2,12 @@ import ArgumentParser
 import CBuildInfo
 import Commands
 import Foundation
+import SCIM
 
 /// What this binary is: its version, and for a release build the commit and the time it was built.
 struct BuildInfo: Sendable {
-    /// The release number, bumped by hand with each release (CHANGELOG-free: the git tag says the rest).
-    static let version = "0.2.0"
+    /// The release number (`ScimctlVersion`, which the User-Agent carries too).
+    static let version = ScimctlVersion.number
 
     static var current: BuildInfo {
         BuildInfo(commit: String(cString: scimctl_build_commit()), date: String(cString: scimctl_build_date()))

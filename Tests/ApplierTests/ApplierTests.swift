@@ -29,7 +29,7 @@ private func plan(_ yaml: String, on provider: FakeProvider) async throws -> Pla
     let loaded = DesiredStateLoader().load(paths: [file.path])
     let desired = try #require(loaded.state, "\(loaded.diagnostics)")
     let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
-    return try Planner(
+    return try Diff(
         desired: desired, live: live, today: CalendarDay("2026-11-29")!,
         target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
     ).plan()
@@ -48,7 +48,7 @@ private let org = """
       - {displayName: eng}
     """
 
-@Suite("Applier", .timeLimit(.minutes(10)))
+@Suite("PlanExecutor", .timeLimit(.minutes(10)))
 struct ApplierTests {
     private func seeded() async -> FakeProvider {
         let provider = FakeProvider()
@@ -62,7 +62,7 @@ struct ApplierTests {
     @Test("phases run in order, and ids of objects created in the run reach later steps")
     func orderAndIds() async throws {
         let provider = await seeded()
-        let result = await Applier(client: provider, parallelism: 1).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider, parallelism: 1).apply(try await plan(org, on: provider))
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         let calls = await provider.store.calls
         let boss = try #require(await provider.store.users.values.first { $0.userName == "boss@x.io" }?.id)
@@ -101,7 +101,7 @@ struct ApplierTests {
         let planned = try await plan(yaml, on: provider)
         await provider.store.fail(
             "addMembers g1 2,3", with: SCIMError(.unsupported, "not implemented", status: 501))
-        let result = await Applier(client: provider, parallelism: 1).apply(planned)
+        let result = await PlanExecutor(client: provider, parallelism: 1).apply(planned)
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         let calls = await provider.store.calls
         #expect(calls.contains("addMembers g1 2,3") && calls.contains("replaceGroup g1"))
@@ -134,7 +134,7 @@ struct ApplierTests {
         await provider.store.fail("patchUser 1 replace:title", with: notImplemented)
         await provider.store.fail("patchGroup g1", with: notImplemented)
         await provider.store.fail("removeMembers g1 3", with: notImplemented)
-        let result = await Applier(client: provider, parallelism: 1).apply(planned)
+        let result = await PlanExecutor(client: provider, parallelism: 1).apply(planned)
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         let calls = await provider.store.calls
         #expect(calls.contains("patchUser 1 replace:title") && calls.contains("replaceUser 1"))
@@ -160,7 +160,7 @@ struct ApplierTests {
         let provider = FakeProvider()
         await provider.store.fail(
             "createUser a@x.io", with: SCIMError(.unsupported, "not implemented", status: 501, detail: "no POST"))
-        let result = await Applier(client: provider).apply(
+        let result = await PlanExecutor(client: provider).apply(
             try await plan("users:\n  - {userName: a@x.io}\n", on: provider))
         #expect(result.failed == 1)
         #expect(await provider.store.calls == ["createUser a@x.io"])
@@ -171,7 +171,7 @@ struct ApplierTests {
     func lostCreate() async throws {
         let provider = await seeded()
         await provider.store.loseResponse("createUser new@x.io")
-        let result = await Applier(client: provider).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
         #expect(result.failed == 0, "\(result.entries)")
         #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
         #expect(
@@ -187,7 +187,7 @@ struct ApplierTests {
             "policy: {unmanaged: ignore}\nusers:\n  - {userName: dup@x.io, title: T, groups: [qa]}\ngroups:\n  - {displayName: qa}\n"
         let planned = try await plan(yaml, on: provider)
         await provider.store.seed(user("9", "DUP@x.io"))  // appears between plan and apply
-        let result = await Applier(client: provider).apply(planned)
+        let result = await PlanExecutor(client: provider).apply(planned)
         #expect(result.failed == 0, "\(result.entries)")
         #expect(result.entries.first { $0.key == "dup@x.io" }?.detail == "already existed; adopted")
         #expect(await provider.store.groups.values.first { $0.displayName == "qa" }?.members?.map(\.value) == ["9"])
@@ -199,7 +199,7 @@ struct ApplierTests {
         let planned = try await plan(org, on: provider)
         _ = await provider.store.removeUser("3")
         _ = await provider.store.removeUser("2")
-        let result = await Applier(client: provider).apply(planned)
+        let result = await PlanExecutor(client: provider).apply(planned)
         #expect(result.failed == 0, "\(result.entries)")
         #expect(result.entries.filter { $0.detail == "already gone" }.map(\.key).sorted() == ["gone@x.io", "off@x.io"])
     }
@@ -209,7 +209,7 @@ struct ApplierTests {
         let provider = await seeded()
         await provider.store.fail(
             "createUser boss@x.io", with: SCIMError(.clientError, "refused", status: 400, detail: "bad"))
-        let result = await Applier(client: provider).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
         #expect(result.failed == 1)
         let manager = try #require(
             result.entries.first { $0.key == "new@x.io" && $0.detail?.hasPrefix("manager set") == true })
@@ -221,7 +221,7 @@ struct ApplierTests {
         #expect(failure.status == 400)
         #expect(failure.detail?.contains("bad") == true)
         // A re-run applies what is left, and nothing twice.
-        let rerun = await Applier(client: provider).apply(try await plan(org, on: provider))
+        let rerun = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
         #expect(rerun.failed == 0, "\(rerun.entries)")
         #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
         #expect(try await plan(org, on: provider).actions.isEmpty)
@@ -230,7 +230,8 @@ struct ApplierTests {
     @Test("an interruption stops new actions; those not started are skipped")
     func interrupted() async throws {
         let provider = await seeded()
-        let result = await Applier(client: provider, isInterrupted: { true }).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider, isInterrupted: { true }).apply(
+            try await plan(org, on: provider))
         #expect(result.interrupted)
         #expect(
             result.entries.allSatisfy {
@@ -244,13 +245,13 @@ struct ApplierTests {
         let provider = await seeded()
         var blocked = try await plan(org, on: provider)
         blocked.budget.cap = 0
-        #expect(throws: ApplyRefusal.blocked(blocked.budget)) { try Applier.check(blocked) }
+        #expect(throws: ApplyRefusal.blocked(blocked.budget)) { try PlanExecutor.check(blocked) }
         var tampered = try await plan(org, on: provider)
         tampered.protectPatterns = ["gone@x.io"]
-        #expect(throws: ApplyRefusal.touchesProtected("gone@x.io")) { try Applier.check(tampered) }
+        #expect(throws: ApplyRefusal.touchesProtected("gone@x.io")) { try PlanExecutor.check(tampered) }
         // apply itself refuses both, whoever calls it: nothing is sent.
         for plan in [blocked, tampered] {
-            let result = await Applier(client: provider).apply(plan)
+            let result = await PlanExecutor(client: provider).apply(plan)
             #expect(result.refusal != nil && result.entries.isEmpty)
         }
         #expect(await provider.store.calls.isEmpty)
@@ -260,7 +261,7 @@ struct ApplierTests {
     func journalShape() async throws {
         let provider = await seeded()
         let entries = Mutex<[LedgerEntry]>([])
-        let applier = Applier(client: provider, record: { entry in entries.withLock { $0.append(entry) } })
+        let applier = PlanExecutor(client: provider, record: { entry in entries.withLock { $0.append(entry) } })
         let result = await applier.apply(try await plan(org, on: provider))
         #expect(entries.withLock { $0.count } == result.entries.count)
         let encoder = JSONEncoder()
@@ -274,7 +275,7 @@ struct ApplierTests {
     }
 }
 
-@Suite("Applier writes every attribute", .timeLimit(.minutes(10)))
+@Suite("PlanExecutor writes every attribute", .timeLimit(.minutes(10)))
 struct EveryAttributeTests {
     @Test("an org using every attribute of the format is created as declared: planning again finds nothing")
     func everyAttribute() async throws {
@@ -286,7 +287,7 @@ struct EveryAttributeTests {
             of: "unmanaged: delete", with: "unmanaged: ignore")
         let first = try await plan(yaml, on: provider)
         #expect(first.count(.create) == 4)
-        let result = await Applier(client: provider).apply(first)
+        let result = await PlanExecutor(client: provider).apply(first)
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         let again = try await plan(yaml, on: provider).actions.map {
             "\($0.action) \($0.key) \($0.changes.map(\.attribute))"

@@ -21,7 +21,7 @@ struct FaultInjectionTests {
         return yaml
     }
 
-    private func desired(_ yaml: String) throws -> DesiredState {
+    private func desired(_ yaml: String) throws -> DeclaredOrg {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-faults-\(UUID()).yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -29,9 +29,9 @@ struct FaultInjectionTests {
         return try #require(loaded.state, "\(loaded.diagnostics)")
     }
 
-    private func plan(_ desired: DesiredState, _ client: SCIMClient) async throws -> Plan {
+    private func plan(_ desired: DeclaredOrg, _ client: SCIMClient) async throws -> Plan {
         let live = try await LiveSnapshot.read(from: client, includeGroups: true)
-        return try Planner(
+        return try Diff(
             desired: desired, live: live, today: CalendarDay("2026-11-29")!,
             target: .init(url: client.connection.baseURL.absoluteString, provider: "generic"), desiredDigest: "sha256:x"
         ).plan()
@@ -56,7 +56,7 @@ struct FaultInjectionTests {
         var failures: [String] = []
         while remaining.hasChanges && runs < 2 {
             runs += 1
-            let result = await Applier(client: client, parallelism: 4).apply(remaining)
+            let result = await PlanExecutor(client: client, parallelism: 4).apply(remaining)
             failures += result.entries.filter { $0.outcome != .done }.map { "\($0.key): \($0.detail ?? "")" }
             remaining = try await plan(state, clean)
         }

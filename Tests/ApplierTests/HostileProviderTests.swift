@@ -58,7 +58,7 @@ extension HTTPRequest {
 
 @Suite("A provider that lies", .timeLimit(.minutes(10)))
 struct HostileProviderTests {
-    private func desired(_ yaml: String) throws -> DesiredState {
+    private func desired(_ yaml: String) throws -> DeclaredOrg {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-hostile-\(UUID()).yaml")
         try ("version: 1\n" + yaml).write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -68,8 +68,8 @@ struct HostileProviderTests {
 
     private func plan(_ yaml: String, _ client: SCIMClient) async throws -> Plan {
         let state = try desired(yaml)
-        let live = try await LiveSnapshot.read(from: client, includeGroups: Planner.managesGroups(state))
-        return try Planner(
+        let live = try await LiveSnapshot.read(from: client, includeGroups: Diff.managesGroups(state))
+        return try Diff(
             desired: state, live: live, today: CalendarDay("2026-11-29")!,
             target: .init(url: "sandbox:test", provider: "generic"), desiredDigest: "sha256:x"
         ).plan()
@@ -90,7 +90,7 @@ struct HostileProviderTests {
     private func seeded() async throws -> (LyingTransport, SCIMClient) {
         let transport = try LyingTransport()
         let client = try await transport.client()
-        let result = await Applier(client: client).apply(try await plan(Self.start, client))
+        let result = await PlanExecutor(client: client).apply(try await plan(Self.start, client))
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         return (transport, client)
     }
@@ -112,7 +112,7 @@ struct HostileProviderTests {
         }
         let yaml = Self.start.replacingOccurrences(
             of: "members: [ann@x.io, ben@x.io]", with: "members: [ann@x.io, ben@x.io, dan@x.io]")
-        let result = await Applier(client: client).apply(
+        let result = await PlanExecutor(client: client).apply(
             try await plan(
                 yaml.replacingOccurrences(of: "users:\n", with: "users:\n  - {userName: dan@x.io}\n"), client))
         let lines = failures(result)
@@ -143,7 +143,7 @@ struct HostileProviderTests {
                 return HTTPResponse(status: 204, headers: response.headers)
             }
         }
-        let result = await Applier(client: client).apply(
+        let result = await PlanExecutor(client: client).apply(
             try await plan(Self.start.replacingOccurrences(of: "title: Lead", with: "title: Boss"), client))
         let lines = failures(result)
         let expected =
@@ -157,7 +157,7 @@ struct HostileProviderTests {
         transport.lie = nil
         #expect(
             failures(
-                await Applier(client: client).apply(
+                await PlanExecutor(client: client).apply(
                     try await plan(Self.start.replacingOccurrences(of: "title: Lead", with: "title: Boss"), client))
             ).isEmpty)
         #expect(
@@ -184,7 +184,7 @@ struct HostileProviderTests {
             groups:
               - {displayName: team, members: [ann@x.io]}
             """
-        let result = await Applier(client: client).apply(try await plan(yaml, client))
+        let result = await PlanExecutor(client: client).apply(try await plan(yaml, client))
         let lines = failures(result)
         #expect(
             lines.contains {
@@ -216,7 +216,7 @@ struct HostileProviderTests {
             protected: [], unmanagedUsers: [], unmanagedGroups: [],
             budget: DestructiveBudget.assess([], safety: Safety(), liveManagedUsers: 3, approvals: []),
             desiredDigest: "sha256:x", liveVersions: [:], day: "2026-11-29")
-        let lines = failures(await Applier(client: client).apply(plan))
+        let lines = failures(await PlanExecutor(client: client).apply(plan))
         #expect(
             lines.contains { $0.contains("failed ben@x.io") && $0.contains("this plan deactivates it") }, "\(lines)")
     }
@@ -238,7 +238,8 @@ struct HostileProviderTests {
         let yaml = Self.start.replacingOccurrences(of: "title: Lead", with: "title: Boss")
             .replacingOccurrences(of: "ben@x.io, title: Dev", with: "ben@x.io, title: Ops")
         let journal = Journal()
-        let result = await Applier(client: client, record: { journal.append($0) }).apply(try await plan(yaml, client))
+        let result = await PlanExecutor(client: client, record: { journal.append($0) }).apply(
+            try await plan(yaml, client))
         let entries = journal.entries
         let ann = try #require(entries.first { $0.key == "ann@x.io" })
         #expect(ann.outcome == .done && ann.attempts == 3 && ann.status == 200, "\(ann)")

@@ -27,7 +27,7 @@ struct KeeperTests {
         let loaded = DesiredStateLoader().load(paths: [file.path])
         let desired = try #require(loaded.state, "\(loaded.diagnostics)")
         let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
-        return try Planner(
+        return try Diff(
             desired: desired, live: live, today: CalendarDay("2026-11-29")!,
             target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
         ).plan()
@@ -64,7 +64,7 @@ struct KeeperTests {
         twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
         await racing.store.seed(twin)
         await racing.store.lagLookup(of: "straße")
-        let result = await Applier(client: racing).apply(first)
+        let result = await PlanExecutor(client: racing).apply(first)
         #expect(result.failed == 0, "\(result.entries)")
         let created = try #require(await racing.store.calls.first { $0.hasPrefix("createGroup") })
         #expect(created == "createGroup straße")

@@ -61,7 +61,7 @@ struct WordingTests {
         let loaded = DesiredStateLoader().load(paths: [file.path])
         let desired = try #require(loaded.state, "\(loaded.diagnostics)")
         let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
-        return try Planner(
+        return try Diff(
             desired: desired, live: live, today: CalendarDay("2026-11-29")!,
             target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
         ).plan()
@@ -95,7 +95,7 @@ struct WordingTests {
         let saved = try SavedPlan.decode(file)
         let fresh = try await plan(provider)
         try saved.check(fresh)
-        let result = await Applier(client: provider).apply(fresh)
+        let result = await PlanExecutor(client: provider).apply(fresh)
         #expect(result.failed == 0 && result.skipped == 0 && result.refusal == nil, "\(result.entries)")
         #expect(try await plan(provider).actions.isEmpty)
 

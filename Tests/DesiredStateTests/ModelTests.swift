@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Desired-state model", .timeLimit(.minutes(10)))
 struct ModelTests {
-    private func load(_ name: String) throws -> DesiredState {
+    private func load(_ name: String) throws -> DeclaredOrg {
         let path = PackagePaths.fixtures.appendingPathComponent("valid/\(name)").path
         let loaded = DesiredStateLoader().load(paths: [path])
         return try #require(loaded.state, "\(loaded.diagnostics)")

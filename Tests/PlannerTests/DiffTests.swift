@@ -7,7 +7,7 @@ import ScimctlTestSupport
 import Testing
 
 /// Loads a desired state from YAML text (through the real loader, so the tests see what users write).
-func desired(_ yaml: String) throws -> DesiredState {
+func desired(_ yaml: String) throws -> DeclaredOrg {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-diff-\(UUID()).yaml")
     try yaml.write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
@@ -41,7 +41,7 @@ func plan(
     approvals: [String] = [], danglingMembersAllowed: Bool = false
 ) throws -> Plan {
     let state = try desired("version: 1\n" + yaml)
-    return try Planner(
+    return try Diff(
         desired: state,
         live: LiveSnapshot(
             users: users, groups: groups, groupsRead: true, danglingMembersAllowed: danglingMembersAllowed),

@@ -63,7 +63,7 @@ struct ConvergenceProperties {
 
     static func plan(_ world: World, _ client: SCIMClient, approving approvals: [String] = []) async throws -> Plan {
         let live = try await LiveSnapshot.read(from: client, includeGroups: true)
-        return try Planner(
+        return try Diff(
             desired: try world.desired(), live: live, today: World.today,
             target: .init(url: "sandbox:property", provider: "generic"),
             desiredDigest: "sha256:" + String(repeating: "0", count: 64), extraApprovals: approvals
@@ -89,7 +89,7 @@ struct ConvergenceProperties {
         let json = plan.jsonData()
         #expect(try Plan.decodeFile(json).jsonData() == json, "\(world)")
 
-        var result = await Applier(client: client).apply(plan)
+        var result = await PlanExecutor(client: client).apply(plan)
         var after = try await State.read(client)
         var outcome = Outcome.applied
         if plan.budget.blocked {
@@ -100,7 +100,7 @@ struct ConvergenceProperties {
             let digest = plan.budget.digest
             plan = try await Self.plan(world, client, approving: [digest])
             #expect(!plan.budget.blocked && plan.budget.approved && plan.budget.digest == digest, "\(world)")
-            result = await Applier(client: client).apply(plan)
+            result = await PlanExecutor(client: client).apply(plan)
             after = try await State.read(client)
             outcome = .approved
         }

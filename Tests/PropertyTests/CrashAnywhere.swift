@@ -85,7 +85,7 @@ struct CrashAnywhere {
             crashing = transport
             return transport
         })
-        _ = await Applier(client: dying).apply(plan)
+        _ = await PlanExecutor(client: dying).apply(plan)
         guard let crashing, crashing.crashed else { return false }
 
         // The next run, from scratch: plan (approving what it must, as a reviewer would) and apply.
@@ -93,7 +93,7 @@ struct CrashAnywhere {
         if next.budget.blocked {
             next = try await ConvergenceProperties.plan(world, client, approving: [next.budget.digest])
         }
-        let result = await Applier(client: client).apply(next)
+        let result = await PlanExecutor(client: client).apply(next)
         #expect(result.failed == 0 && result.skipped == 0, "cut at write \(k) \(moment): \(result.entries)\(world)")
         let again = try await ConvergenceProperties.plan(world, client)
         #expect(

@@ -118,7 +118,7 @@ struct World: Sendable, CustomStringConvertible {
     }
 
     /// Loads the YAML as scimctl would.
-    func desired() throws -> DesiredState {
+    func desired() throws -> DeclaredOrg {
         let loaded = DesiredStateLoader().load(texts: [("org.yaml", Array(yaml.utf8))])
         guard let state = loaded.state else {
             throw GenerationError(description: "the generated YAML does not load: \(loaded.diagnostics)\n\(yaml)")

@@ -11,7 +11,7 @@ import Testing
 @Suite("SCIM client with a scripted provider", .timeLimit(.minutes(10)))
 struct ClientTests {
     /// A provider of `total` users that serves `startIndex`/`count` pages, capping count at `cap`.
-    private static func indexPaging(total: Int, cap: Int, claimedTotal: Int? = nil)
+    static func indexPaging(total: Int, cap: Int, claimedTotal: Int? = nil)
         -> @Sendable (HTTPRequest) -> HTTPResponse
     {
         { request in

@@ -1,4 +1,5 @@
 import SCIM
+import ScimctlTestSupport
 import Testing
 
 /// The one RFC 7643 type check, which the planner applies to declared extension values and the sandbox
@@ -54,5 +55,17 @@ struct SchemaTypeCheckTests {
         #expect(
             site.problem(with: .object(["room": .string("4")]))
                 == .inSubAttribute("room", .wrongType(expected: "integer", found: "string")))
+    }
+}
+
+@Suite("User-Agent", .timeLimit(.minutes(10)))
+struct UserAgentTests {
+    @Test("every request names the release that sent it")
+    func userAgent() async throws {
+        let (client, transport) = try await scriptedClient(ClientTests.indexPaging(total: 3, cap: 1000))
+        _ = try await client.listUsers()
+        #expect(!transport.requests.isEmpty)
+        #expect(transport.requests.allSatisfy { $0.headers["User-Agent"] == "scimctl/\(ScimctlVersion.number)" })
+        #expect(ScimctlVersion.number.split(separator: ".").count == 3)
     }
 }

@@ -153,7 +153,7 @@ struct WireModelTests {
         #expect(aws.pageSize == 100)
         #expect(aws.paging == .cursor)
         #expect(aws.membershipRead == .byUserFilter)
-        #expect(!aws.bulkSupported)
+        #expect(BuiltInProfiles.named("aws")!.bulkSupported == false)
         let generic = ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
         #expect(generic.pageSize == ProviderCapabilities.maxPageSize)
         #expect(BuiltInProfiles.named("qase")?.opCasing == .capitalized)
