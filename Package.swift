@@ -100,6 +100,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
+        // The plan, drift, budget and ledger in words (text and Markdown): the only place a reason is worded.
+        .target(
+            name: "Rendering", dependencies: ["Applier", "DesiredState", "Planner", "SCIM", "SafeText"],
+            swiftSettings: swiftSettings),
+        // The plan file: the JSON plan and drift report, and a saved plan read back for apply --plan.
+        .target(
+            name: "PlanFile", dependencies: ["DesiredState", "Identity", "Planner", "Rendering", "SCIM"],
+            swiftSettings: swiftSettings),
+        // The YAML writer: a live snapshot as desired-state YAML, for import.
+        .target(
+            name: "OrgExport", dependencies: ["Catalog", "DesiredState", "Identity", "Planner", "SCIM", "SafeText"],
+            swiftSettings: swiftSettings),
         // Executes a Plan through a SCIMWriter: phases, bounded concurrency, faults, ledger.
         .target(
             name: "Applier", dependencies: ["Catalog", "Identity", "Planner", "SCIM", "DesiredState"],
@@ -109,8 +121,9 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Applier", "Catalog", "DesiredState", "Identity", "Planner", "SafeText", "SCIM", "SCIMTransport",
-                "Sandbox", "SandboxServer", .product(name: "Logging", package: "swift-log"),
+                "Applier", "Catalog", "DesiredState", "Identity", "OrgExport", "Planner", "PlanFile", "Rendering",
+                "SafeText", "SCIM", "SCIMTransport", "Sandbox", "SandboxServer",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // The command line: argument parsing, and a call into Commands.
@@ -134,7 +147,8 @@ let package = Package(
         .executableTarget(
             name: "PlanStages",
             dependencies: [
-                "DesiredState", "Planner", "SCIM", "Catalog", .product(name: "Benchmark", package: "package-benchmark"),
+                "DesiredState", "Planner", "SCIM", "Catalog", "Commands", "Rendering",
+                .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/PlanStages", swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
@@ -170,7 +184,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "PlannerTests", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM", "ScimctlTestSupport"],
+            name: "PlannerTests",
+            dependencies: [
+                "Catalog", "DesiredState", "OrgExport", "Planner", "PlanFile", "Rendering", "SCIM",
+                "ScimctlTestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "SandboxTests",
@@ -180,6 +198,7 @@ let package = Package(
             name: "ApplierTests",
             dependencies: [
                 "Catalog", "Applier", "Identity", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
+                "Commands", "PlanFile", "Rendering",
             ],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -187,6 +206,7 @@ let package = Package(
             dependencies: [
                 "Catalog", "Identity",
                 "Applier", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
+                "Commands", "PlanFile", "Rendering",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings),
@@ -198,7 +218,7 @@ let package = Package(
             name: "ScimctlTests",
             dependencies: [
                 "Catalog", "Commands", "DesiredState", "Planner", "scimctl", "SCIM", "SCIMTransport",
-                "ScimctlTestSupport",
+                "ScimctlTestSupport", "PlanFile", "Rendering",
             ],
             swiftSettings: swiftSettings
         ),

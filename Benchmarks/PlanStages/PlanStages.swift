@@ -3,6 +3,7 @@ import Catalog
 import DesiredState
 import Foundation
 import Planner
+import Rendering
 import SCIM
 
 /// The stages of one `scimctl plan`, each measured in process with its allocations, so that a

@@ -1,6 +1,8 @@
 public import Applier
 import Foundation
+import PlanFile
 public import Planner
+import Rendering
 import SCIM
 
 /// `scimctl apply`: a plan made now — from the YAML and a fresh read, or checked against a saved plan

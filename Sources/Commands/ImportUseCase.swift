@@ -1,5 +1,6 @@
 import DesiredState
 import Foundation
+import OrgExport
 import Planner
 import SCIM
 import SafeText

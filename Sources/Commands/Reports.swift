@@ -1,6 +1,8 @@
 import DesiredState
 public import Foundation
+import PlanFile
 import Planner
+import Rendering
 import SafeText
 
 /// How a plan or a drift report is printed.

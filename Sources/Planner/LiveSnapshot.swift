@@ -1,5 +1,6 @@
 import Catalog
 import Crypto
+public import DesiredState
 public import Foundation
 public import SCIM
 
@@ -33,39 +34,9 @@ public struct LiveSnapshot: Sendable {
         groupVersions = groups.map(Self.version(of:))
     }
 
-    /// Reads every user and, when `includeGroups`, every group with its members.
-    /// Reads `/Schemas` too when `includeSchemas` (the org declares custom extensions).
-    public static func read(
-        from reader: any SCIMReader, includeGroups: Bool, includeSchemas: Bool = false
-    ) async throws(SCIMError) -> LiveSnapshot {
-        do {
-            // Users and groups are read at the same time; either failing fails the snapshot.
-            async let users = reader.listUsers()
-            async let schemas = includeSchemas ? reader.schemas() : nil
-            let groups = includeGroups ? try await reader.listGroups() : []
-            let snapshot = LiveSnapshot(
-                users: try await users, groups: groups, groupsRead: includeGroups,
-                danglingMembersAllowed: reader.capabilities.profile.keepsMembersOfDeletedUsers,
-                schemas: try await schemas)
-            if let problem = snapshot.danglingMember() {
-                throw SCIMError(
-                    .inconsistentRead,
-                    "the group \(problem.group) lists the member id '\(problem.member)', which names no user or "
-                        + "group in the listings of Users and Groups; refusing to act on a read that does not add up "
-                        + "(nothing was planned)",
-                    method: "GET", url: reader.capabilities.groupsEndpoint)
-            }
-            return snapshot
-        } catch let error as SCIMError {
-            throw error
-        } catch {
-            throw SCIMError(.transport, "cancelled")
-        }
-    }
-
     /// The first group member that names no listed user or group, where the profile does not allow such
     /// members: a sign that the user listing is incomplete, or that the provider is inconsistent.
-    func danglingMember() -> (group: String, member: String)? {
+    public func danglingMember() -> (group: String, member: String)? {
         guard groupsRead, !danglingMembersAllowed else { return nil }
         var ids = Set<String>(minimumCapacity: users.count + groups.count)
         for user in users { if let id = user.id { ids.insert(id) } }
@@ -113,4 +84,19 @@ public enum ContentDigest {
     }
 
     public static func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }
+}
+
+extension ContentDigest {
+    /// The digest of a desired state: every file's path and bytes, in order. A saved plan carries it,
+    /// and `apply --plan` refuses YAML that changed since.
+    public static func desiredState(_ sources: SourceFiles) -> String {
+        var content = Data()
+        for file in sources.files {
+            content.append(Data(file.utf8))
+            content.append(0)
+            content.append(contentsOf: sources.bytes(of: file) ?? [])
+            content.append(0)
+        }
+        return sha256(content)
+    }
 }

@@ -76,7 +76,7 @@ public struct MembershipChange: Sendable, Hashable, Codable {
 }
 
 /// One change to one object.
-public struct PlannedAction: Sendable, Hashable, Codable {
+public struct PlannedAction: Sendable, Hashable {
     public var action: ActionKind
     public var type: ResourceKind
     /// The userName or displayName as declared (the live one for unmanaged objects).
@@ -218,6 +218,24 @@ public struct Plan: Sendable, Hashable {
     /// Live users no file declares that are already inactive under `unmanaged: deactivate`: the policy
     /// holds, so they are in sync (offboarded users removed from the YAML), not drift.
     public var inactiveUnmanagedUsers: [String] = []
+
+    public init(
+        target: TargetInfo, actions: [PlannedAction], protected: [ProtectedObject], unmanagedUsers: [String],
+        unmanagedGroups: [String], budget: DestructiveBudget, desiredDigest: String, liveVersions: [String: String],
+        day: String, protectPatterns: [String] = [], inactiveUnmanagedUsers: [String] = []
+    ) {
+        self.target = target
+        self.actions = actions
+        self.protected = protected
+        self.unmanagedUsers = unmanagedUsers
+        self.unmanagedGroups = unmanagedGroups
+        self.budget = budget
+        self.desiredDigest = desiredDigest
+        self.liveVersions = liveVersions
+        self.day = day
+        self.protectPatterns = protectPatterns
+        self.inactiveUnmanagedUsers = inactiveUnmanagedUsers
+    }
 
     public var hasChanges: Bool { !actions.isEmpty }
 

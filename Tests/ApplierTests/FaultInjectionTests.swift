@@ -1,5 +1,6 @@
 import Applier
 import Catalog
+import Commands
 import DesiredState
 import Foundation
 import Planner

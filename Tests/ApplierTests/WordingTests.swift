@@ -1,7 +1,9 @@
 import Applier
 import DesiredState
 import Foundation
+import PlanFile
 import Planner
+import Rendering
 import SCIM
 import ScimctlTestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Catalog
 import DesiredState
 import Foundation
+import OrgExport
 import Planner
 import SCIM
 import Testing

@@ -1,7 +1,9 @@
 import Applier
+import Commands
 import DesiredState
 import Foundation
 import Identity
+import PlanFile
 import Planner
 import PropertyBased
 import SCIM

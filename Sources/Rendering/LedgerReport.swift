@@ -1,3 +1,4 @@
+public import Applier
 import Foundation
 public import Planner
 import SafeText

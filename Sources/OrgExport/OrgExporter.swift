@@ -1,4 +1,5 @@
 import Catalog
+public import Planner
 public import SCIM
 import SafeText
 

@@ -1,6 +1,7 @@
 import Catalog
 public import DesiredState
 public import Foundation
+public import Planner
 public import SCIM
 
 /// One `plan` from a loaded desired state to a `Plan`: which reads it needs (groups only when the org
@@ -69,20 +70,5 @@ public enum PlanRun {
         } catch {
             throw .planning(error)
         }
-    }
-}
-
-extension ContentDigest {
-    /// The digest of a desired state: every file's path and bytes, in order. A saved plan carries it,
-    /// and `apply --plan` refuses YAML that changed since.
-    public static func desiredState(_ sources: SourceFiles) -> String {
-        var content = Data()
-        for file in sources.files {
-            content.append(Data(file.utf8))
-            content.append(0)
-            content.append(contentsOf: sources.bytes(of: file) ?? [])
-            content.append(0)
-        }
-        return sha256(content)
     }
 }

@@ -1,3 +1,4 @@
+public import Planner
 import SCIM
 import SafeText
 

@@ -1,5 +1,6 @@
 import DesiredState
-public import Foundation
+import Foundation
+public import Planner
 import SafeText
 
 /// The plan read as drift: what changed on the provider behind the YAML's back. Changes to declared
@@ -122,26 +123,5 @@ public struct DriftReport: Sendable {
                 .joined(separator: "\n")
         }
         return output
-    }
-
-    public func jsonData() -> Data {
-        struct Report: Encodable {
-            enum CodingKeys: String, CodingKey {
-                case formatVersion = "format_version", drift, target, day, changed, unmanaged
-            }
-
-            var formatVersion = Plan.formatVersion
-            var drift: Bool
-            var target: Plan.TargetInfo
-            var day: String
-            var changed: [PlannedAction]
-            var unmanaged: [Undeclared]
-        }
-        let report = Report(
-            drift: hasDrift, target: plan.target, day: plan.day, changed: managedChanges, unmanaged: unmanagedObjects)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.userInfo[Wording.userInfoKey] = wording
-        return (try? encoder.encode(report)) ?? Data()
     }
 }

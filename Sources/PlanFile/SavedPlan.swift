@@ -1,6 +1,8 @@
 import DesiredState
 public import Foundation
 import Identity
+public import Planner
+import Rendering
 
 /// A plan file (`plan --out`) read back for `apply --plan`. It is a claim, not an authority: apply makes
 /// a fresh plan from the YAML and a fresh read, and goes on only when that plan's actions equal the saved

@@ -1,4 +1,5 @@
 import DesiredState
+public import Planner
 
 /// The words for a plan's data: the one place an `ActionReason` becomes text. Every rendering (text,
 /// Markdown, JSON's `reason`, drift) asks it; nothing compares or hashes what it returns, so changing a

@@ -1,5 +1,7 @@
 import DesiredState
 public import Foundation
+public import Planner
+public import Rendering
 import SCIM
 
 /// The JSON form of a plan: the stable core of docs/json-plan.md (`format_version`, `target`, `summary`,
@@ -110,7 +112,7 @@ extension Plan: Decodable {
     }
 }
 
-extension PlannedAction {
+extension PlannedAction: Codable {
     private enum Keys: String, CodingKey {
         case action, type, key, id, version, changes, members, reason, why, managed
     }
