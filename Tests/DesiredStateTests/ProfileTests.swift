@@ -43,9 +43,14 @@ struct ProfileTests {
             #expect(Set(properties.keys) == Set(mapping.keys), "keys of \(mapping.name)")
             #expect(object["additionalProperties"] as? Bool == false)
         }
-        let users = try #require(definitions["users"]?["properties"] as? [String: [String: Any]])
-        let paths = try #require((users["required"]?["items"] as? [String: Any])?["enum"] as? [String])
+        // The attribute paths are listed once, and every place that takes one refers to that list.
+        let paths = try #require(definitions["userAttributePath"]?["enum"] as? [String])
         #expect(paths == AttributeTable.userStrings.map(\.path))
+        let users = try #require(definitions["users"]?["properties"] as? [String: [String: Any]])
+        let reference = "#/$defs/userAttributePath"
+        #expect((users["required"]?["items"] as? [String: Any])?["$ref"] as? String == reference)
+        #expect((users["maxLength"]?["propertyNames"] as? [String: Any])?["$ref"] as? String == reference)
+        #expect((users["allowedValues"]?["propertyNames"] as? [String: Any])?["$ref"] as? String == reference)
     }
 
     @Test("the built-in profiles validate against schema/profile.schema.json, and a broken one does not")
