@@ -3,7 +3,6 @@ public import Planner
 /// The destructive budget in words: the summary line, how the cap was reached, and the blocked
 /// message. The budget itself (what counts, the cap, the digest) is `DestructiveBudget`, in Planner.
 extension DestructiveBudget {
-    /// `Destructive 2 of cap 1`, for summary lines.
     /// `Destructive: 3 actions, taking access from 2 people or groups; cap 10.` — the destructive actions
     /// (`destructiveActions`), what the budget counts (people and groups who lose access), and the cap.
     public func summary(destructiveActions: Int) -> String {

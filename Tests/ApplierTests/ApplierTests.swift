@@ -21,8 +21,8 @@ private func group(_ id: String, _ name: String, members: [String] = []) -> SCIM
     return group
 }
 
-/// Plans `yaml` against what the fake provider holds.
-private func plan(_ yaml: String, on provider: FakeProvider) async throws -> Plan {
+/// Plans `yaml` (without its `version: 1`) against what the fake provider holds, on 2026-11-29.
+func makePlan(_ yaml: String, on provider: FakeProvider) async throws -> Plan {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-apply-\(UUID()).yaml")
     try ("version: 1\n" + yaml).write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
@@ -62,7 +62,7 @@ struct ApplierTests {
     @Test("phases run in order, and ids of objects created in the run reach later steps")
     func orderAndIds() async throws {
         let provider = await seeded()
-        let result = await PlanExecutor(client: provider, parallelism: 1).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider, parallelism: 1).apply(try await makePlan(org, on: provider))
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
         let calls = await provider.store.calls
         let boss = try #require(await provider.store.users.values.first { $0.userName == "boss@x.io" }?.id)
@@ -77,7 +77,7 @@ struct ApplierTests {
             ])
         #expect(await provider.store.users[new]?.managerId == boss)
         // Converged: planning again finds nothing to do.
-        let again = try await plan(org, on: provider).actions.map { "\($0.action) \($0.key)" }
+        let again = try await makePlan(org, on: provider).actions.map { "\($0.action) \($0.key)" }
         #expect(again == [])
     }
 
@@ -98,7 +98,7 @@ struct ApplierTests {
               - {displayName: alpha, members: [a@x.io, b@x.io, c@x.io]}
               - {displayName: beta, members: [a@x.io]}
             """
-        let planned = try await plan(yaml, on: provider)
+        let planned = try await makePlan(yaml, on: provider)
         await provider.store.fail(
             "addMembers g1 2,3", with: SCIMError(.unsupported, "not implemented", status: 501))
         let result = await PlanExecutor(client: provider, parallelism: 1).apply(planned)
@@ -109,7 +109,7 @@ struct ApplierTests {
         #expect(calls.contains("replaceGroup g2") && !calls.contains { $0.hasPrefix("addMembers g2") })
         #expect(Set(await provider.store.groups["g1"]?.members?.map(\.value) ?? []) == ["1", "2", "3"])
         #expect(await provider.store.groups["g2"]?.members?.map(\.value) == ["1"])
-        #expect(try await plan(yaml, on: provider).actions.isEmpty)
+        #expect(try await makePlan(yaml, on: provider).actions.isEmpty)
     }
 
     @Test("a 501 to a PATCH or a filter-path removal switches to GET + PUT or a value list, for the rest of the run")
@@ -129,7 +129,7 @@ struct ApplierTests {
             groups:
               - {displayName: engineering, previously: [eng], members: []}
             """
-        let planned = try await plan(yaml, on: provider)
+        let planned = try await makePlan(yaml, on: provider)
         let notImplemented = SCIMError(.unsupported, "not implemented", status: 501)
         await provider.store.fail("patchUser 1 replace:title", with: notImplemented)
         await provider.store.fail("patchGroup g1", with: notImplemented)
@@ -152,7 +152,7 @@ struct ApplierTests {
         let notes = result.entries.compactMap(\.detail)
         #expect(notes.contains { $0.contains("written by GET + PUT") })
         #expect(notes.contains { $0.contains("by value list") })
-        #expect(try await plan(yaml, on: provider).actions.isEmpty)
+        #expect(try await makePlan(yaml, on: provider).actions.isEmpty)
     }
 
     @Test("a 501 is not retried in another form where none exists: a create fails with the provider's answer")
@@ -161,7 +161,7 @@ struct ApplierTests {
         await provider.store.fail(
             "createUser a@x.io", with: SCIMError(.unsupported, "not implemented", status: 501, detail: "no POST"))
         let result = await PlanExecutor(client: provider).apply(
-            try await plan("users:\n  - {userName: a@x.io}\n", on: provider))
+            try await makePlan("users:\n  - {userName: a@x.io}\n", on: provider))
         #expect(result.failed == 1)
         #expect(await provider.store.calls == ["createUser a@x.io"])
         #expect(result.entries.first?.detail?.contains("no POST") == true)
@@ -171,7 +171,7 @@ struct ApplierTests {
     func lostCreate() async throws {
         let provider = await seeded()
         await provider.store.loseResponse("createUser new@x.io")
-        let result = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider).apply(try await makePlan(org, on: provider))
         #expect(result.failed == 0, "\(result.entries)")
         #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
         #expect(
@@ -185,7 +185,7 @@ struct ApplierTests {
         let provider = await seeded()
         let yaml =
             "policy: {unmanaged: ignore}\nusers:\n  - {userName: dup@x.io, title: T, groups: [qa]}\ngroups:\n  - {displayName: qa}\n"
-        let planned = try await plan(yaml, on: provider)
+        let planned = try await makePlan(yaml, on: provider)
         await provider.store.seed(user("9", "DUP@x.io"))  // appears between plan and apply
         let result = await PlanExecutor(client: provider).apply(planned)
         #expect(result.failed == 0, "\(result.entries)")
@@ -196,7 +196,7 @@ struct ApplierTests {
     @Test("a delete or deactivate of a user that vanished counts as done")
     func vanished() async throws {
         let provider = await seeded()
-        let planned = try await plan(org, on: provider)
+        let planned = try await makePlan(org, on: provider)
         _ = await provider.store.removeUser("3")
         _ = await provider.store.removeUser("2")
         let result = await PlanExecutor(client: provider).apply(planned)
@@ -209,7 +209,7 @@ struct ApplierTests {
         let provider = await seeded()
         await provider.store.fail(
             "createUser boss@x.io", with: SCIMError(.clientError, "refused", status: 400, detail: "bad"))
-        let result = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
+        let result = await PlanExecutor(client: provider).apply(try await makePlan(org, on: provider))
         #expect(result.failed == 1)
         let manager = try #require(
             result.entries.first { $0.key == "new@x.io" && $0.detail?.hasPrefix("manager set") == true })
@@ -221,17 +221,17 @@ struct ApplierTests {
         #expect(failure.status == 400)
         #expect(failure.detail?.contains("bad") == true)
         // A re-run applies what is left, and nothing twice.
-        let rerun = await PlanExecutor(client: provider).apply(try await plan(org, on: provider))
+        let rerun = await PlanExecutor(client: provider).apply(try await makePlan(org, on: provider))
         #expect(rerun.failed == 0, "\(rerun.entries)")
         #expect(await provider.store.users.values.count { $0.userName == "new@x.io" } == 1)
-        #expect(try await plan(org, on: provider).actions.isEmpty)
+        #expect(try await makePlan(org, on: provider).actions.isEmpty)
     }
 
     @Test("an interruption stops new actions; those not started are skipped")
     func interrupted() async throws {
         let provider = await seeded()
         let result = await PlanExecutor(client: provider, isInterrupted: { true }).apply(
-            try await plan(org, on: provider))
+            try await makePlan(org, on: provider))
         #expect(result.interrupted)
         #expect(
             result.entries.allSatisfy {
@@ -243,10 +243,10 @@ struct ApplierTests {
     @Test("a blocked plan and a plan touching a protected user are refused before any write")
     func refusals() async throws {
         let provider = await seeded()
-        var blocked = try await plan(org, on: provider)
+        var blocked = try await makePlan(org, on: provider)
         blocked.budget.cap = 0
         #expect(throws: ApplyRefusal.blocked(blocked.budget)) { try PlanExecutor.check(blocked) }
-        var tampered = try await plan(org, on: provider)
+        var tampered = try await makePlan(org, on: provider)
         tampered.protectPatterns = ["gone@x.io"]
         #expect(throws: ApplyRefusal.touchesProtected("gone@x.io")) { try PlanExecutor.check(tampered) }
         // apply itself refuses both, whoever calls it: nothing is sent.
@@ -262,7 +262,7 @@ struct ApplierTests {
         let provider = await seeded()
         let entries = Mutex<[LedgerEntry]>([])
         let applier = PlanExecutor(client: provider, record: { entry in entries.withLock { $0.append(entry) } })
-        let result = await applier.apply(try await plan(org, on: provider))
+        let result = await applier.apply(try await makePlan(org, on: provider))
         #expect(entries.withLock { $0.count } == result.entries.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -285,11 +285,11 @@ struct EveryAttributeTests {
             encoding: .utf8)
         let yaml = text.replacingOccurrences(of: "version: 1\n", with: "").replacingOccurrences(
             of: "unmanaged: delete", with: "unmanaged: ignore")
-        let first = try await plan(yaml, on: provider)
+        let first = try await makePlan(yaml, on: provider)
         #expect(first.count(.create) == 4)
         let result = await PlanExecutor(client: provider).apply(first)
         #expect(result.failed == 0 && result.skipped == 0, "\(result.entries)")
-        let again = try await plan(yaml, on: provider).actions.map {
+        let again = try await makePlan(yaml, on: provider).actions.map {
             "\($0.action) \($0.key) \($0.changes.map(\.attribute))"
         }
         #expect(again == [])

@@ -12,7 +12,6 @@ import Testing
 @Suite("One keeper for duplicate groups", .timeLimit(.minutes(10)))
 struct KeeperTests {
     private let yaml = """
-        version: 1
         safety: {maxDestructive: 5, maxDestructivePercent: 100}
         users:
           - {userName: a@x.io}
@@ -21,16 +20,7 @@ struct KeeperTests {
         """
 
     private func plan(_ provider: FakeProvider) async throws -> Plan {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-keeper-\(UUID()).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let loaded = DesiredStateLoader().load(paths: [file.path])
-        let desired = try #require(loaded.state, "\(loaded.diagnostics)")
-        let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
-        return try Diff(
-            desired: desired, live: live, today: CalendarDay("2026-11-29")!,
-            target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
-        ).plan()
+        try await makePlan(yaml, on: provider)
     }
 
     /// A provider holding user a@x.io, and (when `twin`) a group another apply made: newer than the

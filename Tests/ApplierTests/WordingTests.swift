@@ -41,7 +41,6 @@ struct WordingTests {
     }
 
     private let yaml = """
-        version: 1
         policy: {unmanaged: deactivate, unmanagedGroups: delete, protect: [owner@x.io]}
         safety: {maxDestructive: 20, maxDestructivePercent: 100}
         users:
@@ -57,16 +56,7 @@ struct WordingTests {
         """
 
     private func plan(_ provider: FakeProvider) async throws -> Plan {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-wording-\(UUID()).yaml")
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let loaded = DesiredStateLoader().load(paths: [file.path])
-        let desired = try #require(loaded.state, "\(loaded.diagnostics)")
-        let live = LiveSnapshot(users: try await provider.listUsers(), groups: try await provider.listGroups())
-        return try Diff(
-            desired: desired, live: live, today: CalendarDay("2026-11-29")!,
-            target: .init(url: "https://fake.example/v2", provider: "generic"), desiredDigest: "sha256:x"
-        ).plan()
+        try await makePlan(yaml, on: provider)
     }
 
     @Test("a plan saved with other words for every reason still applies; a changed reason does not")
