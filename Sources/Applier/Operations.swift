@@ -220,9 +220,7 @@ extension PlanExecutor {
         }
         counter.requests += 1
         guard named.count > 1 else { return id }
-        let keeper = DuplicateKeeper.keeper(of: named) {
-            DuplicateKeeper.Candidate(id: $0.id, members: $0.members?.count ?? 0, created: $0.meta?.created)
-        }!
+        let keeper = DuplicateKeeper.keeper(of: named, \.keeperCandidate)!
         guard keeper.id != id else { return id }
         try await client.deleteGroup(id: id)
         counter.requests += 1

@@ -1,7 +1,7 @@
 import Catalog
 public import DesiredState
-import Identity
-import SCIM
+public import Identity
+public import SCIM
 
 /// Why no plan could be made: the declared org and the live state contradict each other in a way no
 /// sequence of actions resolves safely (two declared users matching one live user, a rename onto a
@@ -548,11 +548,7 @@ private struct DiffWork {
 
     /// Which of several live groups with one name is kept (`DuplicateKeeper`, shared with apply).
     private func keeperOrder(_ lhs: Int, _ rhs: Int) -> Bool {
-        DuplicateKeeper.precedes(Self.candidate(live.groups[lhs]), Self.candidate(live.groups[rhs]))
-    }
-
-    static func candidate(_ group: SCIMGroup) -> DuplicateKeeper.Candidate {
-        DuplicateKeeper.Candidate(id: group.id, members: group.members?.count ?? 0, created: group.meta?.created)
+        DuplicateKeeper.precedes(live.groups[lhs].keeperCandidate, live.groups[rhs].keeperCandidate)
     }
 
     private func groupCreation(_ group: DesiredGroup) -> [AttributeChange] {
@@ -656,5 +652,12 @@ private struct Candidates {
             return
         }
         if index != current.0 && !others.contains(index) { others.append(index) }
+    }
+}
+
+extension SCIMGroup {
+    /// What `DuplicateKeeper` weighs of a live group: the planner and a racing apply read it alike.
+    public var keeperCandidate: DuplicateKeeper.Candidate {
+        DuplicateKeeper.Candidate(id: id, members: members?.count ?? 0, created: meta?.created)
     }
 }

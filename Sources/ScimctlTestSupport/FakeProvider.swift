@@ -91,7 +91,7 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
 
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
         try await run("findUsers \(userName)") { () async throws(SCIMError) in
-            await store.users.values.filter { $0.userName.lowercased() == userName.lowercased() }
+            await store.users.values.filter { $0.userName.sameName(as: userName) }
         }
     }
 
@@ -104,7 +104,7 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
 
     public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
         try await run("createUser \(user.userName)") { () async throws(SCIMError) in
-            if await store.users.values.contains(where: { $0.userName.lowercased() == user.userName.lowercased() }) {
+            if await store.users.values.contains(where: { $0.userName.sameName(as: user.userName) }) {
                 throw SCIMError(.conflict, "exists", status: 409, scimType: "uniqueness")
             }
             var created = user

@@ -125,6 +125,35 @@ struct HostileProviderTests {
     }
 
     @Test(
+        "a change a provider silently drops is caught for every kind of attribute the plan writes",
+        arguments: [
+            ("title: Lead", "title: Boss", "title", "title"),
+            ("title: Lead", "title: Lead, externalId: E-9", "externalId", "externalId"),
+            ("title: Lead", "title: Lead, name: {givenName: Ann}", "name.givenName", "name.givenName"),
+            ("title: Lead", "title: Lead, emails: [{value: ann@x.io, type: work, primary: true}]", "emails", "emails"),
+            (
+                "title: Lead", "title: Lead, enterprise: {department: QA}",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "enterprise.department"
+            ),
+        ])
+    func droppedChangeOfEveryKind(from: String, to: String, scimPath: String, planPath: String) async throws {
+        let (transport, client) = try await seeded()
+        transport.lie = { request, forward in
+            guard request.method == "PATCH", request.url.path.contains("/Users/") else { return await forward(request) }
+            _ = await forward(request.droppingOperations(on: scimPath))
+            return HTTPResponse(status: 200, body: await forward(HTTPRequest(method: "GET", url: request.url)).body)
+        }
+        let edited = Self.start.replacingOccurrences(of: from, with: to)
+        let lines = failures(await PlanExecutor(client: client).apply(try await plan(edited, client)))
+        #expect(
+            lines.count == 1 && lines[0].hasPrefix("failed ann@x.io: the provider did not keep `\(planPath)`"),
+            "\(lines)")
+        transport.lie = nil
+        #expect(failures(await PlanExecutor(client: client).apply(try await plan(edited, client))).isEmpty)
+        #expect(try await plan(edited, client).actions.isEmpty)
+    }
+
+    @Test(
         "a PATCH answered with another resource, or without the change, fails its action",
         arguments: ["another user", "change dropped, 200 with the resource", "change dropped, 204"])
     func patchLies(lie: String) async throws {
