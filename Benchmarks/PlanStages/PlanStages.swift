@@ -43,7 +43,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Render: a plan of \(users / 10) changes") { benchmark, plan in
         for _ in benchmark.scaledIterations {
-            blackHole(PlanRenderer().text(plan))
+            blackHole(PlanRenderer().text(plan as Plan))
         }
     } setup: {
         var desired = Inputs.desired(users: users / 10, groups: 0)

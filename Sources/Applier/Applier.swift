@@ -24,6 +24,8 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     public var attempts: Int
     /// Why it failed or was skipped; for a failure the provider's SCIM error and the request.
     public var detail: String?
+    /// The target's name, in a directory of several (`targets:`).
+    public var target: String?
 }
 
 /// What an apply run did.
@@ -106,7 +108,7 @@ public struct PlanExecutor: Sendable {
         for action in plan.actions where action.action == .deactivate || action.action == .delete {
             if let id = action.id { removals[action.type.rawValue + "/" + id] = action }
         }
-        let state = ApplyState(removals: removals)
+        let state = ApplyState(removals: removals, target: plan.target.name)
         for action in plan.actions {
             if let id = action.id { await state.learn(action.type, key: action.key, id: id) }
         }
@@ -282,7 +284,7 @@ public struct PlanExecutor: Sendable {
         let entry = LedgerEntry(
             time: now(), action: step.action.action, type: step.action.type, key: step.action.key, id: id,
             outcome: outcome, status: status, attempts: attempts,
-            detail: [part, detail].compactMap { $0 }.joined(separator: ": ").nilIfEmpty)
+            detail: [part, detail].compactMap { $0 }.joined(separator: ": ").nilIfEmpty, target: state.target)
         await state.append(entry, step: step.index, checks: pending)
         record(entry)
     }
@@ -429,8 +431,12 @@ actor ApplyState {
     /// equivalent form is sent first (RFC 7644 makes PUT mandatory and PATCH optional).
     private var notImplemented: Set<RequestForm> = []
 
-    init(removals: [String: PlannedAction]) {
+    /// The target's name, in a directory of several: every ledger entry names it.
+    let target: String?
+
+    init(removals: [String: PlannedAction], target: String? = nil) {
         self.removals = removals
+        self.target = target
     }
 
     func isNotImplemented(_ form: RequestForm) -> Bool { notImplemented.contains(form) }

@@ -32,25 +32,25 @@ public struct PlanUseCase: Sendable {
 
     public func run() async throws {
         let console = session.console
-        let (plan, _, _) = try await session.plan()
+        let plans = try await session.plans().map(\.plan)
         let renderer = PlanRenderer(colour: format == .text && console.reportColour)
         switch format {
-        case .text: try console.report(renderer.text(plan))
-        case .json: try console.report(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: try console.report(renderer.markdown(plan))
+        case .text: try console.report(renderer.text(plans))
+        case .json: try console.report(String(decoding: Plan.jsonData(plans), as: UTF8.self) + "\n")
+        case .markdown: try console.report(renderer.markdown(plans))
         }
-        console.stepSummary(PlanRenderer().markdown(plan))
+        console.stepSummary(PlanRenderer().markdown(plans))
         if let out {
             do {
-                try Data(Secrets.redact(Array(plan.jsonData()) + [0x0A])).write(
+                try Data(Secrets.redact(Array(Plan.jsonData(plans)) + [0x0A])).write(
                     to: URL(fileURLWithPath: out), options: .atomic)
                 console.note("saved the plan to \(out)\n")
             } catch {
                 throw CommandFailure.error("cannot write \(out): \(error.localizedDescription)")
             }
         }
-        if plan.budget.blocked { throw CommandFailure.ended(.blocked) }
-        if detailedExitcode && plan.hasChanges { throw CommandFailure.ended(.changes) }
+        if plans.contains(where: \.budget.blocked) { throw CommandFailure.ended(.blocked) }
+        if detailedExitcode && plans.contains(where: \.hasChanges) { throw CommandFailure.ended(.changes) }
     }
 }
 
@@ -66,15 +66,14 @@ public struct DriftUseCase: Sendable {
 
     public func run() async throws {
         let console = session.console
-        let (plan, _, _) = try await session.plan()
-        let report = DriftReport(plan: plan)
+        let reports = try await session.plans().map { DriftReport(plan: $0.plan) }
         switch format {
-        case .text: try console.report(report.text())
-        case .json: try console.report(String(decoding: report.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: try console.report(report.markdown())
+        case .text: try console.report(DriftReport.text(reports))
+        case .json: try console.report(String(decoding: DriftReport.jsonData(reports), as: UTF8.self) + "\n")
+        case .markdown: try console.report(DriftReport.markdown(reports))
         }
-        console.stepSummary(report.markdown())
-        if report.hasDrift { throw CommandFailure.ended(.changes) }
+        console.stepSummary(DriftReport.markdown(reports))
+        if reports.contains(where: \.hasDrift) { throw CommandFailure.ended(.changes) }
     }
 }
 
@@ -87,21 +86,25 @@ public struct ShowUseCase: Sendable {
     /// Plan files above this are refused unread (100,000 users make about 60 MB).
     public static let maxBytes = 1 << 30
 
-    public init(file: String, format: PlanFormat, console: any Console) {
+    /// `--target`: the targets of a plan of several to show; empty for all.
+    public var targets: [String]
+
+    public init(file: String, format: PlanFormat, console: any Console, targets: [String] = []) {
         self.file = file
         self.format = format
         self.console = console
+        self.targets = targets
     }
 
     public func run() throws {
         let url = URL(fileURLWithPath: file)
-        let plan: Plan
+        var plans: [Plan]
         do {
             let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             guard size <= Self.maxBytes else {
                 throw CommandFailure.error("\(Printable.escape(file)) is over 1 GiB: not a plan file")
             }
-            plan = try Plan.decodeFile(try Data(contentsOf: url))
+            plans = try Plan.decodeFiles(try Data(contentsOf: url))
         } catch let refusal as SavedPlanRefusal {
             throw CommandFailure.error("\(Printable.escape(file)): \(refusal)")
         } catch let failure as CommandFailure {
@@ -109,13 +112,23 @@ public struct ShowUseCase: Sendable {
         } catch {
             throw CommandFailure.error("cannot read \(Printable.escape(file)): \(error.localizedDescription)")
         }
+        if !targets.isEmpty {
+            let named = plans.compactMap(\.target.name)
+            for name in targets where !named.contains(where: { $0.lowercased() == name.lowercased() }) {
+                throw CommandFailure.error(
+                    "--target \(Printable.escape(name)) is not a target of this plan"
+                        + (named.isEmpty
+                            ? " (it is the plan of one target)" : "; it holds \(named.joined(separator: ", "))"))
+            }
+            plans = plans.filter { plan in targets.contains { $0.lowercased() == plan.target.name?.lowercased() } }
+        }
         let renderer = PlanRenderer(colour: format == .text && console.reportColour)
         switch format {
-        case .text: try console.report(renderer.text(plan))
-        case .json: try console.report(String(decoding: plan.jsonData(), as: UTF8.self) + "\n")
-        case .markdown: try console.report(renderer.markdown(plan))
+        case .text: try console.report(renderer.text(plans))
+        case .json: try console.report(String(decoding: Plan.jsonData(plans), as: UTF8.self) + "\n")
+        case .markdown: try console.report(renderer.markdown(plans))
         }
-        guard plan.digestMatchesActions else {
+        for plan in plans where !plan.digestMatchesActions {
             throw CommandFailure.error(
                 "\(Printable.escape(file)) was edited by hand: its destructive digest "
                     + "\(Printable.escape(plan.budget.digest)) is not the digest of its own actions; "
@@ -155,9 +168,20 @@ public struct ValidateUseCase: Sendable {
         guard let state = loaded.state else {
             return "invalid: \(plural(errors, "error"))\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")"
         }
-        var summary =
-            "valid: \(plural(state.users.count, "user")) and \(plural(state.groups.count, "group")) "
-            + "in \(plural(state.files.count, "file"))\(found)"
+        var summary: String
+        if state.targets.isEmpty {
+            summary =
+                "valid: \(plural(state.users.count, "user")) and \(plural(state.groups.count, "group")) "
+                + "in \(plural(state.files.count, "file"))\(found)"
+        } else {
+            let people = state.users.count == 1 ? "1 person" : "\(state.users.count) people"
+            let perTarget = state.scopes.map { scope in
+                "\(scope.name ?? ""): \(plural(scope.org.users.count, "user")), \(plural(scope.org.groups.count, "group"))"
+            }
+            summary =
+                "valid: \(people) and \(plural(state.groups.count, "group")) in \(plural(state.files.count, "file")), "
+                + "in \(plural(state.scopes.count, "target")) (\(perTarget.joined(separator: "; ")))\(found)"
+        }
         // What offline cannot know: say so, rather than let "valid" promise it.
         let extensions =
             state.users.reduce(0) { $0 + $1.extensions.count } + state.groups.reduce(0) { $0 + $1.extensions.count }

@@ -18,11 +18,14 @@ public struct ConnectionSettings: Sendable {
     public var timeout: Double
     public var caFile: String?
     public var verbose: Bool
+    /// `--target`: the targets of `targets:` to work on; empty for all.
+    public var targets: [String]
 
     public init(
         url: String? = nil, tokenFile: String? = nil, parallelism: Int = 4, rateLimit: Double? = nil,
-        timeout: Double = 30, caFile: String? = nil, verbose: Bool = false
+        timeout: Double = 30, caFile: String? = nil, verbose: Bool = false, targets: [String] = []
     ) {
+        self.targets = targets
         self.url = url
         self.tokenFile = tokenFile
         self.parallelism = parallelism
@@ -106,33 +109,95 @@ public struct Session: Sendable {
         return (state, ContentDigest.desiredState(loaded.sources))
     }
 
+    /// The targets to work on: every scope of the directory, or those `--target` names. `--url` and
+    /// `--token-file` name one target, so they need exactly one.
+    public func select(_ desired: DeclaredOrg) throws -> [TargetScope] {
+        let wanted = connection.targets
+        if desired.targets.isEmpty {
+            if let first = wanted.first {
+                try fail(
+                    "--target \(Printable.escape(first)): this directory declares one target (target:), not "
+                        + "several (targets:); drop --target")
+            }
+            return desired.scopes
+        }
+        var chosen: [TargetScope] = []
+        for name in wanted {
+            guard let scope = desired.scopes.first(where: { $0.name?.lowercased() == name.lowercased() }) else {
+                try fail(
+                    "--target \(Printable.escape(name)) is not a declared target; the targets are "
+                        + desired.scopes.compactMap(\.name).joined(separator: ", "))
+            }
+            if !chosen.contains(where: { $0.name == scope.name }) { chosen.append(scope) }
+        }
+        if chosen.isEmpty { chosen = desired.scopes }
+        if chosen.count > 1 {
+            if connection.url != nil { try fail("--url names one target; choose it with --target NAME") }
+            if connection.tokenFile != nil {
+                try fail("--token-file holds one target's token; choose it with --target NAME")
+            }
+        }
+        return chosen
+    }
+
     /// Connects to the target: URL from --url, else target.url, else SCIM_URL (README, "Use in CI");
-    /// token from --token-file or the environment; the provider profile from target.provider.
-    func connect(_ desired: DeclaredOrg) async throws -> (any Provider, Plan.TargetInfo) {
-        let info = try targetInfo(desired)
+    /// token from --token-file, target.tokenCommand or the environment; the provider profile from
+    /// target.provider. `name`: the target's name in a directory of several.
+    func connect(_ desired: DeclaredOrg, name: String? = nil) async throws -> (any Provider, Plan.TargetInfo) {
+        let info = try targetInfo(desired, name: name)
         return (
-            try await connect(info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth), info
+            try await connect(
+                info, declaredCAFile: desired.target?.caFile?.value, auth: desired.target?.auth,
+                tokenCommand: desired.target?.tokenCommand?.value),
+            info
         )
     }
 
     /// Where a desired state's plan goes, as a plan records it.
-    private func targetInfo(_ desired: DeclaredOrg, quiet: Bool = false) throws -> Plan.TargetInfo {
-        let target = try resolveTarget(desired, quiet: quiet)
+    private func targetInfo(_ desired: DeclaredOrg, name: String? = nil, quiet: Bool = false) throws
+        -> Plan.TargetInfo
+    {
+        let target = try resolveTarget(desired, name: name, quiet: quiet)
         let profile = desired.target?.providerProfile ?? .generic
         return Plan.TargetInfo(
             url: target.url, provider: profile.name, tokenEnv: desired.target?.tokenEnv?.value, source: target.source,
-            profileFile: profile.source == ProviderProfile.generic.source ? nil : profile.source)
+            profileFile: profile.source == ProviderProfile.generic.source ? nil : profile.source, name: name)
     }
 
     /// The target URL and where it came from: `--url`, else `target.url`, else `SCIM_URL`. A `SCIM_URL`
     /// that another source overrides, and that names another URL, is warned of: an environment variable
     /// never silently redirects a run, nor is silently ignored.
     public func resolveTarget(
-        _ desired: DeclaredOrg,
+        _ desired: DeclaredOrg, name: String? = nil,
         whenMissing: String = "no target: set target.url in the YAML, or pass --url (or set SCIM_URL)",
         quiet: Bool = false
     ) throws -> (url: String, source: String) {
         let declared = desired.target?.url
+        if let name {
+            // A target of several: its own URL (or --url when it is the one chosen); never SCIM_URL, which
+            // names one provider for the whole job.
+            let chosen: (url: String, source: String)
+            if let flag = connection.url {
+                chosen = (flag, "--url")
+            } else if let declared {
+                chosen = (declared.value, "targets.\(name).url at \(declared.location)")
+            } else {
+                try fail(
+                    "target \(name) has no url: set targets.\(name).url, or choose it with --target and pass --url")
+            }
+            if URLCredentials.registerSecrets(in: chosen.url) {
+                try fail(
+                    "\(chosen.source) carries credentials (user:password@); remove them and give the token through "
+                        + "targets.\(name).tokenEnv or tokenCommand")
+            }
+            // Not used here, but a secret set where every process of the job reads it all the same.
+            if let variable = environment["SCIM_URL"], URLCredentials.registerSecrets(in: variable) {
+                try fail(
+                    "SCIM_URL carries credentials (user:password@); remove them and give each target's token "
+                        + "through its tokenEnv or tokenCommand")
+            }
+            return chosen
+        }
         let variable = environment["SCIM_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let chosen: (url: String, source: String)
         if let flag = connection.url {
@@ -167,13 +232,14 @@ public struct Session: Sendable {
 
     /// Connects to a target described by a plan.
     public func connect(
-        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil
+        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil,
+        tokenCommand: [String]? = nil
     ) async throws -> any Provider {
         if let connector {
             try refuseCredentials(in: info)
             return try await connector(info, try Self.profile(of: info, console: console))
         }
-        return try await connectClient(info, declaredCAFile: declaredCAFile, auth: auth)
+        return try await connectClient(info, declaredCAFile: declaredCAFile, auth: auth, tokenCommand: tokenCommand)
     }
 
     private func refuseCredentials(in info: Plan.TargetInfo) throws {
@@ -186,7 +252,8 @@ public struct Session: Sendable {
 
     /// The SCIM client for a target, over HTTP or to the sandbox.
     private func connectClient(
-        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil
+        _ info: Plan.TargetInfo, declaredCAFile: String? = nil, auth: OAuth2Settings? = nil,
+        tokenCommand: [String]? = nil
     ) async throws -> SCIMClient {
         try refuseCredentials(in: info)
         let profile = try Self.profile(of: info, console: console)
@@ -210,7 +277,15 @@ public struct Session: Sendable {
             guard let parsed = URL(string: info.url) else { try fail("\(info.url) is not a URL") }
             if auth == nil {
                 do {
-                    token = try BearerToken.resolve(tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv)
+                    if connection.tokenFile == nil, let tokenCommand {
+                        token = try await TokenCommand(
+                            tokenCommand, timeout: connection.timeout, environment: environment
+                        ).token()
+                    } else {
+                        token = try BearerToken.resolve(
+                            tokenFile: connection.tokenFile, tokenEnv: info.tokenEnv, fallback: info.name == nil,
+                            environment: environment)
+                    }
                 } catch {
                     try fail("\(error)")
                 }
@@ -289,27 +364,62 @@ public struct Session: Sendable {
         }
     }
 
-    /// Reads the live state and computes the plan.
-    public func plan(extraApprovals: [String] = []) async throws -> (Plan, DeclaredOrg, any Provider) {
+    /// The plan of one target, with what it was made from and the connection to apply it through.
+    public struct TargetPlan: Sendable {
+        /// The target's name in a directory of several; nil for the one target of `target:`.
+        public var name: String?
+        public var plan: Plan
+        public var desired: DeclaredOrg
+        public var client: any Provider
+    }
+
+    /// Reads the live state of every target chosen (`--target`, default all) and computes their plans.
+    public func plans(extraApprovals: [String] = []) async throws -> [TargetPlan] {
         // While the YAML loads, connect to the target the head of its files names and start listing
         // the users; used only if the loaded state names the same target (nothing is written either way).
         let early = await speculate()
-        let loaded: (DeclaredOrg, digest: String)
+        let scopes: [TargetScope]
+        let digest: String
         do {
-            loaded = try await loadDesired()
+            let (desired, loadedDigest) = try await loadDesired()
+            (scopes, digest) = (try select(desired), loadedDigest)
         } catch {
             early?.cancel()
             throw error
         }
-        let (desired, digest) = loaded
-        if let early, try early.matches(desired, session: self) {
+        if let early, scopes.count == 1, scopes[0].name == nil, try early.matches(scopes[0].org, session: self) {
             // The same target: its connection (or its failure, reported once) stands.
             let reader = try early.connection.get()
-            return try await plan(
-                desired, digest: digest, extraApprovals: extraApprovals, through: (reader, early.info))
+            return [
+                try await plan(
+                    scopes[0].org, digest: digest, extraApprovals: extraApprovals, through: (reader, early.info))
+            ]
         }
         early?.cancel()
-        return try await plan(desired, digest: digest, extraApprovals: extraApprovals)
+        return try await plans(scopes, digest: digest, extraApprovals: extraApprovals)
+    }
+
+    /// The plans of `scopes`, read at once: each target at its own parallelism and rate limit, so the
+    /// whole takes about as long as the slowest. One that cannot be planned stops the run, naming it:
+    /// nothing is applied from a partial read of the directory.
+    public func plans(_ scopes: [TargetScope], digest: String, extraApprovals: [String]) async throws
+        -> [TargetPlan]
+    {
+        if scopes.count == 1 {
+            return [
+                try await plan(scopes[0].org, digest: digest, extraApprovals: extraApprovals, name: scopes[0].name)
+            ]
+        }
+        return try await withThrowingTaskGroup(of: (Int, TargetPlan).self) { group in
+            for (index, scope) in scopes.enumerated() {
+                group.addTask {
+                    (index, try await plan(scope.org, digest: digest, extraApprovals: extraApprovals, name: scope.name))
+                }
+            }
+            var plans: [(Int, TargetPlan)] = []
+            for try await planned in group { plans.append(planned) }
+            return plans.sorted { $0.0 < $1.0 }.map(\.1)
+        }
     }
 
     /// A connection made from the target of the files' head, its user listing under way — or why it
@@ -345,29 +455,36 @@ public struct Session: Sendable {
         return EarlyStart(connection: connection, info: info, caFile: target.caFile?.value, auth: target.auth)
     }
 
-    /// Reads the live state and computes the plan of a loaded desired state.
+    /// Reads the live state of one target (`desired`: its one-target org) and computes its plan.
     public func plan(
         _ desired: DeclaredOrg, digest: String, extraApprovals: [String],
-        through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil
-    ) async throws -> (Plan, DeclaredOrg, any Provider) {
-        let (client, info): (any Provider, Plan.TargetInfo)
-        let reader: any SCIMReader
-        if let early {
-            (client, info, reader) = (early.reader.client, early.info, early.reader)
-        } else {
-            (client, info) = try await connect(desired)
-            reader = client
-        }
+        through early: (reader: PrefetchingReader, info: Plan.TargetInfo)? = nil, name: String? = nil
+    ) async throws -> TargetPlan {
         do {
-            let outcome = try await PlanRun.plan(
-                desired, digest: digest, reader: reader, target: info, today: planning.today,
-                extraApprovals: extraApprovals)
-            for warning in outcome.warnings { console.warn(warning) }
+            let (client, info): (any Provider, Plan.TargetInfo)
+            let reader: any SCIMReader
+            if let early {
+                (client, info, reader) = (early.reader.client, early.info, early.reader)
+            } else {
+                (client, info) = try await connect(desired, name: name)
+                reader = client
+            }
+            let outcome: PlanRun.Planned
+            do {
+                outcome = try await PlanRun.plan(
+                    desired, digest: digest, reader: reader, target: info, today: planning.today,
+                    extraApprovals: extraApprovals)
+            } catch {
+                try fail(error.description)
+            }
+            let prefix = name.map { "target \($0): " } ?? ""
+            for warning in outcome.warnings { console.warn(prefix + warning) }
             ProcessLifetime.keep(outcome.snapshot)
             ProcessLifetime.keep(desired)
-            return (outcome.plan, desired, client)
-        } catch {
-            try fail(error.description)
+            return TargetPlan(name: name, plan: outcome.plan, desired: desired, client: client)
+        } catch CommandFailure.error(let message) where name != nil {
+            // Every error of a target of several names it.
+            throw CommandFailure.error("target \(name!): \(message)")
         }
     }
 

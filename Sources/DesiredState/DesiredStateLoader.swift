@@ -132,6 +132,9 @@ public struct DesiredStateLoader: Sendable {
         let state = validator.merge(decoded)
         diagnostics += validator.diagnostics
         diagnostics.sort()
+        // A rule checked once per target may find one problem in a line every target shares.
+        diagnostics = diagnostics.enumerated().filter { $0.offset == 0 || diagnostics[$0.offset - 1] != $0.element }
+            .map(\.element)
         return LoadedState(state: diagnostics.hasErrors ? nil : state, diagnostics: diagnostics, sources: sources)
     }
 

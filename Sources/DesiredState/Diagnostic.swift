@@ -46,6 +46,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case groupCycle = "group-cycle"
     case duplicateMember = "duplicate-member"
     case lookalike = "lookalike"
+    case unknownTarget = "unknown-target"
+    case noAccess = "no-access"
 }
 
 /// How serious a diagnostic is: errors make the desired state invalid; warnings do not.

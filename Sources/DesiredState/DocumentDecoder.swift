@@ -8,6 +8,8 @@ import YAML
 struct FileContents {
     var version: Located<Int>?
     var target: Target?
+    /// `targets:`, when the file declares it (nil when it does not).
+    var targets: (entries: [NamedTarget], location: SourceLocation)?
     var policy: Policy?
     var safety: Safety?
     var users: [DesiredUser] = []
@@ -36,7 +38,8 @@ struct DocumentDecoder {
         } else {
             reader.report(.missingKey, "the file has no 'version'; start it with 'version: 1'", at: root)
         }
-        contents.target = fields["target"].flatMap { target($0) }
+        contents.target = fields["target"].flatMap { target($0, as: .target, label: "target") }
+        if let node = fields["targets"] { contents.targets = (namedTargets(node), reader.location(node)) }
         contents.policy = fields["policy"].flatMap { policy($0) }
         contents.safety = fields["safety"].flatMap { safety($0) }
         // A list the reader kept whole (an anchored one, or an alias) is decoded here, item by item.
@@ -81,16 +84,20 @@ struct DocumentDecoder {
 
     // MARK: Sections
 
-    private mutating func target(_ node: Node) -> Target? {
-        guard let fields = reader.fields(node, as: .target) else { return nil }
+    private mutating func target(_ node: Node, as keys: MappingKeys, label: String) -> Target? {
+        guard let fields = reader.fields(node, as: keys, what: label) else { return nil }
+        return target(fields, label: label)
+    }
+
+    private mutating func target(_ fields: Fields, label: String) -> Target? {
         var target = Target(location: fields.location)
-        if let node = fields["url"], let url = reader.string(node, "target.url") {
+        if let node = fields["url"], let url = reader.string(node, "\(label).url") {
             if reader.noteCredentials(in: node) {
                 // Found by reading the text, so also in a URL no parser accepts; never echoed.
                 reader.report(
                     .secretInYAML,
-                    "target.url carries credentials (user:password@); put the token in the environment variable "
-                        + "named by target.tokenEnv (default SCIM_TOKEN) instead",
+                    "\(label).url carries credentials (user:password@); put the token in the environment variable "
+                        + "named by \(label).tokenEnv (default SCIM_TOKEN) instead",
                     at: node, redactsSource: true)
             } else if let problem = TargetURL.problem(url) {
                 reader.report(problem.code, problem.message, at: node, redactsSource: problem.code == .secretInYAML)
@@ -98,7 +105,7 @@ struct DocumentDecoder {
                 target.url = Located(url, at: reader.location(node))
             }
         }
-        if let node = fields["provider"], let name = reader.string(node, "target.provider") {
+        if let node = fields["provider"], let name = reader.string(node, "\(label).provider") {
             do {
                 target.profile = Located(try BuiltInProfiles.resolve(name), at: reader.location(node))
             } catch {
@@ -106,24 +113,29 @@ struct DocumentDecoder {
                 reader.report(
                     .invalidValue,
                     "unknown provider \(quote(name)); \(hint)the built-in profiles are "
-                        + BuiltInProfiles.names.joined(separator: ", ") + " (or write one: target.profile: FILE)",
+                        + BuiltInProfiles.names.joined(separator: ", ") + " (or write one: \(label).profile: FILE)",
                     at: node)
             }
         }
-        if let node = fields["profile"], let path = reader.name(node, "target.profile") {
+        if let node = fields["profile"], let path = reader.name(node, "\(label).profile") {
             if let provider = fields["provider"] {
                 reader.report(
-                    .invalidValue, "target.profile and target.provider both name a profile; keep one", at: node,
+                    .invalidValue, "\(label).profile and \(label).provider both name a profile; keep one", at: node,
                     notes: [.init("provider given here", at: reader.location(provider))])
             } else {
                 target.profileFile = Located(resolve(path.value), at: path.location)
             }
         }
-        if let node = fields["caFile"], let path = reader.name(node, "target.caFile") {
+        if let node = fields["caFile"], let path = reader.name(node, "\(label).caFile") {
             target.caFile = Located(resolve(path.value), at: path.location)
         }
         if let node = fields["auth"] { target.auth = auth(node) }
-        if let node = fields["tokenEnv"], let name = reader.string(node, "target.tokenEnv") {
+        if let node = fields["tokenCommand"] { target.tokenCommand = tokenCommand(node, label: label) }
+        if fields["tokenEnv"] != nil, let command = fields["tokenCommand"] {
+            reader.report(
+                .invalidValue, "\(label) names both tokenEnv and tokenCommand; keep one", at: command)
+        }
+        if let node = fields["tokenEnv"], let name = reader.string(node, "\(label).tokenEnv") {
             if isEnvironmentVariableName(name) {
                 target.tokenEnv = Located(name, at: reader.location(node))
             } else {
@@ -132,12 +144,87 @@ struct DocumentDecoder {
                 reader.markSecret(lines: node.mark.line...node.mark.line)
                 reader.report(
                     .invalidValue,
-                    "target.tokenEnv must be the name of an environment variable (letters, digits and '_', "
+                    "\(label).tokenEnv must be the name of an environment variable (letters, digits and '_', "
                         + "not starting with a digit), not the token itself",
                     at: node, redactsSource: true)
             }
         }
         return target
+    }
+
+    /// `targets:`: a mapping of target names to targets, each with its own policy and safety.
+    private mutating func namedTargets(_ node: Node) -> [NamedTarget] {
+        guard let pairs = node.mapping else {
+            reader.report(
+                .wrongType, "targets must be a mapping of target names to targets, found \(reader.describe(node))",
+                at: node)
+            return []
+        }
+        if pairs.isEmpty { reader.report(.invalidValue, "targets is empty; name at least one target", at: node) }
+        var entries: [NamedTarget] = []
+        var seen: [String: Node] = [:]
+        for pair in pairs {
+            guard let name = targetName(pair.key) else { continue }
+            if let earlier = seen[name.value.lowercased()] {
+                reader.report(
+                    .duplicateKey, "target \(quote(name.value)) is given twice (target names ignore case)",
+                    at: pair.key, notes: [.init("first given here", at: reader.location(earlier))])
+                continue
+            }
+            seen[name.value.lowercased()] = pair.key
+            let label = "targets.\(name.value)"
+            guard let fields = reader.fields(pair.value, as: .namedTarget, what: label),
+                let target = target(fields, label: label)
+            else { continue }
+            var entry = NamedTarget(name: name, target: target)
+            if let node = fields["policy"] { entry.policy = policy(node) }
+            if let node = fields["safety"] { entry.safety = safety(node) }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// A target's name: a letter, then letters, digits, '-' or '_' (it names the target in flags,
+    /// journals and JSON).
+    private mutating func targetName(_ node: Node) -> Located<String>? {
+        guard let name = reader.name(node, "a target name") else { return nil }
+        let bytes = Array(name.value.utf8)
+        func isLetter(_ byte: UInt8) -> Bool { byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z") }
+        guard bytes.count <= 64, let first = bytes.first, isLetter(first),
+            bytes.allSatisfy({
+                isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-")
+                    || $0 == UInt8(ascii: "_")
+            })
+        else {
+            reader.report(
+                .invalidValue,
+                "\(quote(name.value)) is not a target name (a letter, then letters, digits, '-' or '_'; at most 64)",
+                at: node)
+            return nil
+        }
+        return name
+    }
+
+    /// `tokenCommand: [program, arg…]`: run without a shell, its standard output the token.
+    private mutating func tokenCommand(_ node: Node, label: String) -> Located<[String]>? {
+        guard node.sequence != nil else {
+            reader.report(
+                .wrongType,
+                "\(label).tokenCommand must be a list: the program and its arguments, run without a shell "
+                    + "(for example [op, read, \"op://vault/item/token\"]), found \(reader.describe(node))",
+                at: node)
+            return nil
+        }
+        var argv: [String] = []
+        for item in reader.list(node, "\(label).tokenCommand") {
+            guard let word = reader.string(item, "an argument of \(label).tokenCommand") else { return nil }
+            argv.append(word)
+        }
+        guard let program = argv.first, !program.isEmpty else {
+            reader.report(.invalidValue, "\(label).tokenCommand is empty; name the program to run", at: node)
+            return nil
+        }
+        return Located(argv, at: reader.location(node))
     }
 
     /// A path relative to the file that declares it, so the same YAML works from any working directory.
@@ -209,6 +296,7 @@ struct DocumentDecoder {
     private mutating func policy(_ node: Node) -> Policy? {
         guard let fields = reader.fields(node, as: .policy) else { return nil }
         var policy = Policy(location: fields.location)
+        policy.declaredKeys = Set(MappingKeys.policy.keys.filter { fields[$0] != nil })
         if let node = fields["unmanaged"], let value: UnmanagedUserPolicy = reader.choice(node, "unmanaged policy") {
             policy.unmanaged = value
         }
@@ -234,6 +322,7 @@ struct DocumentDecoder {
     private mutating func safety(_ node: Node) -> Safety? {
         guard let fields = reader.fields(node, as: .safety) else { return nil }
         var safety = Safety(location: fields.location)
+        safety.declaredKeys = Set(MappingKeys.safety.keys.filter { fields[$0] != nil })
         if let node = fields["maxDestructive"], let value = reader.integer(node, "maxDestructive", in: 0...1_000_000) {
             safety.maxDestructive = value
         }
@@ -260,12 +349,16 @@ struct DocumentDecoder {
 
     // MARK: Users and groups
 
-    private mutating func user(_ node: Node) -> DesiredUser? {
-        guard let fields = reader.fields(node, as: .user) else { return nil }
+    /// A user, or (`override`) the overrides of one `access` entry, read with the same keys less `access`,
+    /// where userName may be left out.
+    private mutating func user(_ node: Node, override: Bool = false) -> DesiredUser? {
+        guard let fields = reader.fields(node, as: override ? .access : .user) else { return nil }
         let userName: Located<String>?
         if let userNameNode = fields["userName"] {
             userName = reader.name(userNameNode, "userName")
             if let userName { reader.checkLookalikes(userName, "userName", at: userNameNode) }
+        } else if override {
+            userName = Located("", at: fields.location)
         } else {
             reader.report(.missingKey, "this user has no userName", at: node)
             userName = nil
@@ -301,7 +394,40 @@ struct DocumentDecoder {
         if let node = fields["deleteAfter"], !reader.isNull(node) {
             user.deleteAfter = reader.day(node, "deleteAfter")
         }
+        if !override, let node = fields["access"] { user.access = access(node) }
         return userName == nil ? nil : user
+    }
+
+    /// `access:`: target names, each mapped to that target's groups and overrides (`{}` for none).
+    private mutating func access(_ node: Node) -> [TargetAccess] {
+        guard let pairs = node.mapping else {
+            reader.report(
+                .wrongType,
+                "access must be a mapping of target names to what the person has there (groups, overrides), "
+                    + "found \(reader.describe(node))", at: node)
+            return []
+        }
+        var entries: [TargetAccess] = []
+        var seen: [String: Node] = [:]
+        for pair in pairs {
+            guard let name = reader.name(pair.key, "a target name") else { continue }
+            if let earlier = seen[name.value.lowercased()] {
+                reader.report(
+                    .duplicateKey, "access to \(quote(name.value)) is given twice", at: pair.key,
+                    notes: [.init("first given here", at: reader.location(earlier))])
+                continue
+            }
+            seen[name.value.lowercased()] = pair.key
+            let overrides: DesiredUser?
+            if reader.isNull(pair.value) {
+                overrides = DesiredUser(userName: Located("", at: name.location), location: name.location)
+            } else {
+                overrides = user(pair.value, override: true)
+            }
+            guard let overrides else { continue }
+            entries.append(TargetAccess(target: name, overrides: overrides, location: name.location))
+        }
+        return entries
     }
 
     /// `name:` or `enterprise:`: a mapping of the table's string attributes of that section (and the
@@ -503,6 +629,7 @@ struct DocumentDecoder {
         if let node = fields["previously"] { group.previously = reader.names(node, "previously") }
         if let node = fields["members"] { group.members = reader.names(node, "members") }
         if let node = fields["extensions"] { group.extensions = extensions(node, core: SchemaURN.group) }
+        if let node = fields["target"] { group.target = reader.name(node, "the group's target") }
         return displayName == nil ? nil : group
     }
 

@@ -49,13 +49,19 @@ public struct MappingKeys: Sendable, Hashable {
 
     /// Every kind of mapping in the format.
     public static let all: [MappingKeys] = [
-        document, target, auth, policy, safety, user, name, email, phoneNumber, enterprise, group,
+        document, target, namedTarget, auth, policy, safety, user, access, name, email, phoneNumber, enterprise,
+        group,
     ]
 
     public static let document = MappingKeys(
-        "document", schemaDefinition: nil, keys: ["version", "target", "policy", "safety", "users", "groups"])
+        "document", schemaDefinition: nil,
+        keys: ["version", "target", "targets", "policy", "safety", "users", "groups"])
     public static let target = MappingKeys(
-        "target", schemaDefinition: "target", keys: ["url", "provider", "profile", "tokenEnv", "caFile", "auth"])
+        "target", schemaDefinition: "target",
+        keys: ["url", "provider", "profile", "tokenEnv", "tokenCommand", "caFile", "auth"])
+    /// An entry of `targets:`: a target's keys, and its own policy and safety.
+    public static let namedTarget = MappingKeys(
+        "target", schemaDefinition: "namedTarget", keys: target.keys + ["policy", "safety"])
     public static let auth = MappingKeys(
         "auth", schemaDefinition: "auth", keys: ["type", "tokenUrl", "clientIdEnv", "clientSecretEnv", "scope"])
     public static let policy = MappingKeys(
@@ -66,7 +72,13 @@ public struct MappingKeys: Sendable, Hashable {
     public static let user = MappingKeys(
         "user", schemaDefinition: "user",
         keys: ["userName", "externalId", "previously", "name"] + AttributeTable.strings(in: .core).map(\.key)
-            + ["active", "emails", "phoneNumbers", "enterprise", "extensions", "groups", "expires", "deleteAfter"])
+            + [
+                "active", "emails", "phoneNumbers", "enterprise", "extensions", "groups", "expires", "deleteAfter",
+                "access",
+            ])
+    /// `access.TARGET`: every key of a user but `access` itself, each overriding the person's own there.
+    public static let access = MappingKeys(
+        "access entry", schemaDefinition: "access", keys: user.keys.filter { $0 != "access" })
     public static let name = MappingKeys(
         "name", schemaDefinition: "name", keys: AttributeTable.strings(in: .name).map(\.key))
     public static let email = MappingKeys("email", schemaDefinition: "email", keys: ["value", "type", "primary"])
@@ -77,7 +89,7 @@ public struct MappingKeys: Sendable, Hashable {
         keys: AttributeTable.strings(in: .enterprise).map(\.key) + [AttributeTable.manager.key])
     public static let group = MappingKeys(
         "group", schemaDefinition: "group",
-        keys: ["displayName", "externalId", "previously", "members", "extensions"])
+        keys: ["displayName", "externalId", "previously", "members", "extensions", "target"])
 
     // A provider profile file (`target.profile`, `Sources/DesiredState/Profiles/*.yaml`).
 

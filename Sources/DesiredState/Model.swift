@@ -3,13 +3,19 @@ import Foundation
 
 /// The whole declared org, merged from every file: the one value the planner reads.
 public struct DeclaredOrg: Sendable, Hashable {
+    /// `target:`: the one target of a one-target directory.
     public var target: Target?
+    /// `targets:`: the named targets of a people directory, by name (docs/contract.md, "Many targets").
+    public var targets: [NamedTarget] = []
     public var policy: Policy
     public var safety: Safety
     public var users: [DesiredUser]
     public var groups: [DesiredGroup]
     /// The files it was read from, sorted.
     public var files: [String]
+    /// What each target is to hold, in the order of `targets` (one unnamed scope for `target:`): filled
+    /// by the loader once the directory is valid. Each scope is a one-target org the planner reads as it is.
+    public var scopes: [TargetScope] = []
 
     public init(
         target: Target? = nil, policy: Policy = Policy(), safety: Safety = Safety(), users: [DesiredUser] = [],
@@ -22,6 +28,40 @@ public struct DeclaredOrg: Sendable, Hashable {
         self.groups = groups
         self.files = files
     }
+}
+
+/// One entry of `targets:`: a target with its name, and the policy and safety keys it sets itself.
+public struct NamedTarget: Sendable, Hashable {
+    public var name: Located<String>
+    public var target: Target
+    /// The target's own `policy:` keys; the directory's policy gives the rest.
+    public var policy: Policy?
+    /// The target's own `safety:` keys; the directory's safety gives the rest.
+    public var safety: Safety?
+
+    public init(name: Located<String>, target: Target, policy: Policy? = nil, safety: Safety? = nil) {
+        self.name = name
+        self.target = target
+        self.policy = policy
+        self.safety = safety
+    }
+}
+
+/// What one target is to hold: the directory seen from that target. `name` is nil for the one target of
+/// a `target:` directory, whose org is the directory itself.
+public struct TargetScope: Sendable, Hashable {
+    public var name: String?
+    /// A one-target org: `target`, the policy and safety in force there, the users with an account
+    /// there (their attributes as that target sees them) and its groups (members by that target's userNames).
+    public var org: DeclaredOrg
+
+    public init(name: String?, org: DeclaredOrg) {
+        self.name = name
+        self.org = org
+    }
+
+    /// "target qase", for messages; "the target" for the unnamed one.
+    public var label: String { name.map { "target \($0)" } ?? "the target" }
 }
 
 /// Where to reconcile, and how to authenticate. The token itself never appears here.
@@ -39,6 +79,8 @@ public struct Target: Sendable, Hashable {
     public var caFile: Located<String>?
     /// Tokens by OAuth2 client credentials instead of a static bearer token.
     public var auth: OAuth2Settings?
+    /// A program (argv, run without a shell) whose standard output is the token: `[op, read, "op://…"]`.
+    public var tokenCommand: Located<[String]>?
     public var location: SourceLocation
 
     public init(
@@ -76,6 +118,8 @@ public struct Policy: Sendable, Hashable {
     public var protect: [Located<GlobPattern>]
     /// Where the policy was declared, if it was.
     public var location: SourceLocation?
+    /// The keys the declaration wrote, so a target's own policy overrides only those.
+    public var declaredKeys: Set<String> = []
 
     public init(
         unmanaged: UnmanagedUserPolicy = .deactivate, unmanagedGroups: UnmanagedGroupPolicy = .ignore,
@@ -100,6 +144,8 @@ public struct Safety: Sendable, Hashable {
     /// Destructive digests (`sha256:…`) that reviewers approved to exceed the budget.
     public var approve: [Located<String>]
     public var location: SourceLocation?
+    /// The keys the declaration wrote, so a target's own safety overrides only those.
+    public var declaredKeys: Set<String> = []
 
     public init(
         maxDestructive: Int = 10, maxDestructivePercent: Double = 10, approve: [Located<String>] = [],
@@ -109,6 +155,36 @@ public struct Safety: Sendable, Hashable {
         self.maxDestructivePercent = maxDestructivePercent
         self.approve = approve
         self.location = location
+    }
+}
+
+extension Policy {
+    /// This policy with the keys `own` declares taken from it (a target's policy over the directory's).
+    public func overridden(by own: Policy?) -> Policy {
+        guard let own else { return self }
+        var merged = self
+        if own.declaredKeys.contains("unmanaged") { merged.unmanaged = own.unmanaged }
+        if own.declaredKeys.contains("unmanagedGroups") { merged.unmanagedGroups = own.unmanagedGroups }
+        if own.declaredKeys.contains("protect") { merged.protect = own.protect }
+        merged.location = own.location ?? location
+        merged.declaredKeys.formUnion(own.declaredKeys)
+        return merged
+    }
+}
+
+extension Safety {
+    /// This safety with the keys `own` declares taken from it (a target's safety over the directory's).
+    public func overridden(by own: Safety?) -> Safety {
+        guard let own else { return self }
+        var merged = self
+        if own.declaredKeys.contains("maxDestructive") { merged.maxDestructive = own.maxDestructive }
+        if own.declaredKeys.contains("maxDestructivePercent") {
+            merged.maxDestructivePercent = own.maxDestructivePercent
+        }
+        if own.declaredKeys.contains("approve") { merged.approve = own.approve }
+        merged.location = own.location ?? location
+        merged.declaredKeys.formUnion(own.declaredKeys)
+        return merged
     }
 }
 
@@ -191,6 +267,9 @@ public struct DesiredUser: Sendable, Hashable {
     public var expires: Located<CalendarDay>?
     /// Deleted once this day has passed.
     public var deleteAfter: Located<CalendarDay>?
+    /// `access:` (with `targets:`): the targets this person has an account in, each with its own groups
+    /// and overrides. Empty when not declared.
+    public var access: [TargetAccess] = []
     /// Where the user's entry starts.
     public var location: SourceLocation
 
@@ -260,6 +339,21 @@ public indirect enum ExtensionValue: Sendable, Hashable {
     }
 }
 
+/// `access.TARGET`: the person has an account in that target; what is written here (groups, any
+/// attribute, userName included) holds there over the person's own.
+public struct TargetAccess: Sendable, Hashable {
+    public var target: Located<String>
+    /// The overrides, read with the user's own keys (`userName` empty when not overridden).
+    public var overrides: DesiredUser
+    public var location: SourceLocation
+
+    public init(target: Located<String>, overrides: DesiredUser, location: SourceLocation) {
+        self.target = target
+        self.overrides = overrides
+        self.location = location
+    }
+}
+
 /// A group as declared.
 public struct DesiredGroup: Sendable, Hashable {
     public var displayName: Located<String>
@@ -269,6 +363,8 @@ public struct DesiredGroup: Sendable, Hashable {
     public var members: [Located<String>] = []
     /// Attributes of custom schema extensions.
     public var extensions: [ExtensionAttribute] = []
+    /// `target:` (with `targets:`): the target the group lives in.
+    public var target: Located<String>?
     public var location: SourceLocation
 
     public init(displayName: Located<String>, location: SourceLocation) {

@@ -4,16 +4,20 @@ import Identity
 /// Merges the files' contents into one `DeclaredOrg` and checks what no single file can: duplicates,
 /// references, nesting cycles, and the provider profile's limits.
 struct OrgValidator {
-    private(set) var diagnostics: [Diagnostic] = []
+    var diagnostics: [Diagnostic] = []
 
     mutating func merge(_ files: consuming [(path: String, contents: FileContents)]) -> DeclaredOrg {
         var state = DeclaredOrg(files: files.map(\.path))
         var targetAt: SourceLocation?
+        var targetsAt: SourceLocation?
         var policyAt: SourceLocation?
         var safetyAt: SourceLocation?
         for (_, contents) in files {
             if let target = contents.target {
                 if once("target", at: target.location, first: &targetAt) { state.target = target }
+            }
+            if let targets = contents.targets {
+                if once("targets", at: targets.location, first: &targetsAt) { state.targets = targets.entries }
             }
             if let policy = contents.policy, let location = policy.location {
                 if once("policy", at: location, first: &policyAt) { state.policy = policy }
@@ -25,8 +29,51 @@ struct OrgValidator {
             if state.users.isEmpty { state.users = contents.users } else { state.users += contents.users }
             if state.groups.isEmpty { state.groups = contents.groups } else { state.groups += contents.groups }
         }
-        check(&state)
+        if let targetAt, let targetsAt {
+            diagnostics.append(
+                Diagnostic(
+                    .duplicateSection,
+                    "'target' and 'targets' are both declared; a directory has one target (target:) or names "
+                        + "several (targets:)", at: targetsAt, notes: [.init("target declared here", at: targetAt)]))
+        }
+        if state.targets.isEmpty {
+            refuseTargetKeys(state)
+            check(&state)
+            state.scopes = [TargetScope(name: nil, org: state)]
+        } else {
+            state.scopes = project(state)
+        }
         return state
+    }
+
+    /// `access` and a group's `target` name targets of `targets:`; a one-target directory has none.
+    private mutating func refuseTargetKeys(_ state: DeclaredOrg) {
+        for user in state.users {
+            for entry in user.access {
+                diagnostics.append(
+                    Diagnostic(
+                        .unknownTarget,
+                        "access names target \(quote(entry.target.value)), but this directory declares no targets: "
+                            + "(access is for a directory of several targets; see targets:)", at: entry.location))
+            }
+        }
+        for group in state.groups {
+            guard let target = group.target else { continue }
+            diagnostics.append(
+                Diagnostic(
+                    .unknownTarget,
+                    "the group names target \(quote(target.value)), but this directory declares no targets: "
+                        + "(a group's target is for a directory of several targets)", at: target.location))
+        }
+    }
+
+    /// Checks one target's org as a one-target directory is checked, its messages naming the target.
+    mutating func check(_ org: inout DeclaredOrg, as target: String) {
+        let first = diagnostics.count
+        check(&org)
+        for index in diagnostics.indices[first...] {
+            diagnostics[index].message = "target \(target): " + diagnostics[index].message
+        }
     }
 
     /// Whether this is the section's first declaration; reports the second one.
@@ -42,7 +89,7 @@ struct OrgValidator {
         return true
     }
 
-    private mutating func check(_ state: inout DeclaredOrg) {
+    mutating func check(_ state: inout DeclaredOrg) {
         // Closures rather than key paths: a key-path projection copies each 700-byte user first.
         let users = unique(state.users.map { $0.userName }, code: .duplicateUser, what: "userName")
         let groups = unique(state.groups.map { $0.displayName }, code: .duplicateGroup, what: "group displayName")
@@ -68,7 +115,7 @@ struct OrgValidator {
     }
 
     /// Indexes names case-folded; a later duplicate is reported, citing the first.
-    private mutating func unique(_ names: [Located<String>], code: DiagnosticCode, what: String)
+    mutating func unique(_ names: [Located<String>], code: DiagnosticCode, what: String)
         -> [String: Located<String>]
     {
         var index: [String: Located<String>] = [:]
@@ -91,7 +138,7 @@ struct OrgValidator {
 
     /// Checks `previously` lists: an old name must not be a current name, nor claimed by two objects.
     /// Returns old name (folded) → current name.
-    private mutating func previousNames(
+    mutating func previousNames(
         _ objects: [(current: Located<String>, previously: [Located<String>])], current: [String: Located<String>],
         what: String
     ) -> [String: (old: Located<String>, current: String)] {

@@ -20,7 +20,20 @@ public enum SchemaGenerator {
                 "properties",
                 .object([
                     ("version", .object([("const", 1), ("description", "The format version; always 1.")])),
-                    ("target", reference("target")), ("policy", reference("policy")), ("safety", reference("safety")),
+                    ("target", reference("target")),
+                    (
+                        "targets",
+                        .object([
+                            ("type", "object"), ("minProperties", 1),
+                            ("propertyNames", .object([("pattern", .string(targetNamePattern))])),
+                            ("additionalProperties", reference("namedTarget")),
+                            (
+                                "description",
+                                "The targets of a people directory, by name (instead of target). Each person's access names the targets they have an account in."
+                            ),
+                        ])
+                    ),
+                    ("policy", reference("policy")), ("safety", reference("safety")),
                     ("users", nullable(.object([("type", orNull("array")), ("items", reference("user"))]))),
                     ("groups", nullable(.object([("type", orNull("array")), ("items", reference("group"))]))),
                 ])
@@ -32,7 +45,8 @@ public enum SchemaGenerator {
 
     private static var definitions: [(String, OrderedJSON)] {
         [
-            ("target", target), ("auth", auth), ("policy", policy), ("safety", safety), ("user", user),
+            ("target", target), ("namedTarget", namedTarget), ("auth", auth), ("policy", policy), ("safety", safety),
+            ("user", user), ("access", access),
             ("name", section(.name, description: nil)),
             ("email", contact("An email address.", format: "email")),
             ("phoneNumber", contact("A phone number.", format: nil)),
@@ -41,59 +55,82 @@ public enum SchemaGenerator {
         ]
     }
 
+    private static let targetNamePattern = "^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+
     private static var target: OrderedJSON {
         closed(
             description: "Where to reconcile. At most once across all files. Never holds a token.",
-            properties: [
-                (
-                    "url",
-                    .object([
-                        ("type", "string"), ("pattern", "^(https?://.+|sandbox:.+)$"),
-                        (
-                            "description",
-                            "https://HOST/PATH (http:// only to loopback) or sandbox:PATH for the embedded provider."
-                        ),
-                    ])
-                ),
-                (
-                    "provider",
-                    .object([
-                        ("enum", .array(BuiltInProfiles.names.map(OrderedJSON.string))),
-                        ("description", "A built-in provider profile (the provider's quirks)."),
-                    ])
-                ),
-                (
-                    "profile",
-                    .object([
-                        ("type", "string"), ("minLength", 1),
-                        (
-                            "description",
-                            "A provider profile file (schema/profile.schema.json), relative to this file; instead of provider."
-                        ),
-                    ])
-                ),
-                (
-                    "tokenEnv",
-                    .object([
-                        ("type", "string"), ("pattern", .string(variablePattern)),
-                        (
-                            "description",
-                            "The environment variable that holds the bearer token (default SCIM_TOKEN)."
-                        ),
-                    ])
-                ),
-                (
-                    "caFile",
-                    .object([
-                        ("type", "string"), ("minLength", 1),
-                        (
-                            "description",
-                            "PEM certificates trusted besides the system's (a private CA), relative to this file. --ca-file takes precedence; SSL_CERT_FILE is used when neither is given."
-                        ),
-                    ])
-                ),
-                ("auth", reference("auth")),
-            ])
+            properties: targetProperties)
+    }
+
+    private static var namedTarget: OrderedJSON {
+        closed(
+            description:
+                "One target of targets: what target holds, and its own policy and safety keys (over the directory's).",
+            properties: targetProperties + [("policy", reference("policy")), ("safety", reference("safety"))])
+    }
+
+    private static var targetProperties: [(String, OrderedJSON)] {
+        [
+            (
+                "url",
+                .object([
+                    ("type", "string"), ("pattern", "^(https?://.+|sandbox:.+)$"),
+                    (
+                        "description",
+                        "https://HOST/PATH (http:// only to loopback) or sandbox:PATH for the embedded provider."
+                    ),
+                ])
+            ),
+            (
+                "provider",
+                .object([
+                    ("enum", .array(BuiltInProfiles.names.map(OrderedJSON.string))),
+                    ("description", "A built-in provider profile (the provider's quirks)."),
+                ])
+            ),
+            (
+                "profile",
+                .object([
+                    ("type", "string"), ("minLength", 1),
+                    (
+                        "description",
+                        "A provider profile file (schema/profile.schema.json), relative to this file; instead of provider."
+                    ),
+                ])
+            ),
+            (
+                "tokenEnv",
+                .object([
+                    ("type", "string"), ("pattern", .string(variablePattern)),
+                    (
+                        "description",
+                        "The environment variable that holds the bearer token (default SCIM_TOKEN)."
+                    ),
+                ])
+            ),
+            (
+                "caFile",
+                .object([
+                    ("type", "string"), ("minLength", 1),
+                    (
+                        "description",
+                        "PEM certificates trusted besides the system's (a private CA), relative to this file. --ca-file takes precedence; SSL_CERT_FILE is used when neither is given."
+                    ),
+                ])
+            ),
+            (
+                "tokenCommand",
+                .object([
+                    ("type", "array"), ("minItems", 1), ("items", .object([("type", "string")])),
+                    (
+                        "description",
+                        "A program and its arguments, run without a shell, whose standard output is the token (e.g. [op, read, \"op://vault/item/token\"]); instead of tokenEnv."
+                    ),
+                ])
+            ),
+            ("auth", reference("auth")),
+        ]
     }
 
     private static let variablePattern = "^[A-Za-z_][A-Za-z0-9_]*$"
@@ -175,7 +212,7 @@ public enum SchemaGenerator {
         ])
     }
 
-    private static var user: OrderedJSON {
+    private static var userProperties: [String: OrderedJSON] {
         var properties: [String: OrderedJSON] = [
             "userName": .object([
                 ("type", "string"), ("minLength", 1), ("description", "The key; compared ignoring case."),
@@ -191,10 +228,32 @@ public enum SchemaGenerator {
             "extensions": reference("extensions"),
             "groups": names("Groups this user belongs to (unioned with the groups' members)."),
             "expires": day, "deleteAfter": day,
+            "access": .object([
+                ("type", "object"), ("propertyNames", .object([("pattern", .string(targetNamePattern))])),
+                (
+                    "additionalProperties",
+                    .object([("oneOf", .array([reference("access"), .object([("type", "null")])]))])
+                ),
+                (
+                    "description",
+                    "With targets: the targets this person has an account in, each with its groups and overrides."
+                ),
+            ]),
         ]
         for attribute in AttributeTable.strings(in: .core) { properties[attribute.key] = string(attribute.summary) }
-        return closed(
-            required: ["userName"], properties: MappingKeys.user.keys.map { ($0, properties[$0]!) })
+        return properties
+    }
+
+    private static var user: OrderedJSON {
+        closed(required: ["userName"], properties: MappingKeys.user.keys.map { ($0, userProperties[$0]!) })
+    }
+
+    /// `access.TARGET`: any key of a user (but access) over the person's own in that target.
+    private static var access: OrderedJSON {
+        closed(
+            description:
+                "The person's account in one target: its groups, and any attribute that differs there (userName included).",
+            properties: MappingKeys.access.keys.map { ($0, userProperties[$0]!) })
     }
 
     private static func section(_ section: ManagedAttribute.Section, description: String?) -> OrderedJSON {
@@ -271,6 +330,10 @@ public enum SchemaGenerator {
             "previously": names("Earlier displayNames, so a rename is an update."),
             "members": names("userNames and group displayNames (nested groups)."),
             "extensions": reference("extensions"),
+            "target": .object([
+                ("type", "string"), ("pattern", .string(targetNamePattern)),
+                ("description", "With targets: the target the group lives in (required when there are several)."),
+            ]),
         ]
         return closed(required: ["displayName"], properties: MappingKeys.group.keys.map { ($0, properties[$0]!) })
     }

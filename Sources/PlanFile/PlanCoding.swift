@@ -300,3 +300,63 @@ extension ProtectedObject: Codable {
             reason: try container.decodeIfPresent(ActionReason.self, forKey: .why))
     }
 }
+
+// MARK: Several targets
+
+extension Plan {
+    /// The JSON of a directory's plans. The one target of `target:` is one plan, as it always was; the
+    /// targets of `targets:` are `{"format_version", "targets": [plan, …], "summary"}`, each entry a whole
+    /// plan naming its target (docs/json-plan.md, "Several targets").
+    public static func jsonData(_ plans: [Plan], wording: Wording = .standard) -> Data {
+        guard PlanRenderer.isSeveral(plans) else { return plans.first?.jsonData(wording: wording) ?? Data() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.userInfo[Wording.userInfoKey] = wording
+        return (try? encoder.encode(DirectoryPlan(plans: plans))) ?? Data()
+    }
+
+    /// A plan file read back whole, for `scimctl show`: one plan, or each target's.
+    public static func decodeFiles(_ data: Data) throws(SavedPlanRefusal) -> [Plan] {
+        if let plans = try SavedPlan.decodePlanFile(DirectoryDocument<Plan>.self, data).plans { return plans }
+        return [try decodeFile(data)]
+    }
+}
+
+/// `{"format_version", "targets": [...], "summary": {...}}`: the plans of several targets.
+struct DirectoryPlan: Encodable {
+    var plans: [Plan]
+
+    enum Keys: String, CodingKey { case formatVersion = "format_version", targets, summary }
+    enum SummaryKeys: String, CodingKey {
+        case create, update, adopt, reactivate, deactivate, delete, destructive, blocked
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(Plan.formatVersion, forKey: .formatVersion)
+        try container.encode(plans, forKey: .targets)
+        var summary = container.nestedContainer(keyedBy: SummaryKeys.self, forKey: .summary)
+        func total(_ kind: ActionKind) -> Int { plans.reduce(0) { $0 + $1.count(kind) } }
+        try summary.encode(total(.create), forKey: .create)
+        try summary.encode(total(.update), forKey: .update)
+        try summary.encode(total(.adopt), forKey: .adopt)
+        try summary.encode(total(.reactivate), forKey: .reactivate)
+        try summary.encode(total(.deactivate), forKey: .deactivate)
+        try summary.encode(total(.delete), forKey: .delete)
+        try summary.encode(plans.reduce(0) { $0 + $1.budget.count }, forKey: .destructive)
+        try summary.encode(plans.filter(\.budget.blocked).compactMap(\.target.name), forKey: .blocked)
+    }
+}
+
+/// A plan file as far as telling its form: `targets` (several) or not (one).
+struct DirectoryDocument<Entry: Decodable>: Decodable {
+    var plans: [Entry]?
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: DirectoryPlan.Keys.self)
+        guard container.contains(.targets) else { return }
+        let version = try container.decode(String.self, forKey: .formatVersion)
+        guard version == Plan.formatVersion else { throw SavedPlanRefusal.unsupportedVersion(version) }
+        plans = try container.decode([Entry].self, forKey: .targets)
+    }
+}

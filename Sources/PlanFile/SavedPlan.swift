@@ -21,6 +21,15 @@ public struct SavedPlan: Sendable {
         try decodePlanFile(SavedPlanDocument.self, data).plan
     }
 
+    /// Reads a plan file of one target or of several (`targets`), each entry a saved plan.
+    public static func decodeAll(_ data: Data) throws(SavedPlanRefusal) -> [SavedPlan] {
+        if let plans = try decodePlanFile(DirectoryDocument<SavedPlanDocument>.self, data).plans {
+            guard !plans.isEmpty else { throw .unreadable("'targets' is empty") }
+            return plans.map(\.plan)
+        }
+        return [try decode(data)]
+    }
+
     /// Decodes a plan file as `type`; what is not one is refused with a plain message naming what is
     /// wrong and where (for `apply --plan` and `show` alike).
     static func decodePlanFile<Document: Decodable>(_ type: Document.Type, _ data: Data) throws(SavedPlanRefusal)
@@ -41,7 +50,9 @@ public struct SavedPlan: Sendable {
     /// this file holds.
     public func check(_ fresh: Plan) throws(SavedPlanRefusal) {
         guard fresh.desiredDigest == desiredDigest else { throw .yamlChanged }
-        guard fresh.target.url == target.url, fresh.target.provider == target.provider else {
+        guard fresh.target.url == target.url, fresh.target.provider == target.provider,
+            fresh.target.name == target.name
+        else {
             throw .otherTarget(
                 saved: "\(target.url) (\(target.provider))", now: "\(fresh.target.url) (\(fresh.target.provider))")
         }
@@ -132,7 +143,7 @@ public enum SavedPlanRefusal: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// The JSON of a plan file, as far as `apply --plan` reads it.
-private struct SavedPlanDocument: Decodable {
+struct SavedPlanDocument: Decodable {
     var plan: SavedPlan
 
     init(from decoder: any Decoder) throws {

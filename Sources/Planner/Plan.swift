@@ -185,10 +185,14 @@ public struct Plan: Sendable, Hashable {
         public var source: String?
         /// The profile file (`target.profile`), when the profile is not a built-in one.
         public var profileFile: String?
+        /// The target's name in a directory of several (`targets:`); nil for the one target of `target:`.
+        public var name: String?
 
         public init(
-            url: String, provider: String, tokenEnv: String? = nil, source: String? = nil, profileFile: String? = nil
+            url: String, provider: String, tokenEnv: String? = nil, source: String? = nil, profileFile: String? = nil,
+            name: String? = nil
         ) {
+            self.name = name
             self.url = url
             self.provider = provider
             self.tokenEnv = tokenEnv

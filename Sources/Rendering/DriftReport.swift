@@ -67,11 +67,13 @@ public struct DriftReport: Sendable {
 
     public func text() -> String {
         guard hasDrift || !unmanagedObjects.isEmpty else {
-            return "In sync: the provider matches the YAML (\(Printable.escape(plan.target.url)), \(plan.day)).\n"
+            return
+                "In sync: the provider matches the YAML (\(PlanRenderer.named(plan))\(Printable.escape(plan.target.url)), "
+                + "\(plan.day)).\n"
         }
         var output =
             hasDrift
-            ? "Drift at \(Printable.escape(plan.target.url)) on \(plan.day).\n\n\(ActionKind.legend)\n"
+            ? "Drift at \(PlanRenderer.named(plan))\(Printable.escape(plan.target.url)) on \(plan.day).\n\n\(ActionKind.legend)\n"
             : "In sync, with unmanaged objects the policy leaves alone.\n"
         let renderer = PlanRenderer(wording: wording)
         if !managedChanges.isEmpty {
@@ -96,7 +98,7 @@ public struct DriftReport: Sendable {
 
     public func markdown() -> String {
         var output =
-            "### scimctl drift — `\(Printable.escape(plan.target.url).replacingOccurrences(of: "`", with: "'"))`\n\n"
+            "### scimctl drift — \(PlanRenderer.named(plan))`\(Printable.escape(plan.target.url).replacingOccurrences(of: "`", with: "'"))`\n\n"
         guard hasDrift || !unmanagedObjects.isEmpty else { return output + "**In sync.**\n" }
         output +=
             "| changed out of band | not declared |\n|---:|---:|\n| \(managedChanges.count) | \(unmanagedObjects.count) |\n\n"
@@ -123,5 +125,33 @@ public struct DriftReport: Sendable {
                 .joined(separator: "\n")
         }
         return output
+    }
+}
+
+// MARK: Several targets
+
+extension DriftReport {
+    /// The drift of a directory: one target of `target:` as `text()` prints it; several, one section each,
+    /// then which targets drifted.
+    public static func text(_ reports: [DriftReport]) -> String {
+        guard reports.count > 1 else { return reports.map { $0.text() }.joined() }
+        let drifted = reports.filter(\.hasDrift).compactMap(\.plan.target.name)
+        let total =
+            drifted.isEmpty
+            ? "Total for \(reports.count) targets: in sync."
+            : "Total for \(reports.count) targets: drift in \(drifted.joined(separator: ", "))."
+        return reports.map { $0.text() }.joined(separator: "\n") + "\n" + total + "\n"
+    }
+
+    public static func markdown(_ reports: [DriftReport]) -> String {
+        guard reports.count > 1 else { return reports.map { $0.markdown() }.joined() }
+        var head = "## scimctl drift — \(reports.count) targets\n\n| target | changed out of band | not declared |\n"
+        head += "|---|---:|---:|\n"
+        for report in reports {
+            head +=
+                "| \(PlanRenderer.markdownEscape(report.plan.target.name ?? "")) | \(report.managedChanges.count) | "
+                + "\(report.unmanagedObjects.count) |\n"
+        }
+        return head + "\n" + reports.map { $0.markdown() }.joined(separator: "\n")
     }
 }

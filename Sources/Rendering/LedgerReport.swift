@@ -16,18 +16,21 @@ public enum LedgerReport {
                 case .failed: "FAILED "
                 case .skipped: "skipped"
                 }
-            output += "\(mark) \(entry.action.symbol) \(entry.type.rawValue) \(Printable.escape(entry.key))"
+            let target = entry.target.map { "\($0): " } ?? ""
+            output += "\(mark) \(target)\(entry.action.symbol) \(entry.type.rawValue) \(Printable.escape(entry.key))"
             if let detail = entry.detail { output += ": \(Printable.escape(detail))" }
             output += "\n"
         }
-        output += "\nApply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."
+        let target = result.entries.first?.target.map { " to \($0)" } ?? ""
+        output += "\nApply\(target): \(result.done) done, \(result.failed) failed, \(result.skipped) skipped."
         if result.interrupted { output += " Interrupted: run apply again to finish." }
         return output + "\n"
     }
 
     /// The job summary of an apply: the outcome, what failed or was skipped, and the whole ledger folded.
     public static func markdown(_ result: ApplyResult, plan: Plan, ledger: String) -> String {
-        var text = "### scimctl apply — `\(plan.target.url.replacingOccurrences(of: "`", with: "'"))`\n\n"
+        var text =
+            "### scimctl apply — \(PlanRenderer.named(plan))`\(plan.target.url.replacingOccurrences(of: "`", with: "'"))`\n\n"
         text += "**Apply: \(result.done) done, \(result.failed) failed, \(result.skipped) skipped.**"
         if result.interrupted { text += " Interrupted: run apply again to finish." }
         text += "\n\n"

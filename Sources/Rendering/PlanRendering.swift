@@ -19,7 +19,7 @@ public struct PlanRenderer: Sendable {
 
     public func text(_ plan: Plan) -> String {
         var output =
-            "scimctl plan for \(Printable.escape(plan.target.url)) (provider \(plan.target.provider)\(source(plan))), "
+            "scimctl plan for \(Self.named(plan))\(Printable.escape(plan.target.url)) (provider \(plan.target.provider)\(source(plan))), "
             + "day \(plan.day)\n\n"
         if plan.hasChanges { output += ActionKind.legend + "\n\n" }
         for action in plan.actions {
@@ -42,6 +42,59 @@ public struct PlanRenderer: Sendable {
         output += summaryLine(plan) + "\n"
         if plan.budget.blocked { output += "\n" + blockedExplanation(plan) + "\n" }
         return output
+    }
+
+    /// `target qase at `, for a target of several; empty for the one target of `target:`.
+    static func named(_ plan: Plan) -> String {
+        plan.target.name.map { "target \($0) at " } ?? ""
+    }
+
+    // MARK: Several targets
+
+    /// The plans of a directory: one target of `target:` exactly as `text(_:)` prints it; several, one
+    /// section each with its own summary line, then the total.
+    public func text(_ plans: [Plan]) -> String {
+        guard plans.count > 1 else { return plans.map { text($0) }.joined() }
+        return plans.map { text($0) }.joined(separator: "\n") + "\n" + totalLine(plans) + "\n"
+    }
+
+    /// The pull-request comment of a directory: a table of every target, then each target's own comment.
+    public func markdown(_ plans: [Plan], limit: Int = markdownLimit) -> String {
+        guard plans.count > 1 else { return plans.map { markdown($0, limit: limit) }.joined() }
+        var head = "## scimctl plan — \(plans.count) targets\n\n| target | "
+        head += ActionKind.allCases.map { "\($0.symbol) \($0.rawValue)" }.joined(separator: " | ")
+        head += " | access taken / cap | |\n|---|" + String(repeating: "---:|", count: ActionKind.allCases.count + 1)
+        head += "---|\n"
+        for plan in plans {
+            head += "| \(escape(plan.target.name ?? "")) | "
+            head += ActionKind.allCases.map { String(plan.count($0)) }.joined(separator: " | ")
+            let status = plan.budget.blocked ? "**blocked**" : plan.hasChanges ? "changes" : "no changes"
+            head += " | \(plan.budget.count) / \(plan.budget.cap) | \(status) |\n"
+        }
+        head += "\n" + escape(totalLine(plans)) + "\n\n"
+        let share = max(2_000, (limit - head.count) / plans.count)
+        return head + plans.map { markdown($0, limit: share) }.joined(separator: "\n")
+    }
+
+    /// `Total for 2 targets: 5 actions (…); blocked: aws.`
+    public func totalLine(_ plans: [Plan]) -> String {
+        let total = plans.reduce(0) { $0 + $1.actions.count }
+        let blocked = plans.filter(\.budget.blocked).compactMap(\.target.name)
+        var line = "Total for \(plans.count) targets: "
+        if total == 0 {
+            line += "no changes."
+        } else {
+            let counts = ActionKind.allCases.map { kind in "\(plans.reduce(0) { $0 + $1.count(kind) }) \(kind.rawValue)"
+            }
+            line += "\(total) action\(total == 1 ? "" : "s") (\(counts.joined(separator: ", ")))."
+        }
+        if !blocked.isEmpty { line += " Blocked by its cap: \(blocked.joined(separator: ", "))." }
+        return line
+    }
+
+    /// Whether `plans` are the targets of `targets:` (shown in sections) rather than the one of `target:`.
+    public static func isSeveral(_ plans: [Plan]) -> Bool {
+        plans.count > 1 || plans.first?.target.name != nil
     }
 
     /// `, from target.url at org.yaml:3:8`, when the plan says where its URL came from.
@@ -118,7 +171,8 @@ public struct PlanRenderer: Sendable {
     /// A pull-request comment: summary table, destructive actions first, details folded, never over
     /// `markdownLimit` characters however large the plan (what is cut is said).
     public func markdown(_ plan: Plan, limit: Int = markdownLimit) -> String {
-        var head = "### scimctl plan — `\(escape(plan.target.url))` (\(plan.target.provider))\n\n"
+        var head =
+            "### scimctl plan — \(Self.named(plan))`\(escape(plan.target.url))` (\(plan.target.provider))\n\n"
         if !plan.hasChanges {
             head += "**No changes.** The provider matches the YAML.\n"
             return head

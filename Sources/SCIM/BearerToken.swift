@@ -25,11 +25,14 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
     public enum Source: Sendable, Hashable, CustomStringConvertible {
         case file(String)
         case environment(String)
+        /// `tokenCommand`, by its first word only (the rest may name a vault path).
+        case command(String)
 
         public var description: String {
             switch self {
             case .file(let path): "--token-file \(path)"
             case .environment(let name): "$\(name)"
+            case .command(let program): "the output of tokenCommand \(program)"
             }
         }
     }
@@ -44,9 +47,12 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
         }
     }
 
-    /// Resolves the token from a file or the environment.
+    /// Resolves the token from a file or the environment. `fallback`: whether `SCIM_TOKEN` is read when
+    /// `tokenEnv` names another variable that is not set (not for a target of several, whose token must
+    /// never go to another).
     public static func resolve(
-        tokenFile: String?, tokenEnv: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+        tokenFile: String?, tokenEnv: String?, fallback: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(Missing) -> BearerToken {
         if let tokenFile {
             let source = Source.file(tokenFile)
@@ -59,7 +65,7 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
             return token
         }
         var names = [tokenEnv ?? "SCIM_TOKEN"]
-        if names[0] != "SCIM_TOKEN" { names.append("SCIM_TOKEN") }
+        if fallback, names[0] != "SCIM_TOKEN" { names.append("SCIM_TOKEN") }
         for name in names {
             if let value = environment[name], var token = BearerToken(value) {
                 try check(token, from: .environment(name))
@@ -68,6 +74,17 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
             }
         }
         throw Missing(looked: names.map(Source.environment), reason: "none of these is set")
+    }
+
+    /// A token from a command's standard output (`tokenCommand`), checked as any other.
+    public static func fromCommandOutput(_ output: String, program: String) throws(Missing) -> BearerToken {
+        let source = Source.command(program)
+        guard var token = BearerToken(output) else {
+            throw Missing(looked: [source], reason: "the command printed nothing")
+        }
+        try check(token, from: source)
+        token.source = source
+        return token
     }
 
     /// The most a token file may hold: tokens are a few hundred bytes, JWTs a few kilobytes.

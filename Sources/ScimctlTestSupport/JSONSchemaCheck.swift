@@ -21,6 +21,9 @@ public enum JSONSchemaCheck {
                 for error in validator.iter_errors(json.load(open(path))):
                     failed += 1
                     print(f"{path}: {error.json_path}: {error.message}")
+                    # Under oneOf (one target's document, or several), why each branch refused it.
+                    for cause in sorted(error.context or [], key=lambda e: e.json_path):
+                        print(f"{path}:   {cause.json_path}: {cause.message}")
             sys.exit(1 if failed else 0)
             """
         let python = PackagePaths.peersPython

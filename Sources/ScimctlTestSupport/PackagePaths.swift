@@ -11,6 +11,18 @@ public enum PackagePaths {
 
     public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
     public static let examples = root.appendingPathComponent("examples")
+    /// The people directory of two targets (`targets:`).
+    public static let companyExample = examples.appendingPathComponent("company")
+
+    /// A fresh folder holding a copy of examples/org.yaml alone: a working directory whose `.` is the
+    /// one-target example (examples/ also holds the people directory of examples/company).
+    public static func exampleFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-example-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: examples.appendingPathComponent("org.yaml"), to: folder.appendingPathComponent("org.yaml"))
+        return folder
+    }
     public static let schema = root.appendingPathComponent("schema/scimctl.schema.json")
     /// The JSON plan's schema (and the drift report's, beside it).
     public static let planSchema = root.appendingPathComponent("schema/plan.schema.json")

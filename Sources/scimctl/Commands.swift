@@ -181,7 +181,10 @@ struct ShowCommand: ParsableCommand {
     @Option(help: "text, json (the file's document, normalised) or markdown.")
     var format: PlanFormat = .text
 
+    @Option(name: .customLong("target"), help: "Of a plan of several targets, show this one (repeatable).")
+    var targets: [String] = []
+
     func run() throws {
-        try ShowUseCase(file: file, format: format, console: TerminalConsole()).run()
+        try ShowUseCase(file: file, format: format, console: TerminalConsole(), targets: targets).run()
     }
 }

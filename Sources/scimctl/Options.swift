@@ -25,10 +25,15 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Trace every HTTP request (method, URL, status, time; never headers) on stderr.")
     var verbose = false
 
+    @Option(
+        name: .customLong("target"),
+        help: "With targets: in the YAML, work on this target only (repeatable; default: every target).")
+    var targets: [String] = []
+
     var settings: ConnectionSettings {
         ConnectionSettings(
             url: url, tokenFile: tokenFile, parallelism: parallelism, rateLimit: rateLimit, timeout: timeout,
-            caFile: caFile, verbose: verbose)
+            caFile: caFile, verbose: verbose, targets: targets)
     }
 
     func validate() throws {

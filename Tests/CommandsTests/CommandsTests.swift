@@ -109,7 +109,7 @@ struct CommandsTests {
             let session = session(
                 workspace, provider, console: console, url: flag,
                 environment: ["TEST_TOKEN": "t", "SCIM_URL": "https://env.example/v2"], reached: reached)
-            _ = try await session.plan()
+            _ = try await session.plans()
             #expect(reached.all == [expected])
             #expect(console.notes.contains("SCIM_URL (https://env.example/v2) is ignored"))
         }
@@ -120,11 +120,11 @@ struct CommandsTests {
         _ = try await session(
             workspace, provider, console: console, environment: ["SCIM_URL": "https://env.example/v2"],
             reached: reached
-        ).plan()
+        ).plans()
         #expect(reached.all == ["https://env.example/v2"])
         #expect(!console.notes.contains("warning"))
         // And with none of them, an error that names all three.
-        let none = await exitCode { _ = try await session(workspace, provider, environment: [:]).plan() }
+        let none = await exitCode { _ = try await session(workspace, provider, environment: [:]).plans() }
         #expect(none == 1)
     }
 
@@ -140,7 +140,7 @@ struct CommandsTests {
             do {
                 _ = try await session(
                     workspace, FakeProvider(), url: flag, environment: environment, reached: reached
-                ).plan()
+                ).plans()
                 Issue.record("planned through a URL with credentials")
             } catch let failure as CommandFailure {
                 #expect(failure.message?.contains("carries credentials") == true)
@@ -226,7 +226,7 @@ struct CommandsTests {
 
         // As planned: applied, and the next plan has nothing to do.
         let result = try await ApplyUseCase(session: session(workspace, provider), planFile: planFile).run()
-        #expect(result?.done == 2)
+        #expect(result.first?.done == 2)
         let console = RecordingConsole()
         try await PlanUseCase(
             session: session(workspace, provider, console: console), format: .text, out: nil, detailedExitcode: true

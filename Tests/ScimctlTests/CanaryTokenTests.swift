@@ -133,7 +133,8 @@ struct CanaryTokenTests {
     @Test("credentials in --url or SCIM_URL are refused and never echoed, also with --verbose")
     func urlCredentials() async throws {
         let password = "pw-\(UUID().uuidString)"
-        let examples = PackagePaths.examples
+        let examples = try PackagePaths.exampleFolder()
+        defer { try? FileManager.default.removeItem(at: examples) }
         let byFlag = try await ProcessRunner.runScimctl(
             ["plan", "--verbose", "--url", "https://admin:\(password)@scim.example.com/v2"], in: examples,
             environment: ["SCIM_TOKEN": token])

@@ -19,7 +19,9 @@ struct ValidateCommandTests {
 
     @Test("the default path is the working directory")
     func defaultPath() async throws {
-        let result = try await ProcessRunner.runScimctl(["validate"], in: PackagePaths.examples)
+        let folder = try PackagePaths.exampleFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try await ProcessRunner.runScimctl(["validate"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("valid: 12 users"))
     }
