@@ -20,6 +20,19 @@ public struct OrgExporter: Sendable {
     public var header: [String]
     /// The provider's `/Schemas`, when it publishes them: read-only extension attributes are left out.
     public var schemas: [SchemaDefinition]?
+    /// Writing into a people directory (`import --into`): no `target:` block; each user gets
+    /// `access: {NAME: {}}` and each group `target: NAME`.
+    public var directoryTarget: String?
+    /// Live user id → the name a member or manager is written by (a person's key in the directory),
+    /// where it is not the live userName.
+    public var names: [String: String] = [:]
+    /// The ids of the users and groups to write (the others are only named, as members and managers);
+    /// nil writes every one.
+    public var writtenUsers: Set<String>?
+    /// With `directoryTarget`: live user id → groups the user joins from their access entry (groups the
+    /// directory declares already).
+    public var accessGroups: [String: [String]] = [:]
+    public var writtenGroups: Set<String>?
 
     public init(target: Plan.TargetInfo, schemas: [SchemaDefinition]? = nil, header: [String]) {
         self.target = target
@@ -65,25 +78,29 @@ public struct OrgExporter: Sendable {
 
     public func export(_ live: LiveSnapshot) -> Export {
         var warnings: [String] = []
-        let users = live.users.sorted {
-            ($0.userName.lowercased(), $0.userName) < ($1.userName.lowercased(), $1.userName)
-        }
-        let groups = live.groups.sorted {
-            ($0.displayName.lowercased(), $0.displayName) < ($1.displayName.lowercased(), $1.displayName)
-        }
+        let users = live.users.filter { user in writtenUsers.map { user.id.map($0.contains) ?? false } ?? true }
+            .sorted {
+                ($0.userName.lowercased(), $0.userName) < ($1.userName.lowercased(), $1.userName)
+            }
+        let groups = live.groups.filter { group in writtenGroups.map { group.id.map($0.contains) ?? false } ?? true }
+            .sorted {
+                ($0.displayName.lowercased(), $0.displayName) < ($1.displayName.lowercased(), $1.displayName)
+            }
         var userNames: [String: String] = [:]
-        for user in users { if let id = user.id { userNames[id] = user.userName } }
+        for user in live.users { if let id = user.id { userNames[id] = names[id] ?? user.userName } }
         var groupNames: [String: String] = [:]
-        for group in groups { if let id = group.id { groupNames[id] = group.displayName } }
+        for group in live.groups { if let id = group.id { groupNames[id] = group.displayName } }
 
         var out = YAMLWriter()
         for line in header { out.line(0, "# \(line)") }
         out.line(0, "version: 1")
-        out.blank()
-        out.line(0, "target:")
-        out.field(1, "url", target.url)
-        out.field(1, "provider", target.provider)
-        if let tokenEnv = target.tokenEnv { out.field(1, "tokenEnv", tokenEnv) }
+        if directoryTarget == nil {
+            out.blank()
+            out.line(0, "target:")
+            out.field(1, "url", target.url)
+            out.field(1, "provider", target.provider)
+            if let tokenEnv = target.tokenEnv { out.field(1, "tokenEnv", tokenEnv) }
+        }
 
         out.section("users", if: !users.isEmpty)
         for user in users {
@@ -113,12 +130,18 @@ public struct OrgExporter: Sendable {
             }
             writeSection(.enterprise, of: user, manager: manager, to: &out)
             writeExtensions(user.extra, schemas: schemas, to: &out)
+            if let directoryTarget {
+                let groups = (user.id.flatMap { accessGroups[$0] } ?? []).map(YAMLWriter.scalar)
+                let entry = groups.isEmpty ? "{}" : "{groups: [\(groups.joined(separator: ", "))]}"
+                out.line(2, "access: {\(YAMLWriter.scalar(directoryTarget)): \(entry)}")
+            }
         }
 
         out.section("groups", if: !groups.isEmpty)
         for group in groups {
             out.item(1, "displayName", group.displayName)
             out.optional(2, "externalId", group.externalId)
+            if let directoryTarget { out.field(2, "target", directoryTarget) }
             writeExtensions(group.extra, schemas: schemas, to: &out)
             var members: [String] = []
             for member in group.members ?? [] {

@@ -150,7 +150,21 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "Write DIR/org.yaml (never over an existing file) instead of printing the YAML.")
     var out: String?
 
+    @Option(
+        help: """
+            Merge the live accounts of --target NAME into the people directory DIR (targets:): matched people             gain access.NAME, the others are written to DIR/NAME-imported.yaml.
+            """)
+    var into: String?
+
     func validate() throws {
+        if into != nil {
+            guard connection.targets.count == 1 else {
+                throw ValidationError("--into merges one target: name it with --target NAME")
+            }
+            guard out == nil else { throw ValidationError("--into and --out: choose one") }
+        } else if !connection.targets.isEmpty {
+            throw ValidationError("--target is for --into DIR (merging a target into a people directory)")
+        }
         guard (try? BuiltInProfiles.resolve(provider)) != nil else {
             throw ValidationError("--provider must be one of \(BuiltInProfiles.names.joined(separator: ", "))")
         }
@@ -158,6 +172,12 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = Session(planning: PlanningSettings(), connection: connection.settings, console: TerminalConsole())
+        if let into {
+            try await ImportIntoUseCase(
+                session: session, target: connection.targets[0], into: into, provider: provider, tokenEnv: tokenEnv
+            ).run()
+            return
+        }
         try await ImportUseCase(session: session, provider: provider, tokenEnv: tokenEnv, out: out).run()
     }
 }

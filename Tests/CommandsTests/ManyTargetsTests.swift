@@ -231,3 +231,142 @@ struct ManyTargetsTests {
         }
     }
 }
+
+/// `import --target NAME --into DIR`, through the use case against an in-memory provider.
+@Suite("Use cases: import into a people directory", .timeLimit(.minutes(10)))
+struct ImportIntoTests {
+    private static let directory = """
+        targets:
+          qase: {url: "https://qase.example/scim", provider: generic, tokenEnv: QASE_TOKEN}
+          aws: {url: "https://aws.example/scim", provider: generic, tokenEnv: AWS_TOKEN}
+        policy: {unmanaged: deactivate}
+        users:
+          - userName: ada@x.io
+            externalId: E1
+            title: QA Lead
+            access: {qase: {}}
+          - {userName: bob@x.io, title: Engineer, access: {qase: {}}}
+          - userName: carol@x.io
+            emails: [{value: carol@x.io, primary: true}]
+            access:
+              qase: {groups: [qa]}
+          - {userName: dan@x.io, access: {qase: {}}}
+          - {userName: erin@x.io, access: {qase: {}}}
+        groups:
+          - {displayName: qa, target: qase}
+
+        """
+
+    private func user(
+        _ id: String, _ name: String, externalId: String? = nil, title: String? = nil, emails: [String] = []
+    )
+        -> SCIMUser
+    {
+        var user = SCIMUser(userName: name)
+        user.id = id
+        user.active = true
+        user.externalId = externalId
+        if let title { user.attributes[path: "title"] = title }
+        if !emails.isEmpty { user.emails = emails.map { SCIMMultiValue(value: $0) } }
+        return user
+    }
+
+    @Test("matched people gain access with what differs there, the rest are new people; the plan after is empty")
+    func merge() async throws {
+        let workspace = try Workspace(Self.directory)
+        defer { workspace.remove() }
+        let aws = FakeProvider()
+        for account in [
+            user("a1", "ada.n", externalId: "E1", title: "Admin"),  // by externalId, other userName and title
+            user("a2", "BOB@x.io", title: "Engineer"),  // by userName, ignoring case
+            user("a3", "carol.w", emails: ["carol@x.io"]),  // by email
+            user("a4", "zed@x.io", title: "Auditor"),  // nobody: a new person
+            user("a5", "team.shared", emails: ["dan@x.io", "erin@x.io"]),  // two people: not guessed
+        ] {
+            await aws.store.seed(account)
+        }
+        var admins = SCIMGroup(displayName: "admins")
+        admins.id = "g1"
+        admins.members = [SCIMMember(value: "a1"), SCIMMember(value: "a4")]
+        await aws.store.seed(admins)
+        let qase = FakeProvider()
+        let console = RecordingConsole()
+        let session = Session(
+            planning: PlanningSettings(paths: [workspace.folder.path], now: "2026-12-01"),
+            connection: ConnectionSettings(targets: ["aws"]), console: console,
+            environment: ["QASE_TOKEN": "q", "AWS_TOKEN": "a"],
+            connector: { info, _ in info.url.contains("aws") ? aws : qase })
+        let outcome = try await ImportIntoUseCase(
+            session: session, target: "aws", into: workspace.folder.path, provider: "generic", tokenEnv: "AWS_TOKEN"
+        ).run()
+        #expect(outcome.matched == 3 && outcome.added == 1 && outcome.groups == 1, "\(console.notes)")
+        #expect(outcome.undecided.count == 1 && outcome.undecided[0].contains("matches 2 people by email"))
+        #expect(console.notes.contains("3 matched (access.aws added), 1 added as new people"))
+        let org = try String(contentsOfFile: workspace.file, encoding: .utf8)
+        #expect(org.contains("aws: {title: Admin, userName: ada.n}"), "\(org)")
+        #expect(org.contains("access: {aws: {}, qase: {}}") || org.contains("{userName: bob@x.io, access: {aws: {}"))
+        let imported = try String(
+            contentsOf: workspace.folder.appendingPathComponent("aws-imported.yaml"), encoding: .utf8)
+        #expect(imported.contains("- userName: zed@x.io") && imported.contains("access: {aws: {}}"))
+        #expect(imported.contains("target: aws") && imported.contains("- ada@x.io"), "\(imported)")
+
+        // The plan of aws right after: nothing to do but the one undecided account (unmanaged).
+        let planned = RecordingConsole()
+        try await PlanUseCase(
+            session: Session(
+                planning: PlanningSettings(paths: [workspace.folder.path], now: "2026-12-01"),
+                connection: ConnectionSettings(targets: ["aws"]), console: planned,
+                environment: ["AWS_TOKEN": "a"], connector: { _, _ in aws }),
+            format: .json, out: nil, detailedExitcode: false
+        ).run()
+        let document = try JSONSerialization.jsonObject(with: Data(planned.report.utf8)) as? [String: Any]
+        let plan = try #require((document?["targets"] as? [[String: Any]])?.first)
+        let actions = try #require(plan["actions"] as? [[String: Any]])
+        #expect(actions.count == 1, "\(planned.report)")
+        #expect(
+            actions.first?["key"] as? String == "team.shared" && actions.first?["action"] as? String == "deactivate")
+    }
+
+    @Test("a target the directory does not declare yet is declared from --url; a one-target org is refused")
+    func declareTarget() async throws {
+        let workspace = try Workspace(
+            """
+            targets:
+              qase: {url: "https://qase.example/scim", provider: generic, tokenEnv: QASE_TOKEN}
+            users:
+              - {userName: ada@x.io, access: {qase: {}}}
+
+            """)
+        defer { workspace.remove() }
+        let aws = FakeProvider()
+        // AWS requires a displayName and both name parts, which the person does not declare: taken from
+        // the account, so the merged directory loads.
+        var ada = user("a1", "ada@x.io")
+        ada.attributes[path: "displayName"] = "Ada L"
+        ada.attributes[path: "name.givenName"] = "Ada"
+        ada.attributes[path: "name.familyName"] = "Lovelace"
+        await aws.store.seed(ada)
+        let console = RecordingConsole()
+        let session = Session(
+            planning: PlanningSettings(paths: [workspace.folder.path], now: "2026-12-01"),
+            connection: ConnectionSettings(url: "https://aws.example/scim", targets: ["aws"]),
+            console: console, environment: ["AWS_TOKEN": "a"], connector: { _, _ in aws })
+        let outcome = try await ImportIntoUseCase(
+            session: session, target: "aws", into: workspace.folder.path, provider: "aws", tokenEnv: "AWS_TOKEN"
+        ).run(); print("NOTES", console.notes)
+        #expect(outcome.matched == 1, "\(console.notes)")
+        let org = try String(contentsOfFile: workspace.file, encoding: .utf8)
+        #expect(
+            org.contains("  aws: {url: \"https://aws.example/scim\", provider: aws, tokenEnv: AWS_TOKEN}\n  qase:"),
+            "\(org)")
+        #expect(org.contains("aws: {displayName: Ada L, name: {familyName: Lovelace, givenName: Ada}}"), "\(org)")
+
+        try workspace.write("target: {url: \"https://qase.example/scim\"}\nusers: []\n")
+        let refused = await exitCode {
+            try await ImportIntoUseCase(
+                session: session, target: "aws", into: workspace.folder.path, provider: "aws", tokenEnv: "AWS_TOKEN"
+            ).run()
+        }
+        #expect(refused == 1)
+    }
+}

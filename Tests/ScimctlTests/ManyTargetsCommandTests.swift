@@ -73,6 +73,34 @@ struct ManyTargetsCommandTests {
         #expect(driftCheck.status == 0, "\(driftCheck.stdout)\(driftCheck.stderr)")
     }
 
+    @Test("import --target aws --into: the aws accounts merged into a directory that declares the qase side")
+    func importInto() async throws {
+        let folder = try company()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let apply = try await ProcessRunner.runScimctl(["apply", "--auto-approve", "company"], in: folder)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        // The directory forgets every aws account: a plan would now deactivate them all.
+        let people = folder.appendingPathComponent("company/people.yaml")
+        let text = try String(contentsOf: people, encoding: .utf8)
+        try text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("      aws: ") }
+            .joined(separator: "\n").write(to: people, atomically: true, encoding: .utf8)
+        let before = try await ProcessRunner.runScimctl(["plan", "--target", "aws", "company"], in: folder)
+        #expect(before.stdout.contains("- User alice.nguyen"), "\(before.stdout)\(before.stderr)")
+
+        let merged = try await ProcessRunner.runScimctl(
+            ["import", "--target", "aws", "--into", "company"], in: folder)
+        #expect(merged.status == 0, "\(merged.stdout)\(merged.stderr)")
+        // Alice and Bilal by externalId; Dana's account names nobody the directory can prove: a new person.
+        #expect(merged.stderr.contains("2 matched (access.aws added), 1 added as new people"), "\(merged.stderr)")
+        let after = try await ProcessRunner.runScimctl(
+            ["plan", "--detailed-exitcode", "--target", "aws", "company"], in: folder)
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        #expect(after.stdout.contains("No changes"))
+        let again = try await ProcessRunner.runScimctl(
+            ["import", "--target", "aws", "--into", "company"], in: folder)
+        #expect(again.status == 1 && again.stderr.contains("aws-imported.yaml exists"), "\(again.stderr)")
+    }
+
     @Test("tokenCommand: its output is the token, never shown; a failing one names the target and the program")
     func tokenCommand() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-token-command-\(UUID())")
