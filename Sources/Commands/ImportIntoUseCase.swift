@@ -160,7 +160,7 @@ public struct ImportIntoUseCase: Sendable {
             }
             if changed { try write(desired, texts, overrides, file: nil, replacing: true) }
         }
-        let final = await DesiredStateLoader.loadOffPool(paths: [into])
+        let final = await DesiredStateLoader.loadOffPool(paths: [into], today: session.planning.today)
         if !final.diagnostics.isEmpty {
             var formatter = DiagnosticFormatter(sources: final.sources, colour: console.noteColour)
             console.note(formatter.text(final.diagnostics))
@@ -172,16 +172,21 @@ public struct ImportIntoUseCase: Sendable {
                 + "\(outcome.added) added as new people\(outcome.file.map { " (\($0))" } ?? ""), "
                 + "\(outcome.alreadyDeclared) already declared, \(outcome.undecided.count) could not be decided; "
                 + "\(outcome.groups) group\(outcome.groups == 1 ? "" : "s") added\n")
-        guard final.state != nil else {
+        guard final.resolved != nil else {
             try session.fail("the merged directory does not validate: fix the problems above")
+        }
+        if final.state == nil {
+            // What the provider holds breaks the directory's rules: worth knowing, not a failed import.
+            console.warn("the merged directory breaks its rules (above): plan refuses until they are fixed")
         }
         return outcome
     }
 
     /// The directory, and the text of each of its files as read.
     private func load() async throws -> (DeclaredOrg, [String: String]) {
-        let loaded = await DesiredStateLoader.loadOffPool(paths: [into])
-        guard let state = loaded.state else {
+        let loaded = await DesiredStateLoader.loadOffPool(paths: [into], today: session.planning.today)
+        // Rules' verdicts do not stop a merge: the accounts are what they are (reported at the end).
+        guard let state = loaded.resolved else {
             var formatter = DiagnosticFormatter(sources: loaded.sources, colour: session.console.noteColour)
             session.console.note(formatter.text(loaded.diagnostics))
             try session.fail("\(into) does not validate; fix it before importing into it")

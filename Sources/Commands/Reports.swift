@@ -1,4 +1,4 @@
-import DesiredState
+public import DesiredState
 public import Foundation
 import PlanFile
 import Planner
@@ -12,7 +12,8 @@ public enum PlanFormat: String, CaseIterable, Sendable {
 
 /// How `validate` reports.
 public enum DiagnosticsFormat: String, CaseIterable, Sendable {
-    case text, github, json
+    /// `state`: the desired state as JSON on stdout (StateJSON), diagnostics as text on stderr.
+    case text, github, json, state
 }
 
 /// `scimctl plan`: read the live state, print what would change, save it if asked.
@@ -142,20 +143,30 @@ public struct ValidateUseCase: Sendable {
     public var paths: [String]
     public var format: DiagnosticsFormat
     public var console: any Console
+    /// `--now`: the day rules are checked on; nil for today (UTC).
+    public var now: CalendarDay?
 
-    public init(paths: [String], format: DiagnosticsFormat, console: any Console) {
+    public init(paths: [String], format: DiagnosticsFormat, console: any Console, now: CalendarDay? = nil) {
         self.paths = paths
         self.format = format
         self.console = console
+        self.now = now
     }
 
     public func run() async throws {
-        let loaded = await DesiredStateLoader.loadOffPool(paths: paths)
+        let loaded = await DesiredStateLoader.loadOffPool(paths: paths, today: now)
         var formatter = DiagnosticFormatter(sources: loaded.sources, colour: console.noteColour)
         switch format {
         case .text: console.note(formatter.text(loaded.diagnostics))
         case .github: try console.report(formatter.github(loaded.diagnostics))
         case .json: try console.report(formatter.json(loaded.diagnostics))
+        case .state:
+            console.note(formatter.text(loaded.diagnostics))
+            // Printed when only rules are broken, so a policy engine sees the state that broke them.
+            if let resolved = loaded.resolved {
+                try console.report(
+                    String(decoding: StateJSON.jsonData(resolved, day: now ?? .today), as: UTF8.self) + "\n")
+            }
         }
         if format != .json { console.note(Self.summary(loaded) + "\n") }
         if loaded.state == nil { throw CommandFailure.ended(.failed) }
@@ -166,7 +177,10 @@ public struct ValidateUseCase: Sendable {
         let warnings = loaded.diagnostics.count { $0.severity == .warning }
         let found = warnings > 0 ? " (\(plural(warnings, "warning")))" : ""
         guard let state = loaded.state else {
-            return "invalid: \(plural(errors, "error"))\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")"
+            let broken = Set(loaded.diagnostics.compactMap { $0.severity == .error ? $0.rule : nil })
+            let rules = broken.isEmpty ? "" : " (rules broken: \(broken.sorted().joined(separator: ", ")))"
+            return
+                "invalid: \(plural(errors, "error"))\(warnings > 0 ? ", \(plural(warnings, "warning"))" : "")\(rules)"
         }
         var summary: String
         if state.targets.isEmpty {

@@ -98,7 +98,7 @@ public struct Session: Sendable {
 
     /// Loads and validates the desired state; on errors prints them and throws.
     public func loadDesired() async throws -> (DeclaredOrg, digest: String) {
-        let loaded = await DesiredStateLoader.loadOffPool(paths: planning.paths)
+        let loaded = await DesiredStateLoader.loadOffPool(paths: planning.paths, today: planning.today)
         if !loaded.diagnostics.isEmpty {
             var formatter = DiagnosticFormatter(sources: loaded.sources, colour: console.noteColour)
             console.note(formatter.text(loaded.diagnostics))

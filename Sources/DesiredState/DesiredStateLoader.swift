@@ -5,6 +5,9 @@ import YAML
 public struct LoadedState: Sendable {
     /// The merged desired state, or nil when any error was found.
     public var state: DeclaredOrg?
+    /// The merged desired state when the only errors are rules' violations (`validate --format state`
+    /// prints it, so a policy engine can see what broke the rules); nil on any other error.
+    public var resolved: DeclaredOrg?
     /// Every problem found, sorted by file, line and column.
     public var diagnostics: [Diagnostic]
     /// The text of every file read, for showing the offending lines.
@@ -50,6 +53,8 @@ public struct DesiredStateLoader: Sendable {
 
     /// Files at least this large are decoded on a second thread while they are parsed.
     public var parallelDecodingThreshold: Int
+    /// The day `rules:` are checked on (the plan's day, `--now`); nil for today (UTC).
+    public var today: CalendarDay?
 
     public init(maxFileSize: Int = 64 << 20, maxAliasExpansion: Int = 100_000, parallelDecodingThreshold: Int = 1 << 20)
     {
@@ -129,13 +134,17 @@ public struct DesiredStateLoader: Sendable {
             }
         }
         var validator = OrgValidator()
+        validator.today = today ?? .today
         let state = validator.merge(decoded)
         diagnostics += validator.diagnostics
         diagnostics.sort()
         // A rule checked once per target may find one problem in a line every target shares.
         diagnostics = diagnostics.enumerated().filter { $0.offset == 0 || diagnostics[$0.offset - 1] != $0.element }
             .map(\.element)
-        return LoadedState(state: diagnostics.hasErrors ? nil : state, diagnostics: diagnostics, sources: sources)
+        let brokenBeyondRules = diagnostics.contains { $0.severity == .error && $0.code != .rule }
+        return LoadedState(
+            state: diagnostics.hasErrors ? nil : state, resolved: brokenBeyondRules ? nil : state,
+            diagnostics: diagnostics, sources: sources)
     }
 
     /// Reads a file whole. The size cap is checked on what was opened (the target of a link, not the

@@ -48,10 +48,12 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case lookalike = "lookalike"
     case unknownTarget = "unknown-target"
     case noAccess = "no-access"
+    /// A violation of a rule of `rules:`; shown as `rule/ID` (see `Diagnostic.codeName`).
+    case rule = "rule"
 }
 
 /// How serious a diagnostic is: errors make the desired state invalid; warnings do not.
-public enum Severity: String, Sendable, Hashable, Codable {
+public enum Severity: String, Sendable, Hashable, Codable, CaseIterable {
     case error, warning
 }
 
@@ -75,6 +77,14 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     public var notes: [Note]
     /// The source line may hold a secret: renderers must not quote it.
     public var redactsSource: Bool
+    /// For a rule's violation: the rule's id, the user or group it is about (nil for a count), and the
+    /// target it was found in (nil for the one target of `target:`).
+    public var rule: String?
+    public var subject: String?
+    public var target: String?
+
+    /// The stable code shown: `rule/ID` for a rule's violation, else the code.
+    public var codeName: String { rule.map { "rule/\($0)" } ?? code.rawValue }
 
     public init(
         _ code: DiagnosticCode, _ message: String, at location: SourceLocation, severity: Severity = .error,
@@ -103,7 +113,7 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     /// Sorted by file, line and column; ties by code and message, so the order is stable.
     public static func < (lhs: Diagnostic, rhs: Diagnostic) -> Bool {
         if lhs.location != rhs.location { return lhs.location < rhs.location }
-        if lhs.code != rhs.code { return lhs.code.rawValue < rhs.code.rawValue }
+        if lhs.code != rhs.code || lhs.rule != rhs.rule { return lhs.codeName < rhs.codeName }
         return lhs.message < rhs.message
     }
 }

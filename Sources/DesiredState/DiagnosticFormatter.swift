@@ -32,7 +32,7 @@ public struct DiagnosticFormatter {
         for diagnostic in shown {
             let label = diagnostic.severity == .error ? paint("error:", "1;31") : paint("warning:", "1;33")
             output +=
-                "\(paint("\(Self.place(diagnostic.location)):", "1")) \(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
+                "\(paint("\(Self.place(diagnostic.location)):", "1")) \(label) \(diagnostic.message) [\(diagnostic.codeName)]\n"
             output += excerpt(at: diagnostic.location, secret: diagnostic.redactsSource)
             for note in diagnostic.notes {
                 output += "\(paint("\(Self.place(note.location)):", "1")) \(paint("note:", "1;36")) \(note.message)\n"
@@ -41,7 +41,7 @@ public struct DiagnosticFormatter {
         }
         for (code, count) in hidden {
             output +=
-                "\(paint("note:", "1;36")) \(count) more [\(code.rawValue)] not shown (--format json lists every one)\n"
+                "\(paint("note:", "1;36")) \(count) more [\(code)] not shown (--format json lists every one)\n"
         }
         return output
     }
@@ -57,31 +57,31 @@ public struct DiagnosticFormatter {
             if diagnostic.location.line > 0 {
                 properties += ["line=\(diagnostic.location.line)", "col=\(diagnostic.location.column)"]
             }
-            properties.append("title=\(escapeProperty("scimctl: \(diagnostic.code.rawValue)"))")
+            properties.append("title=\(escapeProperty("scimctl: \(diagnostic.codeName)"))")
             var message = diagnostic.message
             for note in diagnostic.notes { message += "\n\(Self.place(note.location)): note: \(note.message)" }
             return "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::\(escapeData(message))\n"
         }.joined()
         for (code, count) in hidden {
             output +=
-                "::notice title=\(escapeProperty("scimctl: \(code.rawValue)"))::"
+                "::notice title=\(escapeProperty("scimctl: \(code)"))::"
                 + escapeData(
-                    "\(count) more [\(code.rawValue)] not shown; scimctl validate --format json lists every one")
+                    "\(count) more [\(code)] not shown; scimctl validate --format json lists every one")
                 + "\n"
         }
         return output
     }
 
     /// The first `maxPerCode` diagnostics of each code, in order, and how many of each were left out.
-    private static func capped(_ diagnostics: [Diagnostic]) -> (shown: [Diagnostic], hidden: [(DiagnosticCode, Int)]) {
-        var counts: [DiagnosticCode: Int] = [:]
+    private static func capped(_ diagnostics: [Diagnostic]) -> (shown: [Diagnostic], hidden: [(String, Int)]) {
+        var counts: [String: Int] = [:]
         var shown: [Diagnostic] = []
         for diagnostic in diagnostics {
-            counts[diagnostic.code, default: 0] += 1
-            if counts[diagnostic.code]! <= maxPerCode { shown.append(diagnostic) }
+            counts[diagnostic.codeName, default: 0] += 1
+            if counts[diagnostic.codeName]! <= maxPerCode { shown.append(diagnostic) }
         }
         let hidden = counts.filter { $0.value > maxPerCode }.map { ($0.key, $0.value - maxPerCode) }
-            .sorted { $0.0.rawValue < $1.0.rawValue }
+            .sorted { $0.0 < $1.0 }
         return (shown, hidden)
     }
 
@@ -107,10 +107,14 @@ public struct DiagnosticFormatter {
         }
         struct Entry: Encodable {
             var severity: Severity
-            var code: DiagnosticCode
+            var code: String
             var message: String
             var location: Location
             var notes: [Note]
+            /// Rules' violations only: the rule, the user or group, the target.
+            var rule: String?
+            var subject: String?
+            var target: String?
         }
         struct Report: Encodable {
             var valid: Bool
@@ -124,8 +128,9 @@ public struct DiagnosticFormatter {
             warnings: diagnostics.count { $0.severity == .warning },
             diagnostics: diagnostics.map {
                 Entry(
-                    severity: $0.severity, code: $0.code, message: $0.message, location: Location($0.location),
-                    notes: $0.notes.map { Note(message: $0.message, location: Location($0.location)) })
+                    severity: $0.severity, code: $0.codeName, message: $0.message, location: Location($0.location),
+                    notes: $0.notes.map { Note(message: $0.message, location: Location($0.location)) },
+                    rule: $0.rule, subject: $0.subject, target: $0.target)
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

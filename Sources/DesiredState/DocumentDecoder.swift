@@ -14,11 +14,12 @@ struct FileContents {
     var safety: Safety?
     var users: [DesiredUser] = []
     var groups: [DesiredGroup] = []
+    var rules: [Rule] = []
 }
 
 /// Builds the model of one file from its YAML nodes, reporting every shape problem it meets.
 struct DocumentDecoder {
-    private var reader: NodeReader
+    var reader: NodeReader
 
     init(file: String) {
         reader = NodeReader(file: file)
@@ -42,6 +43,7 @@ struct DocumentDecoder {
         if let node = fields["targets"] { contents.targets = (namedTargets(node), reader.location(node)) }
         contents.policy = fields["policy"].flatMap { policy($0) }
         contents.safety = fields["safety"].flatMap { safety($0) }
+        if let node = fields["rules"] { contents.rules = reader.list(node, "rules").compactMap { rule($0) } }
         // A list the reader kept whole (an anchored one, or an alias) is decoded here, item by item.
         for key in Self.streamedKeys.sorted() {
             guard let node = fields[key] else { continue }

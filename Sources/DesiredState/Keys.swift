@@ -50,12 +50,12 @@ public struct MappingKeys: Sendable, Hashable {
     /// Every kind of mapping in the format.
     public static let all: [MappingKeys] = [
         document, target, namedTarget, auth, policy, safety, user, access, name, email, phoneNumber, enterprise,
-        group,
+        group, rule, selector, require, range,
     ]
 
     public static let document = MappingKeys(
         "document", schemaDefinition: nil,
-        keys: ["version", "target", "targets", "policy", "safety", "users", "groups"])
+        keys: ["version", "target", "targets", "policy", "safety", "users", "groups", "rules"])
     public static let target = MappingKeys(
         "target", schemaDefinition: "target",
         keys: ["url", "provider", "profile", "tokenEnv", "tokenCommand", "caFile", "auth"])
@@ -90,6 +90,21 @@ public struct MappingKeys: Sendable, Hashable {
     public static let group = MappingKeys(
         "group", schemaDefinition: "group",
         keys: ["displayName", "externalId", "previously", "members", "extensions", "target"])
+
+    /// An entry of `rules:`.
+    public static let rule = MappingKeys(
+        "rule", schemaDefinition: "rule", keys: ["id", "description", "severity", "users", "groups", "require"])
+    /// `users:` or `groups:` of a rule: which objects it applies to.
+    public static let selector = MappingKeys("selector", schemaDefinition: "selector", keys: ["where"])
+    /// `require:` of a rule: the users' requirements, the groups', and `count` for either.
+    public static let require = MappingKeys(
+        "require", schemaDefinition: "require",
+        keys: [
+            "expiresWithin", "emailDomain", "memberOf", "notMemberOf", "set", "oneOf", "members", "membersAlsoIn",
+            "count",
+        ])
+    /// `{min, max}`.
+    public static let range = MappingKeys("range", schemaDefinition: "range", keys: ["min", "max"])
 
     // A provider profile file (`target.profile`, `Sources/DesiredState/Profiles/*.yaml`).
 

@@ -11,6 +11,8 @@ public struct DeclaredOrg: Sendable, Hashable {
     public var safety: Safety
     public var users: [DesiredUser]
     public var groups: [DesiredGroup]
+    /// `rules:` from every file, checked by the loader on its day.
+    public var rules: [Rule] = []
     /// The files it was read from, sorted.
     public var files: [String]
     /// What each target is to hold, in the order of `targets` (one unnamed scope for `target:`): filled
@@ -215,6 +217,38 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
 
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// Days since 1970-01-01 (negative before), by the proleptic Gregorian calendar.
+    public var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The day `days` after this one (before, when negative).
+    public func adding(days: Int) -> CalendarDay {
+        let z = daysSinceEpoch + days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var result = self
+        (result.year, result.month, result.day) = (year, month, day)
+        return result
+    }
+
+    /// Today in UTC.
+    public static var today: CalendarDay {
+        let days = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
+        return CalendarDay("1970-01-01")!.adding(days: days)
     }
 
     public var description: String {

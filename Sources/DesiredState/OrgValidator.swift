@@ -5,6 +5,8 @@ import Identity
 /// references, nesting cycles, and the provider profile's limits.
 struct OrgValidator {
     var diagnostics: [Diagnostic] = []
+    /// The day rules are checked on (the plan's day).
+    var today: CalendarDay = .today
 
     mutating func merge(_ files: consuming [(path: String, contents: FileContents)]) -> DeclaredOrg {
         var state = DeclaredOrg(files: files.map(\.path))
@@ -28,6 +30,7 @@ struct OrgValidator {
             // The first file's arrays are taken as they are, not copied.
             if state.users.isEmpty { state.users = contents.users } else { state.users += contents.users }
             if state.groups.isEmpty { state.groups = contents.groups } else { state.groups += contents.groups }
+            state.rules += contents.rules
         }
         if let targetAt, let targetsAt {
             diagnostics.append(
@@ -43,6 +46,9 @@ struct OrgValidator {
         } else {
             state.scopes = project(state)
         }
+        var rules = RuleCheck(rules: state.rules, today: today)
+        rules.checkReferences(state, into: &diagnostics)
+        rules.check(state.scopes, into: &diagnostics)
         return state
     }
 

@@ -36,6 +36,16 @@ public enum SchemaGenerator {
                     ("policy", reference("policy")), ("safety", reference("safety")),
                     ("users", nullable(.object([("type", orNull("array")), ("items", reference("user"))]))),
                     ("groups", nullable(.object([("type", orNull("array")), ("items", reference("group"))]))),
+                    (
+                        "rules",
+                        .object([
+                            ("type", orNull("array")), ("items", reference("rule")),
+                            (
+                                "description",
+                                "Policy checked offline by validate and plan on the plan's day; each violation is a diagnostic rule/ID."
+                            ),
+                        ])
+                    ),
                 ])
             ),
             ("$defs", .object(definitions)),
@@ -51,7 +61,8 @@ public enum SchemaGenerator {
             ("email", contact("An email address.", format: "email")),
             ("phoneNumber", contact("A phone number.", format: nil)),
             ("enterprise", section(.enterprise, description: "The SCIM enterprise user extension.")),
-            ("extensions", extensions), ("group", group),
+            ("extensions", extensions), ("group", group), ("rule", rule), ("selector", selector),
+            ("require", require), ("range", range),
         ]
     }
 
@@ -336,6 +347,122 @@ public enum SchemaGenerator {
             ]),
         ]
         return closed(required: ["displayName"], properties: MappingKeys.group.keys.map { ($0, properties[$0]!) })
+    }
+
+    // MARK: Rules
+
+    private static var rule: OrderedJSON {
+        let selectorRef = reference("selector")
+        return .object([
+            ("type", "object"), ("additionalProperties", false),
+            ("description", "A rule: which users or groups (one selector), and what each must satisfy."),
+            ("required", .array(["id", "require"])),
+            (
+                "oneOf",
+                .array([.object([("required", .array(["users"]))]), .object([("required", .array(["groups"]))])])
+            ),
+            (
+                "properties",
+                .object([
+                    (
+                        "id",
+                        .object([
+                            ("type", "string"), ("pattern", "^[A-Za-z0-9._-]{1,64}$"),
+                            ("description", "Names the rule's diagnostics: rule/ID."),
+                        ])
+                    ),
+                    ("description", .object([("type", "string")])),
+                    (
+                        "severity",
+                        .object([
+                            ("enum", .array(Severity.allCases.map { .string($0.rawValue) })),
+                            ("description", "error (default) fails validate and plan; warning is printed and counted."),
+                        ])
+                    ),
+                    ("users", nullable(selectorRef)), ("groups", nullable(selectorRef)),
+                    ("require", reference("require")),
+                ])
+            ),
+        ])
+    }
+
+    private static var selector: OrderedJSON {
+        closed(
+            description: "Which objects the rule applies to; every condition must hold ({} selects all).",
+            properties: [
+                (
+                    "where",
+                    .object([
+                        ("type", orNull("object")),
+                        (
+                            "description",
+                            "Conditions: a string attribute path (userType, title, enterprise.department, …) or userName/displayName with a glob value (\"*\": set), memberOf (a group), target (with targets:), active (true/false)."
+                        ),
+                        ("additionalProperties", .object([("type", .array(["string", "boolean"]))])),
+                    ])
+                )
+            ])
+    }
+
+    private static var require: OrderedJSON {
+        let groupNames: OrderedJSON = .object([
+            ("type", "array"), ("items", .object([("type", "string"), ("minLength", 1)])),
+        ])
+        return closed(
+            description: "What each selected object must satisfy (count: the selected set as a whole).",
+            properties: [
+                (
+                    "expiresWithin",
+                    .object([
+                        ("type", "integer"), ("minimum", 0), ("maximum", 36_500),
+                        ("description", "Users: expires is set, at most this many days after the plan's day."),
+                    ])
+                ),
+                (
+                    "emailDomain",
+                    .object([
+                        ("type", "array"), ("items", .object([("type", "string")])),
+                        ("description", "Users: the userName (when an address) and every email are in these domains."),
+                    ])
+                ),
+                ("memberOf", groupNames), ("notMemberOf", groupNames),
+                (
+                    "set",
+                    .object([
+                        ("type", "array"), ("items", .object([("type", "string")])),
+                        ("description", "Users: attribute paths that must be set."),
+                    ])
+                ),
+                (
+                    "oneOf",
+                    .object([
+                        ("type", "object"), ("minProperties", 1), ("maxProperties", 1),
+                        (
+                            "additionalProperties",
+                            .object([("type", "array"), ("items", .object([("type", "string")]))])
+                        ),
+                        ("description", "Users: one attribute path and its allowed values (unset passes)."),
+                    ])
+                ),
+                ("members", reference("range")),
+                (
+                    "membersAlsoIn",
+                    .object([
+                        ("type", "string"),
+                        ("description", "Groups: every user member is also a member of this group."),
+                    ])
+                ),
+                ("count", reference("range")),
+            ])
+    }
+
+    private static var range: OrderedJSON {
+        closed(
+            description: "A bound: min, max or both.",
+            properties: [
+                ("min", .object([("type", "integer"), ("minimum", 0)])),
+                ("max", .object([("type", "integer"), ("minimum", 0)])),
+            ])
     }
 
     // MARK: Pieces

@@ -27,6 +27,8 @@ public enum PackagePaths {
     /// The JSON plan's schema (and the drift report's, beside it).
     public static let planSchema = root.appendingPathComponent("schema/plan.schema.json")
     public static let driftSchema = root.appendingPathComponent("schema/drift.schema.json")
+    /// The desired state as JSON (`validate --format state`).
+    public static let stateSchema = root.appendingPathComponent("schema/state.schema.json")
 
     /// The Python interpreter of the test peers' virtual environment (`scripts/setup-peers` makes it), or
     /// the one named by `SCIMCTL_PEERS_PYTHON`.

@@ -19,11 +19,23 @@ struct Validate: AsyncParsableCommand {
     @Argument(help: "Files, or directories searched for *.yaml and *.yml (hidden entries skipped).")
     var paths: [String] = ["."]
 
-    @Option(help: "text (stderr, compiler style), github (Actions annotations on stdout) or json (stdout).")
+    @Option(
+        help: """
+            text (stderr, compiler style), github (Actions annotations on stdout), json (stdout), or state (the             desired state as JSON on stdout, for policy engines; docs/state-json.md).
+            """)
     var format: DiagnosticsFormat = .text
 
+    @Option(help: "The day rules are checked on (YYYY-MM-DD, UTC); default today.")
+    var now: String?
+
+    func validate() throws {
+        if let now, CalendarDay(now) == nil { throw ValidationError("--now must be a date written YYYY-MM-DD") }
+    }
+
     func run() async throws {
-        try await ValidateUseCase(paths: paths, format: format, console: TerminalConsole()).run()
+        try await ValidateUseCase(
+            paths: paths, format: format, console: TerminalConsole(), now: now.flatMap(CalendarDay.init)
+        ).run()
     }
 }
 

@@ -92,6 +92,15 @@ struct ManyTargetsCommandTests {
         #expect(merged.status == 0, "\(merged.stdout)\(merged.stderr)")
         // Alice and Bilal by externalId; Dana's account names nobody the directory can prove: a new person.
         #expect(merged.stderr.contains("2 matched (access.aws added), 1 added as new people"), "\(merged.stderr)")
+        // Dana's account, now a person of her own, is a contractor with no end date: the rules say so.
+        #expect(merged.stderr.contains("'dana.ruiz' has no end date"), "\(merged.stderr)")
+        #expect(merged.stderr.contains("the merged directory breaks its rules"))
+        let imported = folder.appendingPathComponent("company/aws-imported.yaml")
+        let text2 = try String(contentsOf: imported, encoding: .utf8)
+        try text2.replacingOccurrences(
+            of: "  - userName: dana.ruiz\n", with: "  - userName: dana.ruiz\n    expires: 2027-03-31\n"
+        )
+        .write(to: imported, atomically: true, encoding: .utf8)
         let after = try await ProcessRunner.runScimctl(
             ["plan", "--detailed-exitcode", "--target", "aws", "company"], in: folder)
         #expect(after.status == 0, "\(after.stdout)\(after.stderr)")

@@ -1,0 +1,207 @@
+import Catalog
+public import DesiredState
+public import Foundation
+public import SCIM
+
+/// The desired state as one JSON document (`scimctl validate --format state`; schema/state.schema.json;
+/// docs/state-json.md): what a policy engine (OPA, conftest) reads, as `terraform show -json` gives
+/// Terraform's. Every user with the attributes in force in each target, groups with resolved members,
+/// the policy and safety in force, and the rules declared. Keys sorted, so equal states are equal bytes.
+public enum StateJSON {
+    public static let formatVersion = "1"
+
+    public static func jsonData(_ org: DeclaredOrg, day: CalendarDay) -> Data {
+        var document: [String: JSONValue] = [
+            "format_version": .string(formatVersion),
+            "day": .string(day.description),
+            "files": .array(org.files.map(JSONValue.string)),
+            "targets": .array(org.scopes.map { target($0, day: day) }),
+            "people": .array(people(org)),
+            "rules": .array(org.rules.map(rule)),
+        ]
+        document["policy"] = policy(org.policy)
+        document["safety"] = safety(org.safety)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(JSONValue.object(document))) ?? Data()
+    }
+
+    /// Each person once, with the targets they have an account in (one unnamed target: `[null]`).
+    private static func people(_ org: DeclaredOrg) -> [JSONValue] {
+        org.users.map { person in
+            var object = user(person, day: nil)
+            let targets: [JSONValue] =
+                org.targets.isEmpty ? [.null] : person.access.map { .string(canonical($0.target.value, in: org)) }
+            object["targets"] = .array(targets)
+            return .object(object)
+        }
+    }
+
+    private static func canonical(_ name: String, in org: DeclaredOrg) -> String {
+        org.targets.first { $0.name.value.lowercased() == name.lowercased() }?.name.value ?? name
+    }
+
+    private static func target(_ scope: TargetScope, day: CalendarDay) -> JSONValue {
+        let org = scope.org
+        let closure = memberships(org)
+        var memberOf: [String: [String]] = [:]
+        for group in org.groups {
+            for member in closure[group.displayName.value.lowercased()] ?? [] {
+                memberOf[member.lowercased(), default: []].append(group.displayName.value)
+            }
+        }
+        var object: [String: JSONValue] = [
+            "name": scope.name.map(JSONValue.string) ?? .null,
+            "users": .array(
+                org.users.map { person in
+                    var object = user(person, day: day)
+                    object["memberOf"] = .array(
+                        (memberOf[person.userName.value.lowercased()] ?? []).map(JSONValue.string))
+                    return .object(object)
+                }),
+            "groups": .array(
+                org.groups.map { group in
+                    var object = self.group(group, in: org)
+                    object["allUsers"] = .array(
+                        (closure[group.displayName.value.lowercased()] ?? []).map(JSONValue.string))
+                    return .object(object)
+                }),
+            "policy": policy(org.policy),
+            "safety": safety(org.safety),
+        ]
+        if let target = org.target {
+            object["url"] = target.url.map { .string($0.value) } ?? .null
+            object["provider"] = .string(target.providerProfile.name)
+            object["tokenEnv"] = target.tokenEnv.map { .string($0.value) } ?? .null
+        }
+        return .object(object)
+    }
+
+    /// A user's attributes in force: every declared string attribute by its path, `null` where the YAML
+    /// clears it. `active` is what the plan's day makes it (declared, and not past `expires`).
+    private static func user(_ user: DesiredUser, day: CalendarDay?) -> [String: JSONValue] {
+        var attributes: [String: JSONValue] = [:]
+        for (attribute, value) in user.attributes.present {
+            attributes[attribute.path] = value.value.map(JSONValue.string) ?? .null
+        }
+        if let manager = user.manager.value { attributes[AttributeTable.manager.path] = .string(manager) }
+        var object: [String: JSONValue] = [
+            "userName": .string(user.userName.value),
+            "externalId": user.externalId.value.map(JSONValue.string) ?? .null,
+            "attributes": .object(attributes),
+            "emails": .array((user.emails.value ?? []).map(contact)),
+            "phoneNumbers": .array((user.phoneNumbers.value ?? []).map(contact)),
+            "groups": .array(user.groups.map { .string($0.value) }),
+            "declaredActive": .bool(user.active.value ?? true),
+            "expires": user.expires.map { .string($0.value.description) } ?? .null,
+            "deleteAfter": user.deleteAfter.map { .string($0.value.description) } ?? .null,
+            "location": .string(user.location.description),
+        ]
+        if let day {
+            let expired = user.expires.map { $0.value <= day } ?? false
+            object["active"] = .bool((user.active.value ?? true) && !expired)
+        }
+        return object
+    }
+
+    private static func contact(_ value: ContactValue) -> JSONValue {
+        .object([
+            "value": .string(value.value), "type": value.type.map(JSONValue.string) ?? .null,
+            "primary": .bool(value.primary),
+        ])
+    }
+
+    /// Members resolved: users by their userName in this target, nested groups by name — from the group's
+    /// own list and the users' `groups:` alike.
+    /// Group (lowercased) → every user in it, directly or through nested groups, in declaration order.
+    private static func memberships(_ org: DeclaredOrg) -> [String: [String]] {
+        var direct: [String: [String]] = [:]
+        var nested: [String: [String]] = [:]
+        let groupNames = Set(org.groups.map { $0.displayName.value.lowercased() })
+        for group in org.groups {
+            let key = group.displayName.value.lowercased()
+            for member in group.members {
+                if groupNames.contains(member.value.lowercased()) {
+                    nested[key, default: []].append(member.value.lowercased())
+                } else {
+                    direct[key, default: []].append(member.value)
+                }
+            }
+        }
+        for user in org.users {
+            for group in user.groups { direct[group.value.lowercased(), default: []].append(user.userName.value) }
+        }
+        var closed: [String: [String]] = [:]
+        func close(_ group: String, _ visiting: inout Set<String>) -> [String] {
+            if let done = closed[group] { return done }
+            guard visiting.insert(group).inserted else { return [] }
+            var all: [String] = []
+            var seen = Set<String>()
+            for name in (direct[group] ?? []) + (nested[group] ?? []).flatMap({ close($0, &visiting) })
+            where seen.insert(name.lowercased()).inserted {
+                all.append(name)
+            }
+            visiting.remove(group)
+            closed[group] = all
+            return all
+        }
+        for group in groupNames {
+            var visiting = Set<String>()
+            _ = close(group, &visiting)
+        }
+        return closed
+    }
+
+    private static func group(_ group: DesiredGroup, in org: DeclaredOrg) -> [String: JSONValue] {
+        let key = group.displayName.value.lowercased()
+        let groupNames = Set(org.groups.map { $0.displayName.value.lowercased() })
+        var users: [String] = []
+        var groups: [String] = []
+        for member in group.members {
+            if groupNames.contains(member.value.lowercased()) {
+                groups.append(member.value)
+            } else {
+                users.append(member.value)
+            }
+        }
+        for user in org.users where user.groups.contains(where: { $0.value.lowercased() == key }) {
+            if !users.contains(where: { $0.lowercased() == user.userName.value.lowercased() }) {
+                users.append(user.userName.value)
+            }
+        }
+        return [
+            "displayName": .string(group.displayName.value),
+            "externalId": group.externalId.value.map(JSONValue.string) ?? .null,
+            "members": .object([
+                "users": .array(users.map(JSONValue.string)), "groups": .array(groups.map(JSONValue.string)),
+            ]),
+            "location": .string(group.location.description),
+        ]
+    }
+
+    private static func policy(_ policy: Policy) -> JSONValue {
+        .object([
+            "unmanaged": .string(policy.unmanaged.rawValue),
+            "unmanagedGroups": .string(policy.unmanagedGroups.rawValue),
+            "protect": .array(policy.protect.map { .string($0.value.text) }),
+        ])
+    }
+
+    private static func safety(_ safety: Safety) -> JSONValue {
+        .object([
+            "maxDestructive": .number(Double(safety.maxDestructive)),
+            "maxDestructivePercent": .number(safety.maxDestructivePercent),
+            "approve": .array(safety.approve.map { .string($0.value) }),
+        ])
+    }
+
+    private static func rule(_ rule: Rule) -> JSONValue {
+        .object([
+            "id": .string(rule.id.value),
+            "description": rule.description.map(JSONValue.string) ?? .null,
+            "severity": .string(rule.severity.rawValue),
+            "selects": .string(rule.kind.rawValue),
+            "location": .string(rule.location.description),
+        ])
+    }
+}
