@@ -12,6 +12,16 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     public let text: String
     private let tokens: [Token]
+    /// The same pattern over bytes, when every character of it is ASCII (nearly every pattern): an ASCII
+    /// name is then matched without building characters (rules run a pattern against every user).
+    private let byteTokens: [ByteToken]?
+
+    private enum ByteToken: Sendable, Hashable {
+        case literal(UInt8)
+        case anyOne
+        case anyRun
+        case set(ranges: [ClosedRange<UInt8>], negated: Bool)
+    }
 
     /// Why a pattern is not a valid glob.
     public struct Invalid: Error, Sendable, Hashable {
@@ -70,12 +80,81 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
             index += 1
         }
         self.tokens = tokens
+        self.byteTokens = Self.bytes(of: tokens)
+    }
+
+    private static func bytes(of tokens: [Token]) -> [ByteToken]? {
+        func byte(_ character: Character) -> UInt8? {
+            guard let ascii = character.asciiValue else { return nil }
+            return ascii
+        }
+        var result: [ByteToken] = []
+        for token in tokens {
+            switch token {
+            case .anyOne: result.append(.anyOne)
+            case .anyRun: result.append(.anyRun)
+            case .literal(let character):
+                guard let value = byte(character) else { return nil }
+                result.append(.literal(value))
+            case .set(let ranges, let negated):
+                var bytes: [ClosedRange<UInt8>] = []
+                for range in ranges {
+                    guard let low = byte(range.lowerBound), let high = byte(range.upperBound) else { return nil }
+                    bytes.append(low...high)
+                }
+                result.append(.set(ranges: bytes, negated: negated))
+            }
+        }
+        return result
+    }
+
+    /// `matches` for an ASCII pattern and an ASCII name, on lowercased bytes; nil when either is not ASCII.
+    private func matchesBytes(_ name: String) -> Bool? {
+        guard let byteTokens else { return nil }
+        var name = name
+        return name.withUTF8 { bytes -> Bool? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            var (token, position) = (0, 0)
+            var backtrack: (token: Int, position: Int)?
+            while position < bytes.count {
+                if token < byteTokens.count {
+                    let current = lower(bytes[position])
+                    switch byteTokens[token] {
+                    case .anyRun:
+                        backtrack = (token, position)
+                        token += 1
+                        continue
+                    case .anyOne:
+                        token += 1
+                        position += 1
+                        continue
+                    case .literal(let expected) where expected == current:
+                        token += 1
+                        position += 1
+                        continue
+                    case .set(let ranges, let negated) where ranges.contains(where: { $0.contains(current) }) != negated:
+                        token += 1
+                        position += 1
+                        continue
+                    default:
+                        break
+                    }
+                }
+                guard let point = backtrack else { return false }
+                backtrack = (point.token, point.position + 1)
+                (token, position) = (point.token + 1, point.position + 1)
+            }
+            while token < byteTokens.count, byteTokens[token] == .anyRun { token += 1 }
+            return token == byteTokens.count
+        }
     }
 
     public var description: String { text }
 
     /// Whether `name` matches, ignoring case.
     public func matches(_ name: String) -> Bool {
+        if let matched = matchesBytes(name) { return matched }
         let characters = Array(name.caseFolded)
         // Iterative matching with one backtrack point for the last '*': linear in practice.
         var (token, position) = (0, 0)
