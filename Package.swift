@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        // The access report's HTML (`scimctl report --format html`): a typed DSL that escapes every value.
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         // Property-based tests (test only): generated orgs and live states, seeds reported, shrinking.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // In-process benchmarks of the plan's stages with their allocations (scripts/bench-stages; not shipped).
@@ -122,8 +124,17 @@ let package = Package(
             name: "Commands",
             dependencies: [
                 "Applier", "Catalog", "DesiredState", "Identity", "OrgExport", "Planner", "PlanFile", "Rendering",
-                "SafeText", "SCIM", "SCIMTransport", "Sandbox", "SandboxServer",
+                "Report", "SafeText", "SCIM", "SCIMTransport", "Sandbox", "SandboxServer",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // The access review (`scimctl report`): who has access to what, per target — HTML, CSV, Markdown
+        // and JSON, from the declared directory and, with --live, the providers' accounts.
+        .target(
+            name: "Report",
+            dependencies: [
+                "Catalog", "DesiredState", "Identity", "Planner", "SCIM", "SafeText",
+                .product(name: "Plot", package: "Plot"),
             ],
             swiftSettings: swiftSettings),
         // The command line: argument parsing, and a call into Commands.
@@ -212,7 +223,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Applier", "Commands", "DesiredState", "Planner", "SCIM", "ScimctlTestSupport"],
+            dependencies: ["Applier", "Commands", "DesiredState", "Planner", "Report", "SCIM", "ScimctlTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",

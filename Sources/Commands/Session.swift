@@ -289,6 +289,7 @@ public struct Session: Sendable {
                 } catch {
                     try fail("\(error)")
                 }
+                if let token { warnIfExpiring(token) }
             }
             // Trust anchors besides the system's: --ca-file, else target.caFile, else SSL_CERT_FILE (as curl
             // and OpenSSL read it).
@@ -316,6 +317,20 @@ public struct Session: Sendable {
         } catch {
             try fail(Self.explain(connecting: error, token: token, base: url))
         }
+    }
+
+    /// A token that is a JWT and expires within 14 days is named (its variable or file, never its value)
+    /// with the day, so it is rotated before a scheduled run fails.
+    private func warnIfExpiring(_ token: BearerToken) {
+        guard let expiry = token.jwtExpiry else { return }
+        let days = Int((expiry.timeIntervalSinceNow / 86_400).rounded(.down))
+        guard days < 14 else { return }
+        let source = token.source.map(\.description) ?? "the token"
+        let day = ISO8601DateFormatter.string(from: expiry, timeZone: .gmt, formatOptions: [.withFullDate])
+        console.warn(
+            days < 0
+                ? "\(source) is a token that expired on \(day)"
+                : "\(source) is a token that expires on \(day), in \(days) day\(days == 1 ? "" : "s"): rotate it")
     }
 
     /// The profile a target names: a built-in one, or the file it was read from (a saved plan names
@@ -371,6 +386,8 @@ public struct Session: Sendable {
         public var plan: Plan
         public var desired: DeclaredOrg
         public var client: any Provider
+        /// What was read.
+        public var snapshot: LiveSnapshot
     }
 
     /// Reads the live state of every target chosen (`--target`, default all) and computes their plans.
@@ -481,7 +498,8 @@ public struct Session: Sendable {
             for warning in outcome.warnings { console.warn(prefix + warning) }
             ProcessLifetime.keep(outcome.snapshot)
             ProcessLifetime.keep(desired)
-            return TargetPlan(name: name, plan: outcome.plan, desired: desired, client: client)
+            return TargetPlan(
+                name: name, plan: outcome.plan, desired: desired, client: client, snapshot: outcome.snapshot)
         } catch CommandFailure.error(let message) where name != nil {
             // Every error of a target of several names it.
             throw CommandFailure.error("target \(name!): \(message)")

@@ -304,6 +304,9 @@ public struct DesiredUser: Sendable, Hashable {
     /// `access:` (with `targets:`): the targets this person has an account in, each with its own groups
     /// and overrides. Empty when not declared.
     public var access: [TargetAccess] = []
+    /// In a target's org of a directory of several: the person's own userName (the directory's key),
+    /// whatever userName they have there. Nil elsewhere (the userName is the key).
+    public var person: String?
     /// Where the user's entry starts.
     public var location: SourceLocation
 

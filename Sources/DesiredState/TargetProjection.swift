@@ -161,6 +161,7 @@ extension OrgValidator {
                 user.groups = personGroups[index][target] ?? []
                 user.manager = knownManager[index] ? manager(user.manager) : .omitted
                 user.access = []
+                user.person = person.userName.value
                 org.users.append(user)
             }
             for (index, group) in state.groups.enumerated() where groupTarget[index] == target {

@@ -17,6 +17,20 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
     }
 
     public var description: String { "<redacted>" }
+
+    /// When the token expires, if it is a JWT with an `exp` claim (RFC 7519 §4.1.4); nil otherwise.
+    /// Only the claim is read; the token is not verified (the provider does that).
+    public var jwtExpiry: Date? {
+        let parts = secret.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        var payload = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while payload.count % 4 != 0 { payload += "=" }
+        guard let data = Data(base64Encoded: payload),
+            let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let exp = claims["exp"] as? NSNumber
+        else { return nil }
+        return Date(timeIntervalSince1970: exp.doubleValue)
+    }
     public var debugDescription: String { "BearerToken(<redacted>)" }
     public var customMirror: Mirror { Mirror(self, children: []) }
 

@@ -29,6 +29,8 @@ public enum PackagePaths {
     public static let driftSchema = root.appendingPathComponent("schema/drift.schema.json")
     /// The desired state as JSON (`validate --format state`).
     public static let stateSchema = root.appendingPathComponent("schema/state.schema.json")
+    /// The access report as JSON (`report --format json`).
+    public static let reportSchema = root.appendingPathComponent("schema/report.schema.json")
 
     /// The Python interpreter of the test peers' virtual environment (`scripts/setup-peers` makes it), or
     /// the one named by `SCIMCTL_PEERS_PYTHON`.

@@ -63,3 +63,4 @@ func session(_ planning: PlanningOptions, _ connection: ConnectionOptions) -> Se
 
 extension PlanFormat: ExpressibleByArgument {}
 extension DiagnosticsFormat: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}

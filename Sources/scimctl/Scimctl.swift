@@ -15,7 +15,7 @@ struct Scimctl: AsyncParsableCommand {
         version: BuildInfo.current.line,
         subcommands: [
             Validate.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ImportCommand.self,
-            ShowCommand.self, ServeCommand.self, VersionCommand.self,
+            ShowCommand.self, ReportCommand.self, ServeCommand.self, VersionCommand.self,
         ]
     )
 

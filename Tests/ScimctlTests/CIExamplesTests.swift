@@ -8,7 +8,9 @@ import Testing
 @Suite("CI examples", .timeLimit(.minutes(10)))
 struct CIExamplesTests {
     static let ci = PackagePaths.examples.appendingPathComponent("ci")
-    static let workflows = ["identity-plan.yml", "identity-apply.yml", "identity-drift.yml"].map {
+    static let workflows = [
+        "identity-plan.yml", "identity-apply.yml", "identity-drift.yml", "identity-access-review.yml",
+    ].map {
         ci.appendingPathComponent(".github/workflows/\($0)")
     }
     static let action = ci.appendingPathComponent(".github/actions/setup-scimctl/action.yml")
@@ -34,7 +36,8 @@ struct CIExamplesTests {
             let lines = try files.flatMap(Self.commandLines)
             let subcommands = Set(lines.map { $0.split(separator: " ")[1] })
             #expect(
-                subcommands.isSuperset(of: ["validate", "plan", "apply", "drift", "version"]), "\(system): \(lines)")
+                subcommands.isSuperset(of: ["validate", "plan", "apply", "drift", "report", "version"]),
+                "\(system): \(lines)")
 
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-ci-\(UUID())")
             let org = folder.appendingPathComponent("org")
@@ -65,6 +68,11 @@ struct CIExamplesTests {
             #expect(journal.split(separator: "\n").count == 26)
             let drift = try String(contentsOf: folder.appendingPathComponent("drift.md"), encoding: .utf8)
             #expect(drift.contains("**In sync.**"))
+            let review = try String(contentsOf: folder.appendingPathComponent("access-review.md"), encoding: .utf8)
+            #expect(review.contains("### Accounts nobody declared"), "\(review)")
+            for artifact in ["access-review.html", "access-review.csv"] {
+                #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(artifact).path))
+            }
             if system == "github" {
                 let written = try String(contentsOf: summary, encoding: .utf8)
                 for heading in ["### scimctl plan", "### scimctl apply", "### scimctl drift"] {
