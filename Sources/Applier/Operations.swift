@@ -165,6 +165,9 @@ extension PlanExecutor {
 
     func createGroup(_ action: PlannedAction, state: ApplyState, counter: inout Counter) async throws {
         var group = SCIMGroup(displayName: action.key)
+        // Members are added by the step after; the create says "none yet" outright, which RFC 7643 allows
+        // everywhere and some servers require ("Field 'members' is required").
+        group.members = []
         for change in action.changes where !change.attribute.write(change.new, to: &group) {
             throw Skip(reason: "the plan changes '\(change.attribute)', which a group does not have")
         }

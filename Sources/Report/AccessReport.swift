@@ -164,6 +164,10 @@ public struct AccessReport: Sendable, Encodable {
                 }
                 if people[key]!.manager == nil { people[key]!.manager = user.manager.value }
             }
+            var memberCounts: [String: Int] = [:]
+            for names in groups.values {
+                for name in names { memberCounts[name.caseFolded, default: 0] += 1 }
+            }
             var undeclared: [Undeclared]?
             if let read {
                 let actions = Dictionary(
@@ -187,7 +191,7 @@ public struct AccessReport: Sendable, Encodable {
                     groups: scope.org.groups.map { group in
                         Group(
                             displayName: group.displayName.value,
-                            members: groups.values.filter { $0.contains(group.displayName.value) }.count)
+                            members: memberCounts[group.displayName.value.caseFolded] ?? 0)
                     },
                     undeclared: undeclared))
         }

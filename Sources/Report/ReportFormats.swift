@@ -47,10 +47,27 @@ extension AccessReport {
                 ])
             }
         }
-        return rows.map { $0.map(Self.csvField).joined(separator: ",") + "\r\n" }.joined()
+        var text = ""
+        text.reserveCapacity(rows.count * 160)
+        for row in rows {
+            for (index, field) in row.enumerated() {
+                if index > 0 { text += "," }
+                text += Self.csvField(field)
+            }
+            text += "\r\n"
+        }
+        return text
     }
 
     static func csvField(_ value: String) -> String {
+        // Nearly every cell: printable ASCII, no comma, quote or formula start — written as it is.
+        if let first = value.utf8.first, first != UInt8(ascii: "="), first != UInt8(ascii: "+"),
+            first != UInt8(ascii: "-"), first != UInt8(ascii: "@"),
+            value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "\"") })
+        {
+            return value
+        }
+        if value.isEmpty { return value }
         // Control characters are shown escaped, but a line break is data a quoted field carries.
         var value = value.split(separator: "\n", omittingEmptySubsequences: false).map { Printable.escape($0) }
             .joined(separator: "\n")

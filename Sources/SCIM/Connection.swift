@@ -14,7 +14,7 @@ public struct SCIMConnection: Sendable {
     public let profile: ProviderProfile
     public let retry: RetryPolicy
     public let limiter: RequestLimiter
-    private let logger: Logger
+    let logger: Logger
     private let userAgent: String
 
     /// The most same-host redirects followed for one read.

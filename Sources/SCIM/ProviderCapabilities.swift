@@ -18,13 +18,33 @@ public struct ProviderCapabilities: Sendable, Hashable {
     public static let fallbackPageSize = 100
     /// The page size never exceeded, whatever the provider claims.
     public static let maxPageSize = 1000
+    /// A claimed page size above this is not believed (a provider writing 2^31 means "no limit", or
+    /// nothing); zero and negative claims are not either. Such a claim is ignored, as if absent.
+    public static let absurdPageSize = 100_000
+    /// What discovery claimed that was not believed, for `--verbose`.
+    public var notes: [String] = []
 
     public init(
         profile: ProviderProfile, config: ServiceProviderConfig, resourceTypes: [ResourceType]?
     ) {
         self.profile = profile
-        let claimed = config.maxPageSize ?? config.filterMaxResults ?? Self.fallbackPageSize
-        pageSize = max(1, min(profile.pageSize ?? claimed, Self.maxPageSize))
+        // The first believable claim: RFC 9865's maxPageSize, then filter.maxResults (RFC 7643 §5).
+        var claimed: Int?
+        var notes: [String] = []
+        for (name, value) in [
+            ("pagination.maxPageSize", config.maxPageSize), ("filter.maxResults", config.filterMaxResults),
+        ] {
+            guard let value else { continue }
+            if (1...Self.absurdPageSize).contains(value) {
+                claimed = claimed ?? value
+            } else {
+                notes.append(
+                    "/ServiceProviderConfig says \(name) is \(value), which is no page size: ignored (pages of "
+                        + "\(profile.pageSize ?? Self.fallbackPageSize) unless another claim says otherwise)")
+            }
+        }
+        self.notes = notes
+        pageSize = max(1, min(profile.pageSize ?? claimed ?? Self.fallbackPageSize, Self.maxPageSize))
         if let paging = profile.paging {
             self.paging = paging
         } else {

@@ -1,5 +1,6 @@
 import Catalog
 public import Foundation
+import Logging
 import SafeText
 import Synchronization
 
@@ -94,6 +95,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         }
         let capabilities = ProviderCapabilities(
             profile: connection.profile, config: config, resourceTypes: resourceTypes)
+        for note in capabilities.notes { connection.logger.debug("\(note)") }
         return SCIMClient(connection: connection, capabilities: capabilities)
     }
 

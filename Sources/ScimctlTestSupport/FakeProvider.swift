@@ -152,6 +152,10 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
 
     public func createGroup(_ group: SCIMGroup) async throws(SCIMError) -> SCIMGroup {
         try await run("createGroup \(group.displayName)") { () async throws(SCIMError) in
+            // As servers that refuse a group created without the attribute ("Field 'members' is required").
+            if group.members == nil {
+                throw SCIMError(.clientError, "Field 'members' is required", status: 400)
+            }
             var created = group
             created.id = await store.newId()
             if let stamp = await store.createdStamp {

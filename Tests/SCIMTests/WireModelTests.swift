@@ -321,3 +321,44 @@ struct JSONParserTests {
         #expect(try JSONValue.parse(Data("[\(text)]".utf8)) == .array([.number(Double(text)!)]))
     }
 }
+
+/// Discovery values taken at their word only within reason: zero, negative and absurd page sizes are
+/// ignored (noted for --verbose), so the listing's request count does not follow a provider's typo.
+@Suite("Discovery values doubted")
+struct DiscoveryDoubtTests {
+    @Test(
+        "a bad filter.maxResults or maxPageSize pages as if absent",
+        arguments: [0, -1, Int(Int32.max), 1 << 40])
+    func badPageSize(claim: Int) throws {
+        var absent = ServiceProviderConfig()
+        absent.filterSupported = true
+        let baseline = ProviderCapabilities(profile: .generic, config: absent, resourceTypes: nil)
+        for keyPath in [\ServiceProviderConfig.filterMaxResults, \ServiceProviderConfig.maxPageSize] {
+            var config = absent
+            config[keyPath: keyPath] = claim
+            let capabilities = ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
+            #expect(capabilities.pageSize == baseline.pageSize)
+            #expect(
+                capabilities.notes.count == 1 && capabilities.notes[0].contains("is \(claim), which is no page size"))
+            // 10,000 users: the same number of listing requests as with nothing advertised.
+            #expect((10_000 + capabilities.pageSize - 1) / capabilities.pageSize == 100)
+        }
+        // A bad maxPageSize does not hide a good filter.maxResults; a profile's page size wins over both.
+        var both = absent
+        both.maxPageSize = claim
+        both.filterMaxResults = 500
+        #expect(ProviderCapabilities(profile: .generic, config: both, resourceTypes: nil).pageSize == 500)
+        let aws = ProviderCapabilities(profile: BuiltInProfiles.named("aws")!, config: both, resourceTypes: nil)
+        #expect(aws.pageSize == 100)
+    }
+
+    @Test("a believable claim is honoured, up to the cap")
+    func believable() {
+        var config = ServiceProviderConfig()
+        config.filterMaxResults = 50
+        #expect(ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil).pageSize == 50)
+        config.filterMaxResults = 100_000
+        let capped = ProviderCapabilities(profile: .generic, config: config, resourceTypes: nil)
+        #expect(capped.pageSize == ProviderCapabilities.maxPageSize && capped.notes.isEmpty)
+    }
+}
