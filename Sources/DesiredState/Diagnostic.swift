@@ -46,6 +46,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case groupCycle = "group-cycle"
     case duplicateMember = "duplicate-member"
     case lookalike = "lookalike"
+    /// A plain scalar YAML 1.1 tools read otherwise than YAML 1.2 (`NO`, `off`, `1_000`): a warning.
+    case ambiguousScalar = "ambiguous-scalar"
     case unknownTarget = "unknown-target"
     case noAccess = "no-access"
     /// A violation of a rule of `rules:`; shown as `rule/ID` (see `Diagnostic.codeName`).

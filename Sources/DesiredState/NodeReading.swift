@@ -192,6 +192,15 @@ struct NodeReader {
         }
         switch scalar.resolved {
         case .string(let value):
+            if scalar.style == .plain, let reading = Self.yaml11Reading(value) {
+                // YAML 1.2 reads it as this string; PyYAML, Ruby's Psych and other YAML 1.1 tools as
+                // something else, so the same file means two things (why `yes` is refused as a boolean).
+                report(
+                    .ambiguousScalar,
+                    "\(what) \(quote(value)) is read as the string \(quote(value)), but YAML 1.1 tools read it as "
+                        + "\(reading); quote it: \"\(Printable.escape(value.prefix(80)))\"",
+                    at: node, severity: .warning)
+            }
             return value
         case .int, .float, .bool:
             report(
@@ -229,6 +238,51 @@ struct NodeReader {
         return Located(value, at: location(node))
     }
 
+    /// What YAML 1.1 reads a plain scalar as, when YAML 1.2's core schema reads it as a string: a boolean
+    /// (`y`, `n`, `yes`, `no`, `on`, `off` in any case), a number with `_` (`1_000`), binary (`0b101`) or
+    /// base 60 (`1:30`). Nil for everything else; most values are rejected by their first byte.
+    static func yaml11Reading(_ value: String) -> String? {
+        let bytes = value.utf8
+        guard let first = bytes.first else { return nil }
+        switch first {
+        case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "o"),
+            UInt8(ascii: "O"):
+            guard bytes.count <= 3 else { return nil }
+            let words: Set<String> = ["y", "n", "yes", "no", "on", "off"]
+            let lower = value.lowercased()
+            // YAML 1.1 takes y/Y/yes/Yes/YES…, not mixed case like yEs.
+            guard words.contains(lower), value == lower || value == lower.uppercased() || value == lower.capitalized
+            else { return nil }
+            return "the boolean \(["y", "yes", "on"].contains(lower) ? "true" : "false")"
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"):
+            let body = bytes.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }
+            guard !body.isEmpty else { return nil }
+            if body.starts(with: "0b".utf8), body.count > 2,
+                body.dropFirst(2).allSatisfy({
+                    $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") || $0 == UInt8(ascii: "_")
+                })
+            {
+                return "a binary number"
+            }
+            let digits = body.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            }
+            if digits, body.contains(UInt8(ascii: "_")), body.first != UInt8(ascii: "_") {
+                return "the number \(value.replacingOccurrences(of: "_", with: ""))"
+            }
+            let sexagesimal = body.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            if sexagesimal.count > 1,
+                sexagesimal.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
+                sexagesimal.dropFirst().allSatisfy({ $0.count <= 2 })
+            {
+                return "a base-60 number"
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     /// Warns about a name that reads as another one: characters NFKC maps elsewhere (fullwidth `ａ`, a
     /// ligature), or letters from more than one script (a Cyrillic `а` among Latin letters).
     mutating func checkLookalikes(_ name: Located<String>, _ what: String, at node: Node) {
@@ -245,6 +299,17 @@ struct NodeReader {
             report(
                 .lookalike,
                 "\(what) \(quote(value)) mixes \(scripts.0) and \(scripts.1) letters; is a look-alike letter in it?",
+                at: node, severity: .warning)
+        } else if value.unicodeScalars.contains(where: { $0 == "\u{131}" || $0 == "\u{130}" }) {
+            // Turkish ı and İ stay themselves under case folding, so `ıvan` and `ivan` are two names to
+            // scimctl and to providers, and one name to a reader.
+            let plain = String(
+                String.UnicodeScalarView(
+                    value.unicodeScalars.map { $0 == "\u{131}" ? "i" : $0 == "\u{130}" ? "I" : $0 }))
+            report(
+                .lookalike,
+                "\(what) \(quote(value)) holds the Turkish dotless ı or dotted İ: a reader takes it for "
+                    + "\(quote(plain)), but it is compared as another name; write it as the provider holds it",
                 at: node, severity: .warning)
         }
     }

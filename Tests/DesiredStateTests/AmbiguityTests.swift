@@ -1,0 +1,52 @@
+import DesiredState
+import Testing
+
+/// What a person or another YAML tool reads otherwise: Turkish dotted and dotless i, and plain scalars
+/// YAML 1.1 takes for booleans or numbers.
+@Suite("Ambiguous names and scalars")
+struct AmbiguityTests {
+    private func warnings(_ text: String) -> [String] {
+        let loaded = DesiredStateLoader().load(texts: [("org.yaml", Array(("version: 1\n" + text).utf8))])
+        return loaded.diagnostics.filter { $0.severity == .warning }.map {
+            "\($0.location.line):\($0.location.column) \($0.codeName) \($0.message)"
+        }
+    }
+
+    @Test("Turkish ı and İ in a userName or a displayName are warned of, naming the plain reading")
+    func turkish() {
+        let found = warnings(
+            """
+            users:
+              - {userName: ıvan@x.io}
+              - {userName: İLKER@x.io}
+              - {userName: ivan@x.io}
+            groups:
+              - {displayName: Yönetİm}
+            """)
+        #expect(found.contains { $0.hasPrefix("3:16 lookalike") && $0.contains("for 'ivan@x.io'") })
+        #expect(found.contains { $0.hasPrefix("4:16 lookalike") && $0.contains("for 'ILKER@x.io'") })
+        #expect(found.contains { $0.hasPrefix("7:19 lookalike") && $0.contains("for 'YönetIm'") })
+        #expect(found.count == 3, "\(found)")
+    }
+
+    @Test(
+        "a plain scalar YAML 1.1 reads as a boolean or a number is warned of; quoted, it is not",
+        arguments: [
+            ("NO", "the boolean false"), ("off", "the boolean false"), ("y", "the boolean true"),
+            ("Yes", "the boolean true"), ("ON", "the boolean true"), ("1_000", "the number 1000"),
+            ("0b101", "a binary number"), ("1:30", "a base-60 number"),
+        ])
+    func yaml11(value: String, reading: String) {
+        let plain = warnings("users:\n  - {userName: a@x.io, title: \(value)}\n")
+        #expect(
+            plain.count == 1 && plain[0].hasPrefix("3:31 ambiguous-scalar") && plain[0].contains(reading), "\(plain)")
+        #expect(warnings("users:\n  - {userName: a@x.io, title: \"\(value)\"}\n").isEmpty)
+    }
+
+    @Test(
+        "words that only look close are left alone",
+        arguments: ["Nora", "yEs", "ony", "1-000", "12:345", "_1", "Olivia"])
+    func notAmbiguous(value: String) {
+        #expect(warnings("users:\n  - {userName: a@x.io, title: \(value)}\n").isEmpty)
+    }
+}
