@@ -195,6 +195,7 @@ public struct DiagnosticFormatter {
     /// where the YAML could not be read far enough to know (a syntax error in a flow mapping).
     private static func looksSecret(_ line: String) -> Bool {
         SecretKey.mentionsSecret(line) && secretShapedKey(in: line) || URLCredentials.userinfo(in: line) != nil
+            || SecretShape.appears(in: line)
     }
 
     /// Whether `line` holds a key (a word followed by `:`) whose name is secret-shaped, other than the
