@@ -254,6 +254,13 @@ public struct DesiredStateLoader: Sendable {
                 }
             let location = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
             diagnostics.append(Diagnostic(code, Self.explain(error, in: bytes), at: location))
+            // Every other tag refused in the same file, each at its place.
+            for other in error.others {
+                diagnostics.append(
+                    Diagnostic(
+                        .unsupportedTag, Self.explain(other, in: bytes),
+                        at: SourceLocation(file: file, line: other.mark.line, column: other.mark.column)))
+            }
             secretLines = decoder.secretLines
             return nil
         }

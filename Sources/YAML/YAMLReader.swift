@@ -21,6 +21,15 @@ public struct YAMLError: Error, Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
     public var mark: Mark
+    /// Further problems found in the same read that do not depend on this one (every unsupported tag of
+    /// a file, not only the first), in document order.
+    public var others: [YAMLError] = []
+
+    public init(kind: Kind, message: String, mark: Mark) {
+        self.kind = kind
+        self.message = message
+        self.mark = mark
+    }
 
     public var description: String { "\(mark.line):\(mark.column): \(message)" }
 }
@@ -89,11 +98,20 @@ public enum YAMLReader {
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
-                throw syntaxError(parser)
+                throw builder.withTagProblems(syntaxError(parser))
             }
             defer { yaml_event_delete(&event) }
             if event.type == YAML_STREAM_END_EVENT { break }
-            try builder.consume(event)
+            do {
+                try builder.consume(event)
+            } catch {
+                throw builder.withTagProblems(error)
+            }
+        }
+        // A bad tag does not stop the read: every one in the file is reported, then the read fails.
+        if var first = builder.tagProblems.first {
+            first.others = Array(builder.tagProblems.dropFirst())
+            throw first
         }
         return builder.root
     }
@@ -180,20 +198,26 @@ private struct TreeBuilder {
                 }
             let tag = data.tag.map { String(cString: $0) }
             let scalar = Scalar(value, style: style, tag: tag)
-            if let tag { try Self.check(tag, of: scalar, at: mark) }
+            if let tag {
+                do {
+                    try Self.check(tag, of: scalar, at: mark)
+                } catch {
+                    note(error)
+                }
+            }
             add(
                 Node(.scalar(scalar), mark: mark), size: 1, bytes: data.length,
                 anchor: data.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             if let tag = data.tag.map({ String(cString: $0) }), tag != "!", tag != Self.core + "seq" {
-                throw Self.unsupported(tag, mark: mark)
+                note(Self.unsupported(tag, mark: mark))
             }
             try push(isMapping: false, mark: mark, anchor: data.anchor.map { String(cString: $0) })
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             if let tag = data.tag.map({ String(cString: $0) }), tag != "!", tag != Self.core + "map" {
-                throw Self.unsupported(tag, mark: mark)
+                note(Self.unsupported(tag, mark: mark))
             }
             try push(isMapping: true, mark: mark, anchor: data.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
@@ -232,6 +256,21 @@ private struct TreeBuilder {
     }
 
     private static let core = "tag:yaml.org,2002:"
+
+    /// Tags refused so far (at most `maxTagProblems`, so a hostile file cannot grow the list unbounded).
+    private(set) var tagProblems: [YAMLError] = []
+    static let maxTagProblems = 200
+
+    private mutating func note(_ problem: YAMLError) {
+        if tagProblems.count < Self.maxTagProblems { tagProblems.append(problem) }
+    }
+
+    /// `error`, with the tags refused before it.
+    func withTagProblems(_ error: YAMLError) -> YAMLError {
+        var error = error
+        error.others = tagProblems
+        return error
+    }
 
     /// A scalar's explicit tag must be a core-schema scalar tag, and the value must be what it names.
     private static func check(_ tag: String, of scalar: Scalar, at mark: Mark) throws(YAMLError) {

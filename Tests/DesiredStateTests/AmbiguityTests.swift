@@ -50,3 +50,31 @@ struct AmbiguityTests {
         #expect(warnings("users:\n  - {userName: a@x.io, title: \(value)}\n").isEmpty)
     }
 }
+
+/// The first error does not hide the next: every refused tag of a file is reported.
+@Suite("Every tag error")
+struct EveryTagErrorTests {
+    private func found(_ text: String) -> [String] {
+        let loaded = DesiredStateLoader().load(texts: [("org.yaml", Array(("version: 1\n" + text).utf8))])
+        return loaded.diagnostics.map { "\($0.location.line):\($0.location.column) \($0.codeName)" }
+    }
+
+    @Test("three unsupported tags, three diagnostics, each at its place")
+    func three() {
+        let text = """
+            users:
+              - {userName: !!binary aGVsbG8=, title: ok}
+              - {userName: b@x.io, title: !custom x}
+            groups: !!set {a: null}
+            """
+        #expect(found(text) == ["3:16 unsupported-tag", "4:31 unsupported-tag", "5:9 unsupported-tag"])
+    }
+
+    @Test("a core tag on a value it does not fit, then a syntax error: both reported")
+    func tagThenSyntax() {
+        let text = "users:\n  - {userName: !!int abc, title: x}\n  - {userName: [\n"
+        let diagnostics = found(text)
+        #expect(diagnostics.contains("3:16 unsupported-tag"), "\(diagnostics)")
+        #expect(diagnostics.contains { $0.hasSuffix("yaml-syntax") }, "\(diagnostics)")
+    }
+}

@@ -6,7 +6,15 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django_scim", "accounts"]
 MIDDLEWARE = ["accounts.middleware.BearerTokenMiddleware", "django_scim.middleware.SCIMAuthCheckMiddleware"]
 ROOT_URLCONF = "scimpeer.urls"
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("SCIM_PEER_DB", "/tmp/scim-peer.sqlite")}}
+# runserver is threaded: under a loaded machine (the whole suite on two cores) concurrent writes wait for
+# sqlite's lock longer than its 5 s default, and django-scim2 answers 500; 30 s keeps the peer a peer.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SCIM_PEER_DB", "/tmp/scim-peer.sqlite"),
+        "OPTIONS": {"timeout": 30},
+    }
+}
 AUTH_USER_MODEL = "accounts.User"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
