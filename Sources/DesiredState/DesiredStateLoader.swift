@@ -224,7 +224,8 @@ public struct DesiredStateLoader: Sendable {
         _ bytes: [UInt8], file: String, diagnostics: inout [Diagnostic], secretLines: inout Set<Int>
     ) -> FileContents? {
         let limits = YAMLLimits(maxAliasExpansion: maxAliasExpansion)
-        var decoder = DocumentDecoder(file: file)
+        let positions = EditorPositions(bytes)
+        var decoder = DocumentDecoder(file: file, positions: positions)
         let pipeline = bytes.count >= parallelDecodingThreshold ? DecodingPipeline(decoder: decoder) : nil
         let parsed = bytes.withUnsafeBytes { buffer in
             Result { () throws(YAMLError) in
@@ -252,14 +253,18 @@ public struct DesiredStateLoader: Sendable {
                 case .multipleDocuments: .multipleDocuments
                 case .unsupportedTag: .unsupportedTag
                 }
-            let location = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
-            diagnostics.append(Diagnostic(code, Self.explain(error, in: bytes), at: location))
+            func location(_ mark: Mark) -> SourceLocation {
+                let (line, column) = positions?.map(line: mark.line, column: mark.column) ?? (mark.line, mark.column)
+                return SourceLocation(file: file, line: line, column: column)
+            }
+            diagnostics.append(
+                Diagnostic(code, Self.explain(error, in: bytes, positions: positions), at: location(error.mark)))
             // Every other tag refused in the same file, each at its place.
             for other in error.others {
                 diagnostics.append(
                     Diagnostic(
-                        .unsupportedTag, Self.explain(other, in: bytes),
-                        at: SourceLocation(file: file, line: other.mark.line, column: other.mark.column)))
+                        .unsupportedTag, Self.explain(other, in: bytes, positions: positions), at: location(other.mark))
+                )
             }
             secretLines = decoder.secretLines
             return nil
@@ -277,9 +282,18 @@ public struct DesiredStateLoader: Sendable {
     }
 
     /// libyaml's message, with a plainer word for the mistakes people make most.
-    private static func explain(_ error: YAMLError, in bytes: [UInt8]) -> String {
+    private static func explain(_ error: YAMLError, in bytes: [UInt8], positions: EditorPositions?) -> String {
+        // A character YAML 1.1 reads as a line break ends a comment or a plain scalar where an editor shows
+        // none: the error after it is libyaml's, the cause is the character.
+        if error.kind == .syntax, let positions, let found = EditorPositions.firstYAMLOnlyBreak(in: bytes) {
+            let (line, column) = positions.editorPosition(ofByte: found.offset)
+            return "\(error.message); the file holds \(found.name) at line \(line), column \(column), which YAML reads "
+                + "as a line break (ending a comment or a value there) though editors show none: remove it, or write "
+                + "it escaped inside a double-quoted string"
+        }
         guard error.kind == .syntax,
-            let offset = LineIndex(bytes).byteOffset(line: error.mark.line, column: error.mark.column, in: bytes),
+            let offset = LineIndex(bytes, breaks: .yaml).byteOffset(
+                line: error.mark.line, column: error.mark.column, in: bytes),
             offset < bytes.count, bytes[offset] == UInt8(ascii: "\t")
         else { return error.message }
         return "a tab cannot indent YAML; indent with spaces (\(error.message))"

@@ -21,14 +21,15 @@ struct FileContents {
 struct DocumentDecoder {
     var reader: NodeReader
 
-    init(file: String) {
+    init(file: String, positions: EditorPositions? = nil) {
         reader = NodeReader(file: file)
+        reader.positions = positions
     }
 
     var diagnostics: [Diagnostic] { reader.diagnostics }
 
-    /// Lines of this file that hold a secret: never quoted.
-    var secretLines: Set<Int> { reader.secretLines }
+    /// Lines of this file that hold a secret, as an editor counts them: never quoted.
+    var secretLines: Set<Int> { reader.positions.map { $0.mapLines(reader.secretLines) } ?? reader.secretLines }
 
     /// Decodes the rest of the document; items already passed to `decodeItem` are included.
     mutating func decode(_ root: Node) -> FileContents {

@@ -1,14 +1,18 @@
-/// Where the lines of a text start, with lines broken exactly where libyaml breaks them — `\n`, `\r\n`,
-/// a lone `\r`, NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029) — so that the
-/// line a diagnostic names is the line libyaml reported, and columns count Unicode scalars as libyaml's
-/// do. Used for every excerpt and every position scimctl computes itself.
+/// Where the lines of a text start. With `.editor` breaks (the default) lines break where editors and
+/// GitHub's annotations break them — `\n`, `\r\n`, a lone `\r` — which is how every position scimctl
+/// shows is counted. With `.yaml` breaks also at NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH
+/// SEPARATOR (U+2029), as libyaml counts (YAML 1.1): how libyaml's marks are read before they are mapped
+/// (`EditorPositions`). Columns count Unicode scalars, as libyaml's do.
 struct LineIndex: Sendable {
     /// Byte offset of each line's first byte.
     let starts: [Int]
     /// Byte offset where each line's break begins (its content ends).
     let ends: [Int]
 
-    init(_ bytes: [UInt8]) {
+    enum Breaks: Sendable { case editor, yaml }
+
+    init(_ bytes: [UInt8], breaks: Breaks = .editor) {
+        let yaml = breaks == .yaml
         var starts = [0]
         var ends: [Int] = []
         var index = 0
@@ -20,9 +24,9 @@ struct LineIndex: Sendable {
                 breakLength = 1
             } else if byte == 0x0D {
                 breakLength = index + 1 < count && bytes[index + 1] == 0x0A ? 2 : 1
-            } else if byte == 0xC2, index + 1 < count, bytes[index + 1] == 0x85 {
+            } else if yaml, byte == 0xC2, index + 1 < count, bytes[index + 1] == 0x85 {
                 breakLength = 2
-            } else if byte == 0xE2, index + 2 < count, bytes[index + 1] == 0x80,
+            } else if yaml, byte == 0xE2, index + 2 < count, bytes[index + 1] == 0x80,
                 bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
             {
                 breakLength = 3
@@ -71,4 +75,49 @@ struct LineIndex: Sendable {
         }
         return offset
     }
+}
+
+/// libyaml's positions as an editor shows them, for a text holding a character libyaml takes for a line
+/// break and editors do not (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR): after one, libyaml's "line 6" is
+/// an editor's line 5, and `--format github` would annotate the wrong line.
+struct EditorPositions: Sendable {
+    private let bytes: [UInt8]
+    private let yaml: LineIndex
+    private let editor: LineIndex
+
+    /// Nil when the text holds none of those characters: positions are the same either way.
+    init?(_ bytes: [UInt8]) {
+        guard let _ = Self.firstYAMLOnlyBreak(in: bytes) else { return nil }
+        self.bytes = bytes
+        yaml = LineIndex(bytes, breaks: .yaml)
+        editor = LineIndex(bytes, breaks: .editor)
+    }
+
+    /// The editor's line and column of libyaml's (1-based) line and column.
+    func map(line: Int, column: Int) -> (line: Int, column: Int) {
+        guard let offset = yaml.byteOffset(line: line, column: column, in: bytes) else { return (line, column) }
+        return editor.position(ofByte: offset, in: bytes)
+    }
+
+    /// The editor's line of each of libyaml's lines in `lines`.
+    func mapLines(_ lines: Set<Int>) -> Set<Int> {
+        Set(lines.map { map(line: $0, column: 1).line })
+    }
+
+    /// The byte offset and name of the first NEL, LINE SEPARATOR or PARAGRAPH SEPARATOR, if any.
+    static func firstYAMLOnlyBreak(in bytes: [UInt8]) -> (offset: Int, name: String)? {
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == 0xC2, bytes[index + 1] == 0x85 { return (index, "U+0085 (NEXT LINE)") }
+            if bytes[index] == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80 {
+                if bytes[index + 2] == 0xA8 { return (index, "U+2028 (LINE SEPARATOR)") }
+                if bytes[index + 2] == 0xA9 { return (index, "U+2029 (PARAGRAPH SEPARATOR)") }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Where that character is, as an editor counts.
+    func editorPosition(ofByte offset: Int) -> (line: Int, column: Int) { editor.position(ofByte: offset, in: bytes) }
 }

@@ -43,13 +43,17 @@ struct Fields {
 struct NodeReader {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Set when the text holds a character libyaml breaks lines at and editors do not.
+    var positions: EditorPositions?
 
     init(file: String) {
         self.file = file
     }
 
     func location(_ node: Node) -> SourceLocation {
-        SourceLocation(file: file, line: node.mark.line, column: node.mark.column)
+        guard let positions else { return SourceLocation(file: file, line: node.mark.line, column: node.mark.column) }
+        let (line, column) = positions.map(line: node.mark.line, column: node.mark.column)
+        return SourceLocation(file: file, line: line, column: column)
     }
 
     mutating func report(

@@ -78,3 +78,47 @@ struct EveryTagErrorTests {
         #expect(diagnostics.contains { $0.hasSuffix("yaml-syntax") }, "\(diagnostics)")
     }
 }
+
+/// Positions as an editor counts them, whatever libyaml counted: NEL, LINE SEPARATOR and PARAGRAPH
+/// SEPARATOR are line breaks to libyaml (YAML 1.1) and not to editors or GitHub's annotations.
+@Suite("Editor positions")
+struct EditorPositionTests {
+    static let breaks: [String] = ["\u{85}", "\u{2028}", "\u{2029}"]
+
+    private func load(_ text: String) -> LoadedState {
+        DesiredStateLoader().load(texts: [("org.yaml", Array(text.utf8))])
+    }
+
+    @Test("a diagnostic after the character is on the editor's line, in text and github formats", arguments: breaks)
+    func afterIt(character: String) {
+        for (place, line) in [
+            ("  - {userName: a@x.io, title: \"a\(character)b\"}\n", "quoted"),
+            (
+                "  - {userName: b@x.io, title: x} # a\(character)comment? no: this text is what libyaml reads\n",
+                "comment"
+            ),
+        ] {
+            let text = "version: 1\nusers:\n" + place + "  - {userName: c@x.io, titel: x}\n"
+            let loaded = load(text)
+            let unknown = loaded.diagnostics.first { $0.code == .unknownKey || $0.code == .yamlSyntax }
+            if line == "quoted" {
+                #expect(unknown?.code == .unknownKey && unknown?.location.line == 4, "\(loaded.diagnostics)")
+                var formatter = DiagnosticFormatter(sources: loaded.sources)
+                #expect(formatter.github(loaded.diagnostics).contains("line=4,"))
+                #expect(formatter.text(loaded.diagnostics).contains("   4 |   - {userName: c@x.io, titel: x}"))
+            } else {
+                // Inside a comment the character ends the comment: libyaml reads the rest as YAML and
+                // fails; the message names the character where an editor shows it.
+                let message = loaded.diagnostics.first { $0.code == .yamlSyntax }?.message ?? ""
+                #expect(message.contains("at line 3, column 37"), "\(loaded.diagnostics)")
+                #expect(message.contains("which YAML reads as a line break"))
+            }
+        }
+    }
+
+    @Test("before any such character, positions are libyaml's own (nothing to map)")
+    func plain() {
+        let loaded = load("version: 1\nusers:\n  - {userName: c@x.io, titel: x}\n")
+        #expect(loaded.diagnostics.first?.location.line == 3)
+    }
+}
