@@ -62,11 +62,7 @@ public struct PlanningSettings: Sendable {
 
     public var today: CalendarDay {
         if let now, let day = CalendarDay(now) { return day }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
-        let text = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
-        return CalendarDay(text)!
+        return .today
     }
 }
 

@@ -93,70 +93,9 @@ struct RuleCheck {
             self.today = today
         }
 
-        /// Who is in which group, directly and through nesting, with where each membership is declared.
-        struct Memberships {
-            /// Folded displayName → group number.
-            var groups: [String: Int] = [:]
-            /// Per group: its direct user members (user number → where), and its nested groups.
-            var direct: [[Int: SourceLocation]]
-            var nested: [[Int]]
-            /// Per group: every user member, through nesting (user number → where the innermost
-            /// membership is declared).
-            var all: [[Int: SourceLocation]]
-
-            func group(_ name: String) -> Int? { groups[name.caseFolded] }
-        }
-
         private mutating func memberships() -> Memberships {
             if let index { return index }
-            let users = scope.org.users
-            let groups = scope.org.groups
-            var built = Memberships(
-                direct: Array(repeating: [:], count: groups.count), nested: Array(repeating: [], count: groups.count),
-                all: [])
-            built.groups.reserveCapacity(groups.count)
-            for number in groups.indices {
-                let key = groups[number].displayName.value.caseFolded
-                if built.groups[key] == nil { built.groups[key] = number }
-            }
-            var userNumbers: [String: Int] = [:]
-            userNumbers.reserveCapacity(users.count)
-            users.withUnsafeBufferPointer { users in
-                for number in users.indices {
-                    let key = users[number].userName.value.caseFolded
-                    if userNumbers[key] == nil { userNumbers[key] = number }
-                    for group in users[number].groups {
-                        guard let target = built.groups[group.value.caseFolded] else { continue }
-                        if built.direct[target][number] == nil { built.direct[target][number] = group.location }
-                    }
-                }
-            }
-            for number in groups.indices {
-                for member in groups[number].members {
-                    let key = member.value.caseFolded
-                    if let user = userNumbers[key] {
-                        if built.direct[number][user] == nil { built.direct[number][user] = member.location }
-                    } else if let nested = built.groups[key] {
-                        built.nested[number].append(nested)
-                    }
-                }
-            }
-            // Membership is transitive, as SCIM's is: a member of a nested group is a member of its parents.
-            var closed = [[Int: SourceLocation]?](repeating: nil, count: groups.count)
-            func close(_ group: Int, _ visiting: inout Set<Int>) -> [Int: SourceLocation] {
-                if let done = closed[group] { return done }
-                guard visiting.insert(group).inserted else { return [:] }  // a cycle, reported elsewhere
-                var all = built.direct[group]
-                for child in built.nested[group] { all.merge(close(child, &visiting)) { own, _ in own } }
-                visiting.remove(group)
-                closed[group] = all
-                return all
-            }
-            for number in groups.indices {
-                var visiting = Set<Int>()
-                _ = close(number, &visiting)
-            }
-            built.all = closed.map { $0 ?? [:] }
+            let built = Memberships(scope.org)
             index = built
             return built
         }

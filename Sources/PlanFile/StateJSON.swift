@@ -43,27 +43,21 @@ public enum StateJSON {
 
     private static func target(_ scope: TargetScope, day: CalendarDay) -> JSONValue {
         let org = scope.org
-        let closure = memberships(org)
-        var memberOf: [String: [String]] = [:]
-        for group in org.groups {
-            for member in closure[group.displayName.value.lowercased()] ?? [] {
-                memberOf[member.lowercased(), default: []].append(group.displayName.value)
-            }
-        }
+        let memberships = Memberships(org)
+        let memberOf = memberships.groupsOfUsers(count: org.users.count)
         var object: [String: JSONValue] = [
             "name": scope.name.map(JSONValue.string) ?? .null,
             "users": .array(
-                org.users.map { person in
-                    var object = user(person, day: day)
-                    object["memberOf"] = .array(
-                        (memberOf[person.userName.value.lowercased()] ?? []).map(JSONValue.string))
+                org.users.indices.map { number in
+                    var object = user(org.users[number], day: day)
+                    object["memberOf"] = .array(memberOf[number].map { .string(org.groups[$0].displayName.value) })
                     return .object(object)
                 }),
             "groups": .array(
-                org.groups.map { group in
-                    var object = self.group(group, in: org)
+                org.groups.indices.map { number in
+                    var object = group(org.groups[number], number, in: org, memberships)
                     object["allUsers"] = .array(
-                        (closure[group.displayName.value.lowercased()] ?? []).map(JSONValue.string))
+                        memberships.all[number].keys.sorted().map { .string(org.users[$0].userName.value) })
                     return .object(object)
                 }),
             "policy": policy(org.policy),
@@ -113,68 +107,16 @@ public enum StateJSON {
 
     /// Members resolved: users by their userName in this target, nested groups by name — from the group's
     /// own list and the users' `groups:` alike.
-    /// Group (lowercased) → every user in it, directly or through nested groups, in declaration order.
-    private static func memberships(_ org: DeclaredOrg) -> [String: [String]] {
-        var direct: [String: [String]] = [:]
-        var nested: [String: [String]] = [:]
-        let groupNames = Set(org.groups.map { $0.displayName.value.lowercased() })
-        for group in org.groups {
-            let key = group.displayName.value.lowercased()
-            for member in group.members {
-                if groupNames.contains(member.value.lowercased()) {
-                    nested[key, default: []].append(member.value.lowercased())
-                } else {
-                    direct[key, default: []].append(member.value)
-                }
-            }
-        }
-        for user in org.users {
-            for group in user.groups { direct[group.value.lowercased(), default: []].append(user.userName.value) }
-        }
-        var closed: [String: [String]] = [:]
-        func close(_ group: String, _ visiting: inout Set<String>) -> [String] {
-            if let done = closed[group] { return done }
-            guard visiting.insert(group).inserted else { return [] }
-            var all: [String] = []
-            var seen = Set<String>()
-            for name in (direct[group] ?? []) + (nested[group] ?? []).flatMap({ close($0, &visiting) })
-            where seen.insert(name.lowercased()).inserted {
-                all.append(name)
-            }
-            visiting.remove(group)
-            closed[group] = all
-            return all
-        }
-        for group in groupNames {
-            var visiting = Set<String>()
-            _ = close(group, &visiting)
-        }
-        return closed
-    }
-
-    private static func group(_ group: DesiredGroup, in org: DeclaredOrg) -> [String: JSONValue] {
-        let key = group.displayName.value.lowercased()
-        let groupNames = Set(org.groups.map { $0.displayName.value.lowercased() })
-        var users: [String] = []
-        var groups: [String] = []
-        for member in group.members {
-            if groupNames.contains(member.value.lowercased()) {
-                groups.append(member.value)
-            } else {
-                users.append(member.value)
-            }
-        }
-        for user in org.users where user.groups.contains(where: { $0.value.lowercased() == key }) {
-            if !users.contains(where: { $0.lowercased() == user.userName.value.lowercased() }) {
-                users.append(user.userName.value)
-            }
-        }
+    /// A group with its direct members: users (from its own list and the users' `groups`) and nested groups.
+    private static func group(_ group: DesiredGroup, _ number: Int, in org: DeclaredOrg, _ memberships: Memberships)
+        -> [String: JSONValue]
+    {
+        let users = memberships.direct[number].keys.sorted().map { JSONValue.string(org.users[$0].userName.value) }
+        let groups = memberships.nested[number].map { JSONValue.string(org.groups[$0].displayName.value) }
         return [
             "displayName": .string(group.displayName.value),
             "externalId": group.externalId.value.map(JSONValue.string) ?? .null,
-            "members": .object([
-                "users": .array(users.map(JSONValue.string)), "groups": .array(groups.map(JSONValue.string)),
-            ]),
+            "members": .object(["users": .array(users), "groups": .array(groups)]),
             "location": .string(group.location.description),
         ]
     }

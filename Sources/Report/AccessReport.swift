@@ -114,9 +114,16 @@ public struct AccessReport: Sendable, Encodable {
                     action.changes.map(\.attribute.description)
                     + (action.action == .update ? [] : [action.action.rawValue])
             }
-            let groups = Self.groups(of: scope.org)
+            // Direct groups, as the state JSON and the rules read membership.
+            let memberships = Memberships(scope.org)
+            var groups = [[String]](repeating: [], count: scope.org.users.count)
+            for (group, members) in memberships.direct.enumerated() {
+                for user in members.keys { groups[user].append(scope.org.groups[group].displayName.value) }
+            }
+            let userTypeAttribute = AttributeTable.byPath["userType"]!
+            let displayNameAttribute = AttributeTable.byPath["displayName"]!
             var licences: [String: Int] = [:]
-            for user in scope.org.users {
+            for (number, user) in scope.org.users.enumerated() {
                 let key = user.person ?? user.userName.value
                 let folded = user.userName.value.caseFolded
                 let expires = user.expires?.value
@@ -128,10 +135,10 @@ public struct AccessReport: Sendable, Encodable {
                 } else if let expires {
                     status = "ends \(expires)"
                 }
-                let userType = user.attributes[AttributeTable.byPath["userType"]!]?.value
+                let userType = user.attributes[userTypeAttribute]?.value
                 if status == "active" || status.hasPrefix("ends") { licences[userType ?? "none", default: 0] += 1 }
                 var account = Account(
-                    target: scope.name, userName: user.userName.value, groups: groups[folded] ?? [],
+                    target: scope.name, userName: user.userName.value, groups: groups[number],
                     userType: userType, status: status, expires: expires?.description,
                     deleteAfter: user.deleteAfter?.value.description)
                 if read != nil {
@@ -159,14 +166,10 @@ public struct AccessReport: Sendable, Encodable {
                 people[key]!.accounts.append(account)
                 if people[key]!.displayName == nil {
                     people[key]!.displayName =
-                        user.attributes[AttributeTable.byPath["displayName"]!]?.value
+                        user.attributes[displayNameAttribute]?.value
                         ?? Self.name(user)
                 }
                 if people[key]!.manager == nil { people[key]!.manager = user.manager.value }
-            }
-            var memberCounts: [String: Int] = [:]
-            for names in groups.values {
-                for name in names { memberCounts[name.caseFolded, default: 0] += 1 }
             }
             var undeclared: [Undeclared]?
             if let read {
@@ -191,7 +194,8 @@ public struct AccessReport: Sendable, Encodable {
                     groups: scope.org.groups.map { group in
                         Group(
                             displayName: group.displayName.value,
-                            members: memberCounts[group.displayName.value.caseFolded] ?? 0)
+                            members: memberships.group(group.displayName.value).map { memberships.direct[$0].count }
+                                ?? 0)
                     },
                     undeclared: undeclared))
         }
@@ -206,26 +210,6 @@ public struct AccessReport: Sendable, Encodable {
         let family = user.attributes[AttributeTable.byPath["name.familyName"]!]?.value
         let parts = [given, family].compactMap { $0 }
         return parts.isEmpty ? nil : parts.joined(separator: " ")
-    }
-
-    /// Each user's direct groups (folded userName → displayNames), from both sides of the membership.
-    static func groups(of org: DeclaredOrg) -> [String: [String]] {
-        var result: [String: [String]] = [:]
-        let users = Set(org.users.map { $0.userName.value.caseFolded })
-        for group in org.groups {
-            for member in group.members where users.contains(member.value.caseFolded) {
-                result[member.value.caseFolded, default: []].append(group.displayName.value)
-            }
-        }
-        for user in org.users {
-            for group in user.groups {
-                let names = result[user.userName.value.caseFolded] ?? []
-                if !names.contains(where: { $0.caseFolded == group.value.caseFolded }) {
-                    result[user.userName.value.caseFolded, default: []].append(group.value)
-                }
-            }
-        }
-        return result
     }
 
     /// Target names as columns: the name, or "target" for the one target of `target:`.
