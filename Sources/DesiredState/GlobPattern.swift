@@ -3,25 +3,21 @@ import Identity
 /// A shell-style pattern for `policy.protect`: `*` (any run), `?` (one character), `[abc]`, `[a-z]`,
 /// `[!abc]` and `\` to escape. Matching is case-insensitive, like userName itself.
 public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
-    private enum Token: Sendable, Hashable {
-        case literal(Character)
+    /// A piece of the pattern, over characters or (for an ASCII pattern) bytes.
+    private enum Piece<Unit: Comparable & Hashable & Sendable>: Sendable, Hashable {
+        case literal(Unit)
         case anyOne
         case anyRun
-        case set(ranges: [ClosedRange<Character>], negated: Bool)
+        case set(ranges: [ClosedRange<Unit>], negated: Bool)
     }
+    private typealias Token = Piece<Character>
+    private typealias ByteToken = Piece<UInt8>
 
     public let text: String
     private let tokens: [Token]
     /// The same pattern over bytes, when every character of it is ASCII (nearly every pattern): an ASCII
     /// name is then matched without building characters (rules run a pattern against every user).
     private let byteTokens: [ByteToken]?
-
-    private enum ByteToken: Sendable, Hashable {
-        case literal(UInt8)
-        case anyOne
-        case anyRun
-        case set(ranges: [ClosedRange<UInt8>], negated: Bool)
-    }
 
     /// Why a pattern is not a valid glob.
     public struct Invalid: Error, Sendable, Hashable {
@@ -115,38 +111,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         return name.withUTF8 { bytes -> Bool? in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
             func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
-            var (token, position) = (0, 0)
-            var backtrack: (token: Int, position: Int)?
-            while position < bytes.count {
-                if token < byteTokens.count {
-                    let current = lower(bytes[position])
-                    switch byteTokens[token] {
-                    case .anyRun:
-                        backtrack = (token, position)
-                        token += 1
-                        continue
-                    case .anyOne:
-                        token += 1
-                        position += 1
-                        continue
-                    case .literal(let expected) where expected == current:
-                        token += 1
-                        position += 1
-                        continue
-                    case .set(let ranges, let negated) where ranges.contains(where: { $0.contains(current) }) != negated:
-                        token += 1
-                        position += 1
-                        continue
-                    default:
-                        break
-                    }
-                }
-                guard let point = backtrack else { return false }
-                backtrack = (point.token, point.position + 1)
-                (token, position) = (point.token + 1, point.position + 1)
-            }
-            while token < byteTokens.count, byteTokens[token] == .anyRun { token += 1 }
-            return token == byteTokens.count
+            return Self.match(byteTokens, count: bytes.count) { lower(bytes[$0]) }
         }
     }
 
@@ -156,12 +121,18 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public func matches(_ name: String) -> Bool {
         if let matched = matchesBytes(name) { return matched }
         let characters = Array(name.caseFolded)
-        // Iterative matching with one backtrack point for the last '*': linear in practice.
+        return Self.match(tokens, count: characters.count) { characters[$0] }
+    }
+
+    /// Whether `count` units, read by `unit`, match `pieces`: iterative, with one backtrack point for the
+    /// last '*', so linear in practice. The one matcher for characters and for bytes.
+    private static func match<Unit>(_ pieces: [Piece<Unit>], count: Int, unit: (Int) -> Unit) -> Bool {
         var (token, position) = (0, 0)
         var backtrack: (token: Int, position: Int)?
-        while position < characters.count {
-            if token < tokens.count {
-                switch tokens[token] {
+        while position < count {
+            if token < pieces.count {
+                let current = unit(position)
+                switch pieces[token] {
                 case .anyRun:
                     backtrack = (token, position)
                     token += 1
@@ -170,12 +141,11 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                     token += 1
                     position += 1
                     continue
-                case .literal(let expected) where expected == characters[position]:
+                case .literal(let expected) where expected == current:
                     token += 1
                     position += 1
                     continue
-                case .set(let ranges, let negated)
-                where ranges.contains(where: { $0.contains(characters[position]) }) != negated:
+                case .set(let ranges, let negated) where ranges.contains(where: { $0.contains(current) }) != negated:
                     token += 1
                     position += 1
                     continue
@@ -187,7 +157,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
             backtrack = (point.token, point.position + 1)
             (token, position) = (point.token + 1, point.position + 1)
         }
-        while token < tokens.count, tokens[token] == .anyRun { token += 1 }
-        return token == tokens.count
+        while token < pieces.count, pieces[token] == .anyRun { token += 1 }
+        return token == pieces.count
     }
 }
