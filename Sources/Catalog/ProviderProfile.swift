@@ -17,6 +17,16 @@ public struct ProviderProfile: Sendable, Hashable {
         case lowercase, capitalized
     }
 
+    /// A value a profile says to send: what a provider that insists on an attribute RFC 7643 leaves
+    /// optional accepts as "nothing yet" (`members: []`, `active: true`, `emails: []`).
+    public enum SentValue: Sendable, Hashable {
+        case string(String)
+        case bool(Bool)
+        case integer(Int)
+        case emptyList
+        case emptyObject
+    }
+
     /// How group membership is read.
     public enum MembershipRead: String, Sendable, Hashable, CaseIterable {
         /// `GET /Groups` returns members.
@@ -59,6 +69,9 @@ public struct ProviderProfile: Sendable, Hashable {
     /// counted removal; where it does not, a member that names no listed user fails the read (the user
     /// listing is then incomplete, and acting on it would remove people).
     public var keepsMembersOfDeletedUsers = false
+    /// Attributes the provider refuses a group create or replace without, though RFC 7643 leaves them
+    /// optional, with the value sent when scimctl sets none itself (`members: []` is always sent).
+    public var groupsInsistOn: [String: SentValue] = [:]
 
     // Users
     /// userName must be an email address.
@@ -73,6 +86,9 @@ public struct ProviderProfile: Sendable, Hashable {
     public var duplicateUserNameStatus = 409
     /// The provider answers a DELETE of a user by deactivating it (Slack).
     public var deleteDeactivates = false
+    /// Attributes the provider refuses a user create or replace without, though RFC 7643 leaves them
+    /// optional, with the value sent when scimctl sets none itself: a setting, not code, per provider.
+    public var usersInsistOn: [String: SentValue] = [:]
 
     public init(name: String, source: String = "built-in") {
         self.name = name

@@ -125,12 +125,13 @@ public struct MappingKeys: Sendable, Hashable {
             "requestsPerSecond",
         ])
     public static let profileGroups = MappingKeys(
-        "groups", schemaDefinition: "groups", keys: ["supported", "membershipRead", "keepsMembersOfDeletedUsers"])
+        "groups", schemaDefinition: "groups",
+        keys: ["supported", "membershipRead", "keepsMembersOfDeletedUsers", "insistsOn"])
     public static let profileUsers = MappingKeys(
         "users", schemaDefinition: "users",
         keys: [
             "userNameIsEmail", "required", "maxLength", "allowedValues", "duplicateUserNameStatus",
-            "deleteDeactivates",
+            "deleteDeactivates", "insistsOn",
         ])
 }
 

@@ -158,6 +158,7 @@ public enum ProfileDecoder {
                 {
                     profile.keepsMembersOfDeletedUsers = value
                 }
+                if let node = groups["insistsOn"] { profile.groupsInsistOn = insisted(node, "groups.insistsOn") }
             }
             if let node = fields["users"], let users = reader.fields(node, as: .profileUsers) {
                 if let node = users["userNameIsEmail"], let value = reader.bool(node, "userNameIsEmail") {
@@ -194,6 +195,7 @@ public enum ProfileDecoder {
                 if let node = users["deleteDeactivates"], let value = reader.bool(node, "deleteDeactivates") {
                     profile.deleteDeactivates = value
                 }
+                if let node = users["insistsOn"] { profile.usersInsistOn = insisted(node, "users.insistsOn") }
             }
             return profile
         }
@@ -216,6 +218,78 @@ public enum ProfileDecoder {
             }
             return path
         }
+
+        /// `insistsOn`: top-level attribute names (RFC 7643 ATTRNAME) with the value to send: a string, true
+        /// or false, a whole number, `[]` or `{}`. What scimctl itself writes (`id`, `meta`, `schemas`) is
+        /// refused: a profile cannot make a request say something else about them.
+        mutating func insisted(_ node: Node, _ what: String) -> [String: ProviderProfile.SentValue] {
+            guard let pairs = node.mapping else {
+                reader.report(
+                    .wrongType,
+                    "\(what) must be a mapping of attribute names to values, found \(reader.describe(node))",
+                    at: node)
+                return [:]
+            }
+            var result: [String: ProviderProfile.SentValue] = [:]
+            for pair in pairs {
+                guard let name = reader.string(pair.key, "an attribute name") else { continue }
+                guard Self.isAttributeName(name) else {
+                    reader.report(
+                        .invalidValue,
+                        "\(quote(name)) is not a SCIM attribute name (a letter, then letters, digits, '-', '_' or '$'); "
+                            + "\(what) names top-level attributes",
+                        at: pair.key)
+                    continue
+                }
+                guard !Self.writtenByScimctl.contains(name.lowercased()) else {
+                    reader.report(.invalidValue, "\(what) cannot set \(quote(name)): scimctl writes it", at: pair.key)
+                    continue
+                }
+                guard !result.keys.contains(where: { $0.lowercased() == name.lowercased() }) else {
+                    reader.report(
+                        .duplicateKey, "\(quote(name)) is given twice in \(what) (attribute names ignore case)",
+                        at: pair.key)
+                    continue
+                }
+                if let value = sentValue(pair.value, "\(what).\(name)") { result[name] = value }
+            }
+            return result
+        }
+
+        mutating func sentValue(_ node: Node, _ what: String) -> ProviderProfile.SentValue? {
+            if let items = node.sequence, items.isEmpty { return .emptyList }
+            if let pairs = node.mapping, pairs.isEmpty { return .emptyObject }
+            if let scalar = node.scalar, scalar.tag == nil, scalar.style == .plain {
+                switch scalar.resolved {
+                case .bool: return reader.bool(node, what).map { .bool($0) }
+                case .int(let value): return .integer(value)
+                case .string where scalar.isYAML11Boolean: return reader.bool(node, what).map { .bool($0) }
+                default: break
+                }
+            }
+            if node.scalar != nil, let text = reader.string(node, what) { return .string(text) }
+            if node.scalar == nil {
+                reader.report(
+                    .wrongType,
+                    "\(what) must be a string, true or false, a whole number, [] or {}, found \(reader.describe(node))",
+                    at: node)
+            }
+            return nil
+        }
+
+        /// RFC 7643 §2.1: ATTRNAME = ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA; "$" as in `$ref`.
+        static func isAttributeName(_ name: String) -> Bool {
+            guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else {
+                return false
+            }
+            return name.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                        || "-_$".unicodeScalars.contains(scalar))
+            }
+        }
+
+        static let writtenByScimctl: Set<String> = ["id", "meta", "schemas"]
 
         /// A mapping keyed by attribute paths.
         mutating func attributeMap(_ node: Node, _ what: String) -> [(String, Node)] {

@@ -303,13 +303,16 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
         var body = user
         body.id = nil
-        return try await create(capabilities.usersEndpoint, body.json, SCIMUser.init(json:))
+        return try await create(
+            capabilities.usersEndpoint, body.json.adding(capabilities.profile.usersInsistOn), SCIMUser.init(json:))
     }
 
     public func replaceUser(id: String, with user: SCIMUser, version: String?) async throws(SCIMError) -> SCIMUser {
         var body = user
         body.id = id
-        return try await replace(capabilities.usersEndpoint, id: id, body.json, version: version, SCIMUser.init(json:))
+        return try await replace(
+            capabilities.usersEndpoint, id: id, body.json.adding(capabilities.profile.usersInsistOn), version: version,
+            SCIMUser.init(json:))
     }
 
     public func patchUser(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)
@@ -326,7 +329,8 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         try requireGroups()
         var body = group
         body.id = nil
-        return try await create(capabilities.groupsEndpoint, body.json, SCIMGroup.init(json:))
+        return try await create(
+            capabilities.groupsEndpoint, body.json.adding(capabilities.profile.groupsInsistOn), SCIMGroup.init(json:))
     }
 
     public func replaceGroup(id: String, with group: SCIMGroup, version: String?) async throws(SCIMError) -> SCIMGroup {
@@ -334,7 +338,8 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         var body = group
         body.id = id
         return try await replace(
-            capabilities.groupsEndpoint, id: id, body.json, version: version, SCIMGroup.init(json:))
+            capabilities.groupsEndpoint, id: id, body.json.adding(capabilities.profile.groupsInsistOn),
+            version: version, SCIMGroup.init(json:))
     }
 
     public func patchGroup(id: String, _ operations: [PatchOperation], version: String?) async throws(SCIMError)

@@ -357,6 +357,7 @@ public final class SandboxProvider: Sendable {
     // MARK: Writing
 
     private func create(_ type: StoredType, body: [String: JSONValue]) async throws -> HTTPResponse {
+        try checkInsisted(type, body)
         let (attributes, members) = try validated(type, body)
         let now = Self.timestamp()
         let stored = Stored(
@@ -377,6 +378,7 @@ public final class SandboxProvider: Sendable {
     private func replace(_ type: StoredType, id: String, body: [String: JSONValue], ifMatch: String?) async throws
         -> HTTPResponse
     {
+        try checkInsisted(type, body)
         let (attributes, members) = try validated(type, body)
         let result = try await database.write { db -> Loaded in
             guard var loaded = try Stored.fetch(db, type: type, id: id) else {
@@ -490,6 +492,15 @@ public final class SandboxProvider: Sendable {
             return object[attribute: "value"]?.objectValue?[attribute: "members"] != nil
         }
         return path.lowercased() == "members"
+    }
+
+    /// A whole-resource write (create, replace) without an attribute the profile says the provider insists
+    /// on is refused as such providers refuse it, though RFC 7643 leaves the attribute optional.
+    private func checkInsisted(_ type: StoredType, _ body: [String: JSONValue]) throws {
+        let insisted = type == .user ? profile.usersInsistOn : profile.groupsInsistOn
+        for name in insisted.keys.sorted() where body[attribute: name] == nil {
+            throw SandboxError(400, scimType: "invalidValue", detail: "Field '\(name)' is required")
+        }
     }
 
     /// Read-only attributes dropped, required ones checked, and the profile's rules on users (required

@@ -75,6 +75,71 @@ struct ProfileTests {
         #expect(try await JSONSchemaCheck.validate([brokenFile], against: schema).status == 1)
     }
 
+    @Test(
+        "insistsOn: every kind of value read; names scimctl writes, bad names, ambiguous or non-empty values refused at their place"
+    )
+    func insistsOn() async throws {
+        let good = """
+            profile: 1
+            name: insisting
+            users:
+              insistsOn: {active: true, emails: [], nickName: "", x-seats: 0, urn_settings: {}, title: "no"}
+            groups:
+              insistsOn: {members: [], description: none}
+
+            """
+        let (profile, diagnostics) = ProfileDecoder.decode(Array(good.utf8), file: "p.yaml")
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.message))")
+        #expect(
+            profile?.usersInsistOn == [
+                "active": .bool(true), "emails": .emptyList, "nickName": .string(""), "x-seats": .integer(0),
+                "urn_settings": .emptyObject, "title": .string("no"),
+            ])
+        #expect(profile?.groupsInsistOn == ["members": .emptyList, "description": .string("none")])
+
+        let bad = """
+            profile: 1
+            name: insisting
+            users:
+              insistsOn:
+                id: ""
+                Meta: {}
+                2fa: true
+                active: yes
+                emails: [a@x.io]
+                ratio: 0.5
+                nickName: x
+                NICKNAME: y
+            groups:
+              insistsOn: [members]
+
+            """
+        let (refused, problems) = ProfileDecoder.decode(Array(bad.utf8), file: "p.yaml")
+        #expect(refused == nil)
+        let messages = problems.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+        #expect(messages.contains("5:5 users.insistsOn cannot set 'id': scimctl writes it"), "\(messages)")
+        #expect(messages.contains("6:5 users.insistsOn cannot set 'Meta': scimctl writes it"), "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("7:5 '2fa' is not a SCIM attribute name") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("8:13 users.insistsOn.active must be true or false, not 'yes'") })
+        #expect(messages.contains { $0.hasPrefix("9:13 users.insistsOn.emails must be a string, true or false") })
+        #expect(messages.contains { $0.hasPrefix("10:12 users.insistsOn.ratio must be a string") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("12:5 'NICKNAME' is given twice in users.insistsOn") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("14:14 groups.insistsOn must be a mapping") }, "\(messages)")
+        #expect(messages.count == 8, "\(messages)")
+
+        // The editor schema agrees on both.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-insists-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let schema = PackagePaths.root.appendingPathComponent("schema/profile.schema.json")
+        for (text, status) in [(good, 0), (bad, 1)] {
+            let file = folder.appendingPathComponent("\(status).json")
+            try JSONSerialization.data(withJSONObject: try #require(try YAMLReader.read(text)).json).write(to: file)
+            let result = try await JSONSchemaCheck.validate([file], against: schema)
+            #expect(result.status == status, "\(result.stdout)\(result.stderr)")
+        }
+    }
+
     @Test("a profile file's rules apply to validate, located in the org")
     func fileRules() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-profile-\(UUID())")

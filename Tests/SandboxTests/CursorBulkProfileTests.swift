@@ -297,3 +297,93 @@ struct ProfileTests {
         #expect(tooLong.0 == 400)
     }
 }
+
+@Suite("Sandbox: attributes a provider insists on (profile insistsOn)", .timeLimit(.minutes(10)))
+struct InsistsOnTests {
+    /// Every kind of value a profile can send, on users and on groups.
+    static let values: [(String, ProviderProfile.SentValue)] = [
+        ("nickName", .string("")), ("active", .bool(true)), ("x-seats", .integer(0)),
+        ("emails", .emptyList), ("x-settings", .emptyObject),
+    ]
+
+    @Test(
+        "without the setting the provider's 400 names the field; with it, the value is sent and kept",
+        arguments: [true, false])
+    func eachKind(users: Bool) async throws {
+        for (name, value) in Self.values {
+            var profile = ProviderProfile(name: "insisting")
+            if users { profile.usersInsistOn = [name: value] } else { profile.groupsInsistOn = [name: value] }
+            let strict = try await Fixture.make(profile: profile, client: .generic)
+            let told = try await Fixture.make(path: strict.path, profile: profile, client: profile)
+            var user = SCIMUser(userName: "u-\(name)@x.io")
+            user.active = nil
+            let group = SCIMGroup(displayName: "g-\(name)")
+
+            // A raw request without it, and the generic client (which sends nothing it does not manage).
+            let raw =
+                users
+                ? await strict.send("POST", "/Users", #"{"userName": "raw@x.io"}"#)
+                : await strict.send("POST", "/Groups", #"{"displayName": "raw", "members": []}"#)
+            #expect(raw.0 == 400 && raw.1?.objectValue?["detail"] == .string("Field '\(name)' is required"))
+            let refused = await #expect(throws: SCIMError.self) {
+                if users {
+                    _ = try await strict.client.createUser(user)
+                } else {
+                    _ = try await strict.client.createGroup(group)
+                }
+            }
+            #expect(refused?.description.contains("Field '\(name)' is required") == true, "\(name)")
+
+            // The client told by the profile: created, and the value as the profile gave it.
+            if users {
+                let created = try await told.client.createUser(user)
+                let stored = try #require(try await told.client.listUsers().first { $0.id == created.id })
+                #expect(Self.read(name, of: stored) == value.json, "\(name)")
+                // A replace (PUT) without it is completed the same way.
+                var replaced = stored
+                Self.clear(name, of: &replaced)
+                _ = try await told.client.replaceUser(id: created.id!, with: replaced, version: nil)
+            } else {
+                let created = try await told.client.createGroup(group)
+                let stored = try #require(try await told.client.listGroups().first { $0.id == created.id })
+                #expect(stored.extra[name] == value.json, "\(name)")
+                var replaced = stored
+                replaced.extra[name] = nil
+                _ = try await told.client.replaceGroup(id: created.id!, with: replaced, version: nil)
+            }
+        }
+    }
+
+    @Test("what a request already carries is sent as it is, in whatever case the provider spells it")
+    func declaredWins() async throws {
+        var profile = ProviderProfile(name: "insisting")
+        profile.usersInsistOn = ["emails": .emptyList, "NICKNAME": .string("none")]
+        let fixture = try await Fixture.make(profile: .generic, client: profile)
+        var user = SCIMUser(userName: "alice@x.io")
+        user.emails = [SCIMMultiValue(value: "alice@x.io", type: "work", primary: true)]
+        user.attributes[path: "nickName"] = "Al"
+        _ = try await fixture.client.createUser(user)
+        let stored = try #require(try await fixture.client.listUsers().first)
+        #expect(stored.emails?.map(\.value) == ["alice@x.io"])
+        #expect(stored.attributes[path: "nickName"] == "Al")
+        #expect(stored.extra.keys.filter { $0.lowercased() == "nickname" }.isEmpty)
+    }
+
+    static func read(_ name: String, of user: SCIMUser) -> JSONValue? {
+        switch name {
+        case "nickName": user.attributes[path: "nickName"].map(JSONValue.string)
+        case "active": user.active.map(JSONValue.bool)
+        case "emails": user.emails.map { .array($0.map { .string($0.value) }) }
+        default: user.extra[name]
+        }
+    }
+
+    static func clear(_ name: String, of user: inout SCIMUser) {
+        switch name {
+        case "nickName": user.attributes[path: "nickName"] = nil
+        case "active": user.active = nil
+        case "emails": user.emails = nil
+        default: user.extra[name] = nil
+        }
+    }
+}

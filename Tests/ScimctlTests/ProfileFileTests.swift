@@ -22,12 +22,14 @@ struct ProfileFileTests {
           patch: false
         groups:
           membershipRead: perGroup
+          insistsOn: {description: ""}
         users:
           required: [displayName]
           maxLength: {title: 12}
           allowedValues:
             userType: [staff, contractor]
           duplicateUserNameStatus: 400
+          insistsOn: {emails: [], x-cost-centre: 0}
 
         """
 
@@ -87,7 +89,8 @@ struct ProfileFileTests {
                 arguments + ["--url", server.baseURL.absoluteString, "org.yaml"], in: folder, environment: environment)
         }
 
-        // The server serves as the file says: cursor paging, 7 a page, no PATCH, no members on groups.
+        // The server serves as the file says: cursor paging, 7 a page, no PATCH, no members on groups, no
+        // user without emails or x-cost-centre, no group without a description.
         let client = try await SCIMClient.connect(
             try SCIMConnection(baseURL: server.baseURL, token: BearerToken(token)))
         #expect(client.capabilities.paging == .cursor)
@@ -113,6 +116,7 @@ struct ProfileFileTests {
         #expect(try await scimctl(["plan", "--detailed-exitcode"]).status == 0)
         let users = try await client.listUsers()
         #expect(users.count == 20 && users.allSatisfy { $0.attributes[path: "title"] == "Staff Eng" })
+        #expect(users.allSatisfy { $0.extra["x-cost-centre"] == .number(0) && $0.emails ?? [] == [] })
 
         // Two members removed (within the cap of 10% of 20), also by GET + PUT of the group.
         try org(title: "Staff Eng", members: 18).write(to: yaml, atomically: true, encoding: .utf8)
@@ -121,6 +125,17 @@ struct ProfileFileTests {
         #expect(try await scimctl(["plan", "--detailed-exitcode"]).status == 0)
         let group = try #require(try await client.listGroups().first)
         #expect(group.members?.count == 18)
+        #expect(group.extra["description"] == .string(""))
+
+        // The same server refuses a client without the file's insistsOn, as the provider would.
+        let generic = try await SCIMClient.connect(
+            try SCIMConnection(baseURL: server.baseURL, token: BearerToken(token)))
+        var newcomer = SCIMUser(userName: "late@acme.test")
+        newcomer.attributes[path: "displayName"] = "Late"
+        let withoutEmails = await #expect(throws: SCIMError.self) { try await generic.createUser(newcomer) }
+        #expect(
+            withoutEmails?.description.contains("Field 'emails' is required") == true,
+            "\(String(describing: withoutEmails))")
     }
 
     @Test("serve refuses a profile that is neither built in nor a file, and a file with errors, located")
