@@ -223,7 +223,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CommandsTests",
-            dependencies: ["Applier", "Commands", "DesiredState", "Planner", "Report", "SCIM", "ScimctlTestSupport"],
+            dependencies: [
+                "Applier", "Commands", "DesiredState", "Planner", "Report", "SCIM", "ScimctlTestSupport",
+                .product(name: "Plot", package: "Plot"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ScimctlTests",

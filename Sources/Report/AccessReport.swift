@@ -7,10 +7,10 @@ public import SCIM
 /// The access review of a directory (`scimctl report`, docs/report.md): per person, their account in
 /// each target with its groups, licence and status; what ends soon; who awaits deletion; and, read live,
 /// the accounts nobody declared and what drifted. One value, rendered as HTML, CSV, Markdown and JSON.
-public struct AccessReport: Sendable, Encodable {
+public struct AccessReport: Sendable {
     public static let formatVersion = "1"
 
-    public struct Target: Sendable, Encodable {
+    public struct Target: Sendable {
         public var name: String?
         public var url: String?
         public var provider: String
@@ -21,12 +21,12 @@ public struct AccessReport: Sendable, Encodable {
         public var undeclared: [Undeclared]?
     }
 
-    public struct Group: Sendable, Encodable {
+    public struct Group: Sendable {
         public var displayName: String
         public var members: Int
     }
 
-    public struct Undeclared: Sendable, Encodable {
+    public struct Undeclared: Sendable {
         public var userName: String
         public var active: Bool
         /// `ignore`, `deactivate` or `delete`: the target's `policy.unmanaged`.
@@ -38,7 +38,7 @@ public struct AccessReport: Sendable, Encodable {
     }
 
     /// A person's account in one target.
-    public struct Account: Sendable, Encodable {
+    public struct Account: Sendable {
         public var target: String?
         public var userName: String
         public var groups: [String]
@@ -51,7 +51,7 @@ public struct AccessReport: Sendable, Encodable {
         public var live: Live?
     }
 
-    public struct Live: Sendable, Encodable {
+    public struct Live: Sendable {
         public var exists: Bool
         /// Attribute paths the provider holds otherwise (what the next apply would change).
         public var drift: [String]
@@ -59,7 +59,7 @@ public struct AccessReport: Sendable, Encodable {
         public var lastModified: String?
     }
 
-    public struct Person: Sendable, Encodable {
+    public struct Person: Sendable {
         public var userName: String
         public var displayName: String?
         public var manager: String?
@@ -67,7 +67,7 @@ public struct AccessReport: Sendable, Encodable {
     }
 
     /// An end within `within` days of the day, or one past.
-    public struct Ending: Sendable, Encodable {
+    public struct Ending: Sendable {
         public var person: String
         public var target: String?
         public var on: String
@@ -84,11 +84,6 @@ public struct AccessReport: Sendable, Encodable {
     /// Offboarded people whose `deleteAfter` is set: deleted once it passes.
     public var awaitingDeletion: [Ending]
 
-    enum CodingKeys: String, CodingKey {
-        case formatVersion = "format_version", day, within, live, targets, people
-        case endingSoon = "ending_soon", awaitingDeletion = "awaiting_deletion"
-    }
-
     /// The declared side of `org` on `day`; `plans` (one per scope, in order) add the live side.
     public init(
         _ org: DeclaredOrg, day: CalendarDay, within: Int = 30, scopes: [TargetScope]? = nil,
@@ -98,12 +93,17 @@ public struct AccessReport: Sendable, Encodable {
         self.day = day.description
         self.within = within
         self.live = live != nil
-        var people: [String: Person] = [:]
-        var order: [String] = []
+        var people: [Person] = []
+        /// A person's place in `people`, by their key (`person`, or the userName).
+        var place: [String: Int] = [:]
         var targets: [Target] = []
         var ending: [Ending] = []
         var deletion: [Ending] = []
         let limit = day.adding(days: within)
+        let userTypeAttribute = AttributeTable.byPath["userType"]!
+        let displayNameAttribute = AttributeTable.byPath["displayName"]!
+        let givenNameAttribute = AttributeTable.byPath["name.givenName"]!
+        let familyNameAttribute = AttributeTable.byPath["name.familyName"]!
         for (index, scope) in scopes.enumerated() {
             let read = live?[index]
             var byName: [String: SCIMUser] = [:]
@@ -120,12 +120,9 @@ public struct AccessReport: Sendable, Encodable {
             for (group, members) in memberships.direct.enumerated() {
                 for user in members.keys { groups[user].append(scope.org.groups[group].displayName.value) }
             }
-            let userTypeAttribute = AttributeTable.byPath["userType"]!
-            let displayNameAttribute = AttributeTable.byPath["displayName"]!
             var licences: [String: Int] = [:]
             for (number, user) in scope.org.users.enumerated() {
                 let key = user.person ?? user.userName.value
-                let folded = user.userName.value.caseFolded
                 let expires = user.expires?.value
                 var status = "active"
                 if user.active.value == false {
@@ -142,6 +139,7 @@ public struct AccessReport: Sendable, Encodable {
                     userType: userType, status: status, expires: expires?.description,
                     deleteAfter: user.deleteAfter?.value.description)
                 if read != nil {
+                    let folded = user.userName.value.caseFolded
                     let held = byName[folded]
                     account.live = Live(
                         exists: held != nil, drift: drift[folded] ?? [], created: held?.meta?.created,
@@ -159,17 +157,25 @@ public struct AccessReport: Sendable, Encodable {
                             person: key, target: scope.name, on: deleteAfter.description,
                             days: deleteAfter.daysSinceEpoch - day.daysSinceEpoch))
                 }
-                if people[key] == nil {
-                    order.append(key)
-                    people[key] = Person(userName: key, displayName: nil, manager: nil, accounts: [])
+                let at: Int
+                if let known = place[key] {
+                    at = known
+                } else {
+                    at = people.count
+                    place[key] = at
+                    people.append(Person(userName: key, displayName: nil, manager: nil, accounts: []))
                 }
-                people[key]!.accounts.append(account)
-                if people[key]!.displayName == nil {
-                    people[key]!.displayName =
+                people[at].accounts.append(account)
+                if people[at].displayName == nil {
+                    let parts = [
+                        user.attributes[givenNameAttribute]?.value, user.attributes[familyNameAttribute]?.value,
+                    ]
+                    .compactMap { $0 }
+                    people[at].displayName =
                         user.attributes[displayNameAttribute]?.value
-                        ?? Self.name(user)
+                        ?? (parts.isEmpty ? nil : parts.joined(separator: " "))
                 }
-                if people[key]!.manager == nil { people[key]!.manager = user.manager.value }
+                if people[at].manager == nil { people[at].manager = user.manager.value }
             }
             var undeclared: [Undeclared]?
             if let read {
@@ -200,16 +206,9 @@ public struct AccessReport: Sendable, Encodable {
                     undeclared: undeclared))
         }
         self.targets = targets
-        self.people = order.map { people[$0]! }
+        self.people = people
         self.endingSoon = ending.sorted { ($0.on, $0.person) < ($1.on, $1.person) }
         self.awaitingDeletion = deletion.sorted { ($0.on, $0.person) < ($1.on, $1.person) }
-    }
-
-    private static func name(_ user: DesiredUser) -> String? {
-        let given = user.attributes[AttributeTable.byPath["name.givenName"]!]?.value
-        let family = user.attributes[AttributeTable.byPath["name.familyName"]!]?.value
-        let parts = [given, family].compactMap { $0 }
-        return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
     /// Target names as columns: the name, or "target" for the one target of `target:`.

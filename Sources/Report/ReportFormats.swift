@@ -3,15 +3,6 @@ import Plot
 import SafeText
 
 extension AccessReport {
-    // MARK: JSON
-
-    /// The report as one JSON document (schema/report.schema.json), keys sorted.
-    public func jsonData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data()
-    }
-
     // MARK: CSV
 
     /// RFC 4180: CRLF line ends, every field quoted when it holds a comma, a quote or a line break; a
@@ -19,44 +10,67 @@ extension AccessReport {
     /// a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) is prefixed with `'`, as OWASP
     /// recommends for CSV injection.
     public func csv() -> String {
-        var rows: [[String]] = [
-            [
-                "person", "name", "target", "userName", "status", "userType", "groups", "manager", "expires",
-                "deleteAfter", "live", "drift", "created", "lastModified",
-            ]
-        ]
+        var csv = CSVWriter()
+        csv.text.reserveCapacity(people.count * 200)
+        for name in [
+            "person", "name", "target", "userName", "status", "userType", "groups", "manager", "expires",
+            "deleteAfter", "live", "drift", "created", "lastModified",
+        ] {
+            csv.field(name)
+        }
+        csv.endRow()
         for person in people {
             for account in person.accounts {
-                rows.append([
-                    person.userName, person.displayName ?? "", account.target ?? "", account.userName, account.status,
-                    account.userType ?? "", account.groups.joined(separator: "; "), person.manager ?? "",
-                    account.expires ?? "", account.deleteAfter ?? "",
-                    account.live.map { $0.exists ? "present" : "missing" } ?? "",
-                    account.live?.drift.joined(separator: "; ") ?? "", account.live?.created ?? "",
-                    account.live?.lastModified ?? "",
-                ])
+                csv.field(person.userName)
+                csv.field(person.displayName ?? "")
+                csv.field(account.target ?? "")
+                csv.field(account.userName)
+                csv.field(account.status)
+                csv.field(account.userType ?? "")
+                csv.field(account.groups.joined(separator: "; "))
+                csv.field(person.manager ?? "")
+                csv.field(account.expires ?? "")
+                csv.field(account.deleteAfter ?? "")
+                csv.field(account.live.map { $0.exists ? "present" : "missing" } ?? "")
+                csv.field(account.live?.drift.joined(separator: "; ") ?? "")
+                csv.field(account.live?.created ?? "")
+                csv.field(account.live?.lastModified ?? "")
+                csv.endRow()
             }
         }
         for target in targets {
             for account in target.undeclared ?? [] {
-                rows.append([
-                    "", "", target.name ?? "", account.userName,
-                    "undeclared (policy \(account.policy)\(account.action.map { ": \($0)" } ?? ""))", "", "", "", "",
-                    "", account.active ? "present" : "present, inactive", "", account.created ?? "",
-                    account.lastModified ?? "",
-                ])
+                csv.field("")
+                csv.field("")
+                csv.field(target.name ?? "")
+                csv.field(account.userName)
+                csv.field("undeclared (policy \(account.policy)\(account.action.map { ": \($0)" } ?? ""))")
+                for _ in 0..<5 { csv.field("") }
+                csv.field(account.active ? "present" : "present, inactive")
+                csv.field("")
+                csv.field(account.created ?? "")
+                csv.field(account.lastModified ?? "")
+                csv.endRow()
             }
         }
+        return csv.text
+    }
+
+    /// Rows written as they are made: a comma between fields, CRLF after each row.
+    private struct CSVWriter {
         var text = ""
-        text.reserveCapacity(rows.count * 160)
-        for row in rows {
-            for (index, field) in row.enumerated() {
-                if index > 0 { text += "," }
-                text += Self.csvField(field)
-            }
-            text += "\r\n"
+        private var rowStarted = false
+
+        mutating func field(_ value: String) {
+            if rowStarted { text += "," }
+            rowStarted = true
+            text += AccessReport.csvField(value)
         }
-        return text
+
+        mutating func endRow() {
+            text += "\r\n"
+            rowStarted = false
+        }
     }
 
     static func csvField(_ value: String) -> String {
