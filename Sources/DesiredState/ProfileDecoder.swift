@@ -81,6 +81,24 @@ public enum ProfileDecoder {
         return (profile, problems, bytes)
     }
 
+    /// The bounds a profile's numbers must keep (the editor schema states the same ones).
+    enum Limits {
+        static let pageSize = 1...10_000
+        static let membersPerPatch = 1...10_000
+        static let requestsPerSecond = 0.01...10_000.0
+        static let maxLength = 1...1_000_000
+        static let duplicateUserNameStatuses = [400, 409]
+    }
+
+    /// RFC 7644 §3.4.2.2's filter operators.
+    static let filterOperators = ["eq", "ne", "co", "sw", "ew", "pr", "gt", "ge", "lt", "le", "and", "or", "not"]
+
+    /// What `insistsOn` cannot name: scimctl writes these itself.
+    static let writtenByScimctl = ["id", "meta", "schemas"]
+
+    /// RFC 7643 §2.1's ATTRNAME (ALPHA *(nameChar)), with "$" as in `$ref`: what `insistsOn` names.
+    static let attributeNamePattern = "^[A-Za-z][A-Za-z0-9_$-]*$"
+
     private struct Decoder {
         var reader: NodeReader
 
@@ -102,19 +120,19 @@ public enum ProfileDecoder {
             if let node = fields["description"] { _ = reader.string(node, "description") }
             if let node = fields["listing"], let listing = reader.fields(node, as: .profileListing) {
                 if let node = listing["pageSize"] {
-                    profile.pageSize = reader.integer(node, "pageSize", in: 1...10_000)
+                    profile.pageSize = reader.integer(node, "pageSize", in: Limits.pageSize)
                 }
                 if let node = listing["paging"] { profile.paging = reader.choice(node, "paging mode") }
                 if let node = listing["filterOperators"] {
                     var operators: Set<String> = []
                     for item in reader.list(node, "filterOperators") {
                         guard let text = reader.string(item, "a filter operator") else { continue }
-                        if Self.filterOperators.contains(text) {
+                        if ProfileDecoder.filterOperators.contains(text) {
                             operators.insert(text)
                         } else {
                             reader.report(
                                 .invalidValue,
-                                "\(quote(text)) is not an RFC 7644 filter operator (\(Self.filterOperators.sorted().joined(separator: ", ")))",
+                                "\(quote(text)) is not an RFC 7644 filter operator (\(ProfileDecoder.filterOperators.sorted().joined(separator: ", ")))",
                                 at: item)
                         }
                     }
@@ -133,19 +151,19 @@ public enum ProfileDecoder {
                     profile.opCasing = casing
                 }
                 if let node = writes["maxMembersAddedPerPatch"],
-                    let value = reader.integer(node, "maxMembersAddedPerPatch", in: 1...10_000)
+                    let value = reader.integer(node, "maxMembersAddedPerPatch", in: Limits.membersPerPatch)
                 {
                     profile.maxMembersAddedPerPatch = value
                 }
                 if let node = writes["maxMembersRemovedPerPatch"],
-                    let value = reader.integer(node, "maxMembersRemovedPerPatch", in: 1...10_000)
+                    let value = reader.integer(node, "maxMembersRemovedPerPatch", in: Limits.membersPerPatch)
                 {
                     profile.maxMembersRemovedPerPatch = value
                 }
                 if let node = writes["bulk"] { profile.bulkSupported = reader.bool(node, "bulk") }
                 if let node = writes["etags"] { profile.etagSupported = reader.bool(node, "etags") }
                 if let node = writes["requestsPerSecond"] {
-                    profile.requestsPerSecond = reader.number(node, "requestsPerSecond", in: 0.01...10_000)
+                    profile.requestsPerSecond = reader.number(node, "requestsPerSecond", in: Limits.requestsPerSecond)
                 }
             }
             if let node = fields["groups"], let groups = reader.fields(node, as: .profileGroups) {
@@ -169,7 +187,7 @@ public enum ProfileDecoder {
                 }
                 if let node = users["maxLength"] {
                     for (path, valueNode) in attributeMap(node, "maxLength") {
-                        if let limit = reader.integer(valueNode, "maxLength", in: 1...1_000_000) {
+                        if let limit = reader.integer(valueNode, "maxLength", in: Limits.maxLength) {
                             profile.maxLength[path] = limit
                         }
                     }
@@ -186,7 +204,7 @@ public enum ProfileDecoder {
                 if let node = users["duplicateUserNameStatus"],
                     let status = reader.integer(node, "duplicateUserNameStatus", in: 400...409)
                 {
-                    if status == 400 || status == 409 {
+                    if Limits.duplicateUserNameStatuses.contains(status) {
                         profile.duplicateUserNameStatus = status
                     } else {
                         reader.report(.invalidValue, "duplicateUserNameStatus is 409 (RFC 7644) or 400", at: node)
@@ -199,10 +217,6 @@ public enum ProfileDecoder {
             }
             return profile
         }
-
-        static let filterOperators: Set<String> = [
-            "eq", "ne", "co", "sw", "ew", "pr", "gt", "ge", "lt", "le", "and", "or", "not",
-        ]
 
         /// A plan path naming a string attribute of the table (`displayName`, `name.givenName`).
         mutating func attributePath(_ node: Node) -> String? {
@@ -241,7 +255,7 @@ public enum ProfileDecoder {
                         at: pair.key)
                     continue
                 }
-                guard !Self.writtenByScimctl.contains(name.lowercased()) else {
+                guard !ProfileDecoder.writtenByScimctl.contains(name.lowercased()) else {
                     reader.report(.invalidValue, "\(what) cannot set \(quote(name)): scimctl writes it", at: pair.key)
                     continue
                 }
@@ -277,19 +291,12 @@ public enum ProfileDecoder {
             return nil
         }
 
-        /// RFC 7643 §2.1: ATTRNAME = ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA; "$" as in `$ref`.
+        /// RFC 7643 §2.1's ATTRNAME, by the one pattern the editor schema states too.
         static func isAttributeName(_ name: String) -> Bool {
-            guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else {
-                return false
-            }
-            return name.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII
-                    && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-                        || "-_$".unicodeScalars.contains(scalar))
-            }
+            // The pattern is a constant of this file; a test reads a profile through it.
+            guard let pattern = try? Regex(ProfileDecoder.attributeNamePattern) else { return false }
+            return name.wholeMatch(of: pattern) != nil
         }
-
-        static let writtenByScimctl: Set<String> = ["id", "meta", "schemas"]
 
         /// A mapping keyed by attribute paths.
         mutating func attributeMap(_ node: Node, _ what: String) -> [(String, Node)] {

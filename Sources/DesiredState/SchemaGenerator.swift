@@ -509,6 +509,7 @@ public enum SchemaGenerator {
 enum OrderedJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
     case string(String)
     case integer(Int)
+    case number(Double)
     case bool(Bool)
     case array([OrderedJSON])
     case object([(String, OrderedJSON)])
@@ -523,6 +524,7 @@ enum OrderedJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expre
         switch self {
         case .string(let text): return JSONString.literal(text) { _ in false }
         case .integer(let value): return String(value)
+        case .number(let value): return value == value.rounded() ? String(Int(value)) : String(value)
         case .bool(let value): return value ? "true" : "false"
         case .array(let items):
             if items.isEmpty { return "[]" }

@@ -32,10 +32,21 @@ struct ProfileTests {
         #expect(BuiltInProfiles.named("entra")?.maxMembersRemovedPerPatch == 1)
     }
 
-    @Test("the profile schema lists exactly the keys the profile reader accepts")
-    func keysInStep() throws {
-        let data = try Data(contentsOf: PackagePaths.root.appendingPathComponent("schema/profile.schema.json"))
-        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    @Test(
+        "the committed profile schema is the one generated from the reader's key tables, limits and the attribute table"
+    )
+    func schemaGenerated() throws {
+        let file = PackagePaths.root.appendingPathComponent("schema/profile.schema.json")
+        let generated = SchemaGenerator.profile()
+        if ProcessInfo.processInfo.environment["SCIMCTL_RECORD_GOLDEN"] == "1" {
+            try generated.write(to: file, atomically: true, encoding: .utf8)
+        }
+        #expect(
+            try String(contentsOf: file, encoding: .utf8) == generated,
+            "schema/profile.schema.json is stale: run SCIMCTL_RECORD_GOLDEN=1 swift test --filter Provider.profiles")
+        // What the generation guarantees, read back from the file: every mapping closed, with the reader's
+        // keys; the attribute paths listed once, and every place that takes one refers to that list.
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(generated.utf8)) as? [String: Any])
         let definitions = try #require(schema["$defs"] as? [String: [String: Any]])
         for mapping in MappingKeys.profileAll {
             let object = try #require(mapping.schemaDefinition.map { definitions[$0] } ?? schema)
@@ -43,7 +54,6 @@ struct ProfileTests {
             #expect(Set(properties.keys) == Set(mapping.keys), "keys of \(mapping.name)")
             #expect(object["additionalProperties"] as? Bool == false)
         }
-        // The attribute paths are listed once, and every place that takes one refers to that list.
         let paths = try #require(definitions["userAttributePath"]?["enum"] as? [String])
         #expect(paths == AttributeTable.userStrings.map(\.path))
         let users = try #require(definitions["users"]?["properties"] as? [String: [String: Any]])
