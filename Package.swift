@@ -19,8 +19,11 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scimctl", targets: ["scimctl"]),
-        // scripts/bench-plan: times the diff of a 100,000-user org (not shipped to users).
-        .executable(name: "PlanBenchmark", targets: ["PlanBenchmark"]),
+        // The modules the benchmarks (Benchmarks/, a package of their own so that neither their tools nor
+        // their dependencies are built with the tests) measure; not a supported API.
+        .library(
+            name: "ScimctlBenchmarked",
+            targets: ["Catalog", "Commands", "DesiredState", "Planner", "Rendering", "SCIM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,8 +39,6 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         // Property-based tests (test only): generated orgs and live states, seeds reported, shrinking.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
-        // In-process benchmarks of the plan's stages with their allocations (scripts/bench-stages; not shipped).
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
         // libyaml, the C YAML parser, from the system (Debian: libyaml-dev).
@@ -80,10 +81,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings),
+        // SCIM filters parsed and evaluated (the sandbox's, and the filter fuzz target's reference).
+        .target(name: "SCIMFilter", dependencies: ["Identity", "SCIM"], swiftSettings: swiftSettings),
         // The embedded SCIM provider (sandbox:PATH), persisted in SQLite.
         .target(
             name: "Sandbox",
-            dependencies: ["Catalog", "Identity", "SCIM", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Catalog", "Identity", "SCIM", "SCIMFilter", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         // `scimctl serve`: the sandbox over HTTP, with fault injection (Hummingbird stays out of the rest).
         .target(
@@ -123,8 +126,8 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Applier", "Catalog", "DesiredState", "Identity", "OrgExport", "Planner", "PlanFile", "Rendering",
-                "Report", "SafeText", "SCIM", "SCIMTransport", "Sandbox", "SandboxServer",
+                "Applier", "Catalog", "CBuildInfo", "DesiredState", "Identity", "OrgExport", "Planner", "PlanFile",
+                "Rendering", "Report", "SafeText", "SCIM", "SCIMTransport", "Sandbox", "SandboxServer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -141,35 +144,16 @@ let package = Package(
         .executableTarget(
             name: "scimctl",
             dependencies: [
-                "CBuildInfo", "Commands", "DesiredState", "SCIM", "SandboxServer",
+                "Commands", "DesiredState", "SCIM", "SandboxServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        // scripts/bench's floor: scimctl's requests replayed by the same HTTP stack, with no processing.
-        .executableTarget(
-            name: "bench-floor",
-            dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "PlanStages",
-            dependencies: [
-                "DesiredState", "Planner", "SCIM", "Catalog", "Commands", "Rendering",
-                .product(name: "Benchmark", package: "package-benchmark"),
-            ],
-            path: "Benchmarks/PlanStages", swiftSettings: swiftSettings,
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
-        .executableTarget(
-            name: "PlanBenchmark", dependencies: ["Catalog", "Planner", "DesiredState", "SCIM"],
-            swiftSettings: swiftSettings),
         // Fuzzing (scripts/fuzz): what each target checks of an input, and one libFuzzer executable per
         // target (a corpus replayer when built without -DFUZZING).
         .target(
-            name: "FuzzChecks", dependencies: ["DesiredState", "SCIM", "Sandbox"], swiftSettings: swiftSettings),
+            name: "FuzzChecks", dependencies: ["DesiredState", "SCIM", "SCIMFilter"], swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-yaml", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-scim", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),
         .executableTarget(name: "fuzz-filter", dependencies: ["FuzzChecks"], swiftSettings: swiftSettings),

@@ -1,8 +1,7 @@
 import DesiredState
 import Foundation
 import SCIM
-
-@testable import Sandbox
+import SCIMFilter
 
 /// What each fuzz target checks of one input. A failed check throws; the fuzz executables turn that
 /// into a crash, which libFuzzer records with its input; the unit tests replay the regression corpus
@@ -62,7 +61,7 @@ public enum FuzzChecks {
             throw Failure(description: "\(filter) did not parse: \(error.message)")
         }
         try check(
-            parsed == .compare(path: AttributePath("userName"), op: "eq", value: .string(value)),
+            parsed == .compare(path: FilterPath("userName"), op: "eq", value: .string(value)),
             "\(filter) parsed as \(parsed)")
         // And whatever the parser makes of raw input, it does not crash.
         _ = try? FilterParser.parse(value)

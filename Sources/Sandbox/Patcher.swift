@@ -1,4 +1,5 @@
 import SCIM
+import SCIMFilter
 
 /// Applies PATCH operations (RFC 7644 §3.5.2) to a resource's attributes and, for groups, members:
 /// `add`, `replace` and `remove` (any case), with or without a path; paths with sub-attributes,
@@ -40,7 +41,7 @@ struct Patcher {
                 schema = key
                 attribute = ""
             } else {
-                let path = AttributePath(key)
+                let path = FilterPath(key)
                 (schema, attribute, subAttribute) = (path.schema, path.attribute, path.subAttribute)
             }
         }

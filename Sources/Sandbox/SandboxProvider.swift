@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Identity
 public import SCIM
+import SCIMFilter
 import Synchronization
 
 /// A SCIM 2.0 service provider inside scimctl, persisted in SQLite: the target a newcomer runs on
@@ -270,7 +271,7 @@ public final class SandboxProvider: Sendable {
             }
         }
         if let sortBy = query.sortBy {
-            let path = AttributePath(sortBy)
+            let path = FilterPath(sortBy)
             func key(_ resource: [String: JSONValue]) -> String {
                 FilterEvaluator.values(of: path, in: resource).first?.stringValue?.caseFolded ?? ""
             }
@@ -703,7 +704,7 @@ struct Query {
         var result = resource
         let always: Set<String> = ["id", "schemas", "meta"]
         if let attributes {
-            let wanted = Set(attributes.map { AttributePath($0).attribute.lowercased() })
+            let wanted = Set(attributes.map { FilterPath($0).attribute.lowercased() })
             result = result.filter { entry in
                 always.contains(entry.key) || wanted.contains(entry.key.lowercased())
                     || entry.key.hasPrefix("urn:")
@@ -711,7 +712,7 @@ struct Query {
             }
         }
         for excluded in excludedAttributes {
-            let name = AttributePath(excluded).attribute.lowercased()
+            let name = FilterPath(excluded).attribute.lowercased()
             result = result.filter { always.contains($0.key) || $0.key.lowercased() != name }
         }
         return result

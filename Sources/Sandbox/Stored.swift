@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Identity
 import SCIM
+import SCIMFilter
 
 /// A resource as the store holds it: its attributes as JSON, and the columns lookups use.
 struct Stored {

@@ -1,26 +1,29 @@
 import Identity
-import SCIM
+public import SCIM
 
 /// A parsed SCIM filter (RFC 7644 §3.4.2.2): comparisons, presence, `and`/`or`/`not`, parentheses and
-/// value paths such as `emails[type eq "work"]`.
-indirect enum FilterExpression: Sendable, Equatable {
-    case compare(path: AttributePath, op: String, value: JSONValue)
-    case present(path: AttributePath)
+/// value paths such as `emails[type eq "work"]`. A module of its own: the sandbox evaluates filters with
+/// it, and the filter fuzz target checks the client's filter builder against it without the sandbox's
+/// store.
+public indirect enum FilterExpression: Sendable, Equatable {
+    case compare(path: FilterPath, op: String, value: JSONValue)
+    case present(path: FilterPath)
     case and(FilterExpression, FilterExpression)
     case or(FilterExpression, FilterExpression)
     case not(FilterExpression)
     /// `attribute[filter]`: true when some value of the multi-valued attribute matches the filter.
-    case valuePath(attribute: AttributePath, filter: FilterExpression)
+    case valuePath(attribute: FilterPath, filter: FilterExpression)
 }
 
-/// An attribute path: an optional schema URN, an attribute and an optional sub-attribute.
-struct AttributePath: Sendable, Equatable {
-    var schema: String?
-    var attribute: String
-    var subAttribute: String?
+/// A filter's attribute path: an optional schema URN, an attribute and an optional sub-attribute (what
+/// a filter names, unlike the planner's `FilterPath`, which is what a plan changes).
+public struct FilterPath: Sendable, Equatable {
+    public var schema: String?
+    public var attribute: String
+    public var subAttribute: String?
 
     /// Parses `name`, `name.sub`, `urn:…:name` and `urn:…:name.sub`.
-    init(_ text: String) {
+    public init(_ text: String) {
         var rest = Substring(text)
         if text.lowercased().hasPrefix("urn:"), let colon = text.lastIndex(of: ":") {
             schema = String(text[..<colon])
@@ -33,15 +36,15 @@ struct AttributePath: Sendable, Equatable {
 }
 
 /// Why a filter could not be parsed; the sandbox answers 400 invalidFilter with it.
-struct FilterError: Error, Sendable {
-    var message: String
+public struct FilterError: Error, Sendable {
+    public var message: String
 }
 
 /// A recursive-descent parser over the filter grammar: `or` binds loosest, then `and`, then `not`.
 /// It reads Unicode scalars, not Characters: a combining mark after a quote or an escape's last hex
 /// digit would otherwise merge with it into one Character and the quote or the escape would be lost
 /// (found by fuzzing the filter builder against this parser).
-struct FilterParser {
+public struct FilterParser {
     private let characters: [Unicode.Scalar]
     private var position = 0
 
@@ -51,7 +54,7 @@ struct FilterParser {
         characters = Array(text.unicodeScalars)
     }
 
-    static func parse(_ text: String) throws(FilterError) -> FilterExpression {
+    public static func parse(_ text: String) throws(FilterError) -> FilterExpression {
         var parser = FilterParser(text)
         let expression = try parser.parseOr()
         parser.skipSpaces()
@@ -99,14 +102,14 @@ struct FilterParser {
             position += 1
             let inner = try parseOr()
             try expect("]")
-            return .valuePath(attribute: AttributePath(name), filter: inner)
+            return .valuePath(attribute: FilterPath(name), filter: inner)
         }
         skipSpaces()
         let op = readWhile { $0.properties.isAlphabetic }.lowercased()
-        if op == "pr" { return .present(path: AttributePath(name)) }
+        if op == "pr" { return .present(path: FilterPath(name)) }
         guard Self.operators.contains(op) else { throw FilterError(message: "'\(op)' is not a filter operator") }
         skipSpaces()
-        return .compare(path: AttributePath(name), op: op, value: try parseValue())
+        return .compare(path: FilterPath(name), op: op, value: try parseValue())
     }
 
     private mutating func parseValue() throws(FilterError) -> JSONValue {
@@ -200,7 +203,7 @@ struct FilterParser {
 }
 
 /// Evaluates filters against resources as JSON, with each attribute's case rule.
-struct FilterEvaluator {
+public enum FilterEvaluator {
     /// Attributes compared exactly (RFC 7643 caseExact=true), by dotted path; every other string
     /// ignores case (userName, displayName, emails.value, …).
     static let caseExact: Set<String> = [
@@ -210,8 +213,9 @@ struct FilterEvaluator {
 
     /// - Parameter parent: the multi-valued attribute a value-path filter runs inside (`members` in
     ///   `members[value eq "…"]`), so that its sub-attributes get their own case rules.
-    static func matches(_ expression: FilterExpression, _ resource: [String: JSONValue], parent: String? = nil) -> Bool
-    {
+    public static func matches(
+        _ expression: FilterExpression, _ resource: [String: JSONValue], parent: String? = nil
+    ) -> Bool {
         switch expression {
         case .and(let left, let right):
             return matches(left, resource, parent: parent) && matches(right, resource, parent: parent)
@@ -236,7 +240,7 @@ struct FilterEvaluator {
     }
 
     /// The object an attribute lives in: the resource, or the extension object its schema names.
-    static func scope(_ path: AttributePath, _ resource: [String: JSONValue]) -> [String: JSONValue]? {
+    static func scope(_ path: FilterPath, _ resource: [String: JSONValue]) -> [String: JSONValue]? {
         guard let schema = path.schema, schema.lowercased() != SCIMSchema.user.lowercased(),
             schema.lowercased() != SCIMSchema.group.lowercased()
         else { return resource }
@@ -244,7 +248,7 @@ struct FilterEvaluator {
     }
 
     /// Every value at `path`: multi-valued attributes contribute each element (or its sub-attribute).
-    static func values(of path: AttributePath, in resource: [String: JSONValue]) -> [JSONValue] {
+    public static func values(of path: FilterPath, in resource: [String: JSONValue]) -> [JSONValue] {
         guard let value = scope(path, resource)?[attribute: path.attribute] else { return [] }
         let elements = value.arrayValue ?? [value]
         guard let sub = path.subAttribute else {
@@ -290,7 +294,7 @@ struct FilterEvaluator {
 
 extension FilterExpression {
     /// The operators a filter uses (`[]` for a value path), for providers that support only some.
-    var operators: Set<String> {
+    public var operators: Set<String> {
         switch self {
         case .compare(_, let op, _): [op.lowercased()]
         case .present: ["pr"]
