@@ -1,11 +1,19 @@
 #include "build_info.h"
 
-#ifndef SCIMCTL_COMMIT
-#define SCIMCTL_COMMIT ""
-#endif
-#ifndef SCIMCTL_BUILD_DATE
-#define SCIMCTL_BUILD_DATE ""
-#endif
+// The stamp: a marker, then "COMMIT\0DATE\0" written over the zeros after it in the linked executable
+// by scripts/stamp-binary, so that stamping a build compiles nothing (the tests' build and a release
+// share every object). The marker occurs once in the binary; `volatile` keeps the compiler from
+// assuming the zeros.
+#define SCIMCTL_STAMP_MARKER "scimctl-build-stamp:"
+#define SCIMCTL_STAMP_MARKER_LENGTH (sizeof(SCIMCTL_STAMP_MARKER) - 1)
 
-const char *scimctl_build_commit(void) { return SCIMCTL_COMMIT; }
-const char *scimctl_build_date(void) { return SCIMCTL_BUILD_DATE; }
+static volatile const char stamp[SCIMCTL_STAMP_MARKER_LENGTH + 128] __attribute__((used)) = SCIMCTL_STAMP_MARKER;
+
+const char *scimctl_build_commit(void) { return (const char *)stamp + SCIMCTL_STAMP_MARKER_LENGTH; }
+
+const char *scimctl_build_date(void) {
+    const char *commit = scimctl_build_commit();
+    const char *end = commit;
+    while (*end != '\0') end++;
+    return end + 1;
+}
