@@ -125,6 +125,7 @@ public struct PlanExecutor: Sendable {
         }
         var interrupted = false
         for phase in phases where !phase.isEmpty {
+            let listed = await listGroupNames(before: phase, state: state)
             await forEach(phase) { step in
                 if isInterrupted() {
                     await finish(step, .skipped, detail: "interrupted before it started", state: state)
@@ -132,6 +133,7 @@ public struct PlanExecutor: Sendable {
                 }
                 await run(step, state: state)
             }
+            if listed { await settleCreatedGroups(state) }
             if isInterrupted() { interrupted = true }
         }
         await verify(state)
@@ -462,6 +464,54 @@ actor ApplyState {
     /// The ledger in the plan's order of steps.
     var entriesInPlanOrder: [LedgerEntry] {
         zip(steps, entries).sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Groups by folded name, as one listing before a phase of group creates showed them (nil: each
+    /// create looks its name up).
+    private var listedGroups: [String: [SCIMGroup]]?
+    /// Groups this phase created while `listedGroups` stood, their twins settled after the phase.
+    private var createdGroups: [(key: String, group: SCIMGroup)] = []
+
+    func useListedGroups(_ groups: [SCIMGroup]) {
+        listedGroups = Dictionary(grouping: groups, by: \.displayName.caseFolded)
+    }
+
+    /// The listed groups named `name`; nil when there is no listing to consult.
+    func listedGroups(named name: String) -> [SCIMGroup]? {
+        listedGroups.map { $0[name.caseFolded] ?? [] }
+    }
+
+    /// Whether twins are settled after the phase (a listing stands) rather than after each create.
+    var settlesTwinsAfterPhase: Bool { listedGroups != nil }
+
+    func created(_ group: SCIMGroup, key: String) { createdGroups.append((key, group)) }
+
+    /// The groups created in the phase, and the phase's listing dropped.
+    func endGroupPhase() -> [(key: String, group: SCIMGroup)] {
+        defer {
+            createdGroups = []
+            listedGroups = nil
+        }
+        return createdGroups
+    }
+
+    /// The create entry of group `key`, changed after the phase: the id that stays and why, or a failure.
+    /// The new entry, for the journal.
+    func settled(group key: String, id: String?, note: String?, failure: String?, time: Date) -> LedgerEntry? {
+        guard
+            let index = entries.firstIndex(where: {
+                $0.type == .group && $0.action == .create && $0.key.caseFolded == key.caseFolded
+            })
+        else { return nil }
+        if let id { entries[index].id = id }
+        if let failure {
+            entries[index].outcome = .failed
+            entries[index].detail = failure
+        } else if let note {
+            entries[index].detail = note
+        }
+        entries[index].time = time
+        return entries[index]
     }
 
     func append(_ entry: LedgerEntry, step: Int, checks: [Expectation]) {

@@ -174,9 +174,15 @@ extension PlanExecutor {
         var expected = Expectation(type: .group, id: "", key: group.displayName)
         expected.changes = action.changes.filter { $0.attribute != .groupName }
         // Group names need not be unique: look first, so that a second apply racing this one (or one
-        // re-run after a lost response) links the group instead of making a twin.
-        let existing = try await client.findGroups(displayName: group.displayName)
-        counter.requests += 1
+        // re-run after a lost response) links the group instead of making a twin. In a phase of many
+        // creates, the phase's one listing is consulted instead (`listGroupNames(before:state:)`).
+        let existing: [SCIMGroup]
+        if let listed = await state.listedGroups(named: group.displayName) {
+            existing = listed
+        } else {
+            existing = try await client.findGroups(displayName: group.displayName)
+            counter.requests += 1
+        }
         if let found = try adoptable(existing, group.displayName) {
             try await adopt(found.id, action, state: state)
             counter.note = "already existed; adopted"
@@ -187,7 +193,12 @@ extension PlanExecutor {
             counter.sent(201)
             expected.id = created.id ?? ""
             if let problem = expected.problem(with: created) { throw ActionFailed(description: problem) }
-            try await adoptId(try await settleTwins(of: created, counter: &counter), action, state: state)
+            if await state.settlesTwinsAfterPhase {
+                await state.created(created, key: action.key)
+                try await adoptId(created.id, action, state: state)
+            } else {
+                try await adoptId(try await settleTwins(of: created, counter: &counter), action, state: state)
+            }
         case .failure(let error):
             counter.requests += 1
             guard [.conflict, .transport, .unavailable].contains(error.kind) else { throw error }
@@ -211,6 +222,50 @@ extension PlanExecutor {
                     + named.compactMap(\.id).sorted().joined(separator: ", ") + "): plan again to resolve them")
         }
         return named.first
+    }
+
+    /// More group creates than this in a phase look names up in one listing before the phase and settle
+    /// twins after one listing at its end, instead of one look-up before and one after each create:
+    /// 500 creates cost two listings (a page each per 1,000 groups), not 1,000 look-ups.
+    static let groupCreatesListed = 8
+
+    /// Before a phase: when it creates more than `groupCreatesListed` groups, one listing of the groups'
+    /// names, which each create consults instead of a look-up. True when the listing stands; false
+    /// (each create looks up, as for a few) when there are few creates or the listing failed.
+    func listGroupNames(before phase: [Step], state: ApplyState) async -> Bool {
+        let creates = phase.count { $0.part == .main && $0.action.type == .group && $0.action.action == .create }
+        guard creates > Self.groupCreatesListed, client.capabilities.groupsSupported,
+            let groups = try? await client.listGroupNames()
+        else { return false }
+        await state.useListedGroups(groups)
+        return true
+    }
+
+    /// After a phase whose creates consulted a listing: one listing again, and every group created in
+    /// the phase whose name is now listed more than once is settled as a single create settles it
+    /// (`settleTwins`: its twins read by name, the keeper kept, its own deleted if it is not). The
+    /// same safety as a look-up after each create, since the listing follows every create of the phase;
+    /// when the listing fails, each created group is settled by name.
+    func settleCreatedGroups(_ state: ApplyState) async {
+        let created = await state.endGroupPhase()
+        guard !created.isEmpty else { return }
+        let listed = try? await client.listGroupNames()
+        let named = listed.map { Dictionary(grouping: $0, by: \.displayName.caseFolded).mapValues(\.count) }
+        for (key, group) in created where (named?[group.displayName.caseFolded] ?? 2) > 1 {
+            var counter = Counter()
+            let entry: LedgerEntry?
+            do {
+                let kept = try await settleTwins(of: group, counter: &counter)
+                guard let kept, kept != group.id else { continue }
+                await state.learn(.group, key: key, id: kept)
+                entry = await state.settled(group: key, id: kept, note: counter.note, failure: nil, time: now())
+            } catch {
+                entry = await state.settled(
+                    group: key, id: nil, note: nil,
+                    failure: "created, but settling it with a group of the same name failed: \(error)", time: now())
+            }
+            if let entry { record(entry) }
+        }
     }
 
     /// After a create, the group that stays: when another apply created the same group meanwhile, both

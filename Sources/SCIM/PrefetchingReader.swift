@@ -31,6 +31,8 @@ public struct PrefetchingReader: SCIMReader {
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
         try await client.findUsers(userName: userName)
     }
+    public func listGroupNames() async throws(SCIMError) -> [SCIMGroup] { try await client.listGroupNames() }
+
     public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
         try await client.findGroups(displayName: displayName)
     }

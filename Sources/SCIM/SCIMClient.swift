@@ -16,6 +16,9 @@ public protocol SCIMReader: Sendable {
     /// Users whose userName equals `userName`, ignoring case as the provider does.
     func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser]
     func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup]
+    /// Every group without its members (`excludedAttributes=members`; a provider may send them anyway):
+    /// ids and names, for many look-ups by name in one listing. Never a partial list.
+    func listGroupNames() async throws(SCIMError) -> [SCIMGroup]
     /// The schemas the provider publishes at `/Schemas` (RFC 7643 §7); nil when it publishes none.
     func schemas() async throws(SCIMError) -> [SchemaDefinition]?
 }
@@ -163,6 +166,11 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
             for index in groups.indices { groups[index].members = members[index] }
             return groups
         }
+    }
+
+    public func listGroupNames() async throws(SCIMError) -> [SCIMGroup] {
+        try requireGroups()
+        return try await groups(query: [("excludedAttributes", "members")])
     }
 
     private func groups(query: [(String, String)]) async throws(SCIMError) -> [SCIMGroup] {

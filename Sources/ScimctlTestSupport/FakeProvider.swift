@@ -21,15 +21,32 @@ public actor FakeStore {
     public var createdStamp: String?
 
     public func fail(_ call: String, with error: SCIMError) { failures[call] = error }
+    /// Failures that let `skip` calls through first.
+    private var laterFailures: [String: (skip: Int, error: SCIMError)] = [:]
+    public func fail(_ call: String, after skip: Int, with error: SCIMError) { laterFailures[call] = (skip, error) }
     public func loseResponse(_ call: String) { lostResponses.insert(call) }
 
     public func seed(_ user: SCIMUser) { users[user.id!] = user }
     public func seed(_ group: SCIMGroup) { groups[group.id!] = group }
     public func lagLookup(of name: String) { laggingLookups.insert(name.caseFolded) }
+
+    /// Groups another apply creates at the same moment as this one creates a group of the same name:
+    /// stored just before that create, once.
+    public var racingCreates: [String: SCIMGroup] = [:]
+    public func race(_ twin: SCIMGroup) { racingCreates[twin.displayName.caseFolded] = twin }
+    /// The racing twin of a group about to be created, stored now; nil when none races it.
+    func storeRacingTwin(of name: String) {
+        if let twin = racingCreates.removeValue(forKey: name.caseFolded) { store(twin) }
+    }
     public func stampCreated(_ stamp: String) { createdStamp = stamp }
+
+    /// Group reads by kind, as a provider would count them: "look-up" (by name), "names" (a listing
+    /// without members).
+    public var groupReads: [String: Int] = [:]
 
     /// The groups a look-up by `name` sees: none the first time for a lagging name.
     public func lookUpGroups(_ name: String) -> [SCIMGroup] {
+        groupReads["look-up", default: 0] += 1
         if laggingLookups.remove(name.caseFolded) != nil { return [] }
         return groups.values.filter { $0.displayName.caseFolded == name.caseFolded }
     }
@@ -38,6 +55,13 @@ public actor FakeStore {
     public func enter(_ call: String) throws(SCIMError) {
         calls.append(call)
         if let error = failures.removeValue(forKey: call) { throw error }
+        if let later = laterFailures[call] {
+            if later.skip == 0 {
+                laterFailures[call] = nil
+                throw later.error
+            }
+            laterFailures[call] = (later.skip - 1, later.error)
+        }
     }
 
     public func leave(_ call: String) throws(SCIMError) {
@@ -47,6 +71,16 @@ public actor FakeStore {
     public func newId() -> String {
         nextId += 1
         return String(nextId)
+    }
+
+    /// Every group, members left out, counted as one listing.
+    public func groupNames() -> [SCIMGroup] {
+        groupReads["names", default: 0] += 1
+        return groups.values.map { group in
+            var listed = group
+            listed.members = nil
+            return listed
+        }
     }
 
     public func store(_ user: SCIMUser) { users[user.id!] = user }
@@ -100,6 +134,10 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
 
     public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
         await store.lookUpGroups(displayName)
+    }
+
+    public func listGroupNames() async throws(SCIMError) -> [SCIMGroup] {
+        try await run("listGroupNames") { () async throws(SCIMError) in await store.groupNames() }
     }
 
     public func createUser(_ user: SCIMUser) async throws(SCIMError) -> SCIMUser {
@@ -156,6 +194,7 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
             if group.members == nil {
                 throw SCIMError(.clientError, "Field 'members' is required", status: 400)
             }
+            await store.storeRacingTwin(of: group.displayName)
             var created = group
             created.id = await store.newId()
             if let stamp = await store.createdStamp {

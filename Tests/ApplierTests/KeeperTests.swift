@@ -81,3 +81,76 @@ struct KeeperTests {
         #expect(after.actions.isEmpty, "\(after.actions)")
     }
 }
+
+/// Requests a provider pays for when many groups are created: one listing before the phase and one
+/// after it, not a look-up before and after each create; the same safety against a racing apply.
+@Suite("Group creates: listings, not look-ups", .timeLimit(.minutes(10)))
+struct GroupListingTests {
+    private func yaml(groups: Int) -> String {
+        "users:\n  - {userName: a@x.io}\ngroups:\n"
+            + (0..<groups).map { "  - {displayName: team-\($0), members: [a@x.io]}\n" }.joined()
+    }
+
+    private func provider() async -> FakeProvider {
+        let provider = FakeProvider()
+        var user = SCIMUser(userName: "a@x.io")
+        user.id = "1"
+        user.active = true
+        await provider.store.seed(user)
+        await provider.store.stampCreated("2026-11-01T00:00:00Z")
+        return provider
+    }
+
+    @Test(
+        "the group reads of a phase of creates, by count", arguments: [(1, 0, 2), (8, 0, 16), (9, 2, 0), (500, 2, 0)])
+    func reads(groups: Int, listings: Int, lookUps: Int) async throws {
+        let provider = await provider()
+        let plan = try await makePlan(yaml(groups: groups), on: provider)
+        #expect(plan.actions.count { $0.action == .create && $0.type == .group } == groups)
+        let result = await PlanExecutor(client: provider, parallelism: 8).apply(plan)
+        #expect(result.failed == 0 && result.skipped == 0, "\(result.entries.filter { $0.outcome != .done })")
+        let reads = await provider.store.groupReads
+        #expect(reads["names", default: 0] == listings, "\(reads)")
+        #expect(reads["look-up", default: 0] == lookUps, "\(reads)")
+        #expect(try await provider.listGroups().count == groups)
+        #expect(try await makePlan(yaml(groups: groups), on: provider).actions.isEmpty)
+    }
+
+    @Test("a group another apply creates in the same phase: one stays, the one the planner would keep")
+    func racingTwin() async throws {
+        let provider = await provider()
+        let plan = try await makePlan(yaml(groups: 12), on: provider)
+        // The other apply's team-3 appears after this apply's listing, with a member: the keeper.
+        var twin = SCIMGroup(displayName: "TEAM-3", members: [SCIMMember(value: "1")])
+        twin.id = "twin"
+        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+        await provider.store.race(twin)
+        let result = await PlanExecutor(client: provider).apply(plan)
+        #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
+        let reads = await provider.store.groupReads
+        #expect(reads["names"] == 2 && reads["look-up"] == 1, "\(reads)")  // the twin's name read once
+        let teams = try await provider.listGroups().filter { $0.displayName.caseFolded == "team-3" }
+        #expect(teams.map(\.id) == ["twin"])
+        let entry = try #require(result.entries.first { $0.key == "team-3" && $0.action == .create })
+        #expect(entry.id == "twin" && entry.detail?.contains("another run") == true, "\(entry)")
+        // Its member was added to the group that stayed; nothing is left to do.
+        #expect(try await makePlan(yaml(groups: 12), on: provider).actions.isEmpty)
+    }
+
+    @Test("the listing after the phase failing: each created group is settled by its name, as for a few")
+    func afterListingFails() async throws {
+        let provider = await provider()
+        let plan = try await makePlan(yaml(groups: 10), on: provider)
+        var twin = SCIMGroup(displayName: "team-7", members: [SCIMMember(value: "1")])
+        twin.id = "twin"
+        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+        await provider.store.race(twin)
+        // The listing before the phase is served; the one after it fails.
+        await provider.store.fail("listGroupNames", after: 1, with: SCIMError(.unavailable, "busy", status: 503))
+        let result = await PlanExecutor(client: provider).apply(plan)
+        #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
+        let teams = try await provider.listGroups().filter { $0.displayName.caseFolded == "team-7" }
+        #expect(teams.map(\.id) == ["twin"])
+        #expect(await provider.store.groupReads["look-up"] == 10, "every created group read by name")
+    }
+}
