@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SafeText
 
 /// `apply --journal FILE`: one JSON line per action, appended, through the same redaction as the

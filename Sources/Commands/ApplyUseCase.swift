@@ -2,7 +2,7 @@ public import Applier
 import DesiredState
 import Foundation
 import PlanFile
-public import Planner
+import Planner
 import Rendering
 import SCIM
 

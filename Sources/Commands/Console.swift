@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SafeText
 
 /// Where a command's output goes: the report (stdout: only what a script reads), notes and warnings

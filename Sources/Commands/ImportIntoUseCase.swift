@@ -1,5 +1,5 @@
 import Catalog
-public import DesiredState
+import DesiredState
 import Foundation
 import Identity
 import OrgExport

@@ -1,6 +1,6 @@
 import Catalog
 public import DesiredState
-public import Foundation
+import Foundation
 public import Planner
 public import SCIM
 

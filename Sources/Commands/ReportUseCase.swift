@@ -1,5 +1,5 @@
-public import DesiredState
-public import Foundation
+import DesiredState
+import Foundation
 import Planner
 import Report
 import SCIM

@@ -1,5 +1,5 @@
 public import DesiredState
-public import Foundation
+import Foundation
 import PlanFile
 import Planner
 import Rendering

@@ -1,5 +1,4 @@
-public import Foundation
-import Identity
+import Foundation
 
 extension String {
     /// The form names are compared in: userName and displayName are caseExact=false in RFC 7643, and

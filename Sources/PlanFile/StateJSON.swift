@@ -1,7 +1,7 @@
 import Catalog
 public import DesiredState
 public import Foundation
-public import SCIM
+import SCIM
 
 /// The desired state as one JSON document (`scimctl validate --format state`; schema/state.schema.json;
 /// docs/state-json.md): what a policy engine (OPA, conftest) reads, as `terraform show -json` gives

@@ -1,5 +1,5 @@
 import Catalog
-public import Foundation
+import Foundation
 import Logging
 import SafeText
 import Synchronization
@@ -82,7 +82,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     /// A provider without `/ResourceTypes` (some are) is assumed to have Users and Groups at the usual
     /// endpoints.
     public static func connect(_ connection: SCIMConnection) async throws(SCIMError) -> SCIMClient {
-        let config = try await decode(
+        let config = try decode(
             try await connection.send("GET", "/ServiceProviderConfig", retryable: true), method: "GET",
             path: "/ServiceProviderConfig", connection: connection, ServiceProviderConfig.init(json:))
         var resourceTypes = try await Self.resourceTypes(connection)
@@ -279,7 +279,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     func concurrentMap<Element: Sendable, Result: Sendable>(
         _ elements: [Element], _ operation: @escaping @Sendable (Element) async throws(SCIMError) -> Result
     ) async throws(SCIMError) -> [Result] {
-        let width = max(1, await connection.limiter.parallelism)
+        let width = max(1, connection.limiter.parallelism)
         do {
             return try await withThrowingTaskGroup(of: (Int, Result).self) { group in
                 var results = [Result?](repeating: nil, count: elements.count)

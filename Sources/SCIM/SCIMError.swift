@@ -1,5 +1,5 @@
-public import Catalog
-public import Foundation
+import Catalog
+import Foundation
 import SafeText
 
 /// Every failure of the SCIM layer, classified so callers can act on it, and carrying what a person

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Every secret this process knows of, and the one function all output goes through before it is

@@ -3,7 +3,7 @@ public import Foundation
 public import SCIM
 
 #if canImport(FoundationNetworking)
-    public import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The tests' own HTTP client, on URLSession (libcurl on Linux) — independent of production's

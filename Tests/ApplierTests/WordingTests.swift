@@ -22,7 +22,7 @@ struct WordingTests {
     private func provider() async -> FakeProvider {
         let provider = FakeProvider()
         for (id, name) in [("1", "off@x.io"), ("2", "temp@x.io"), ("3", "leaver@x.io"), ("4", "stray@x.io")]
-            + (6...9).map { ("\($0)", "p\($0)@x.io") }
+            + (6...9).map({ ("\($0)", "p\($0)@x.io") })
         {
             var user = SCIMUser(userName: name)
             user.id = id

@@ -263,8 +263,8 @@ struct ClientTests {
     @Test("member changes go per member, chunked to the profile's limits")
     func memberChunks() async throws {
         let (client, transport) = try await scriptedClient { _ in HTTPResponse(status: 204) }
-        try await client.addMembers(groupId: "g1", memberIds: (1...250).map { "u\($0)" })
-        try await client.removeMembers(groupId: "g1", memberIds: ["u1", "u2"])
+        _ = try await client.addMembers(groupId: "g1", memberIds: (1...250).map { "u\($0)" })
+        _ = try await client.removeMembers(groupId: "g1", memberIds: ["u1", "u2"])
         let patches = work(transport)
         #expect(patches.count == 4)
         #expect(patches[0].bodyText.components(separatedBy: #""value":"u"#).count - 1 == 100)
@@ -274,7 +274,7 @@ struct ClientTests {
         #expect(!patches.contains { $0.bodyText.contains(#""op":"replace""#) })
 
         // The value-list form: one operation per PATCH listing the chunk's members.
-        try await client.removeMembers(groupId: "g1", memberIds: ["u3", "u4"], form: .valueList)
+        _ = try await client.removeMembers(groupId: "g1", memberIds: ["u3", "u4"], form: .valueList)
         let valueList = try #require(work(transport).last)
         #expect(valueList.bodyText.contains(#""path":"members""#))
         #expect(valueList.bodyText.contains(#"{"value":"u3"}"#) && valueList.bodyText.contains(#"{"value":"u4"}"#))
@@ -283,7 +283,7 @@ struct ClientTests {
         let (entra, entraTransport) = try await scriptedClient(profile: BuiltInProfiles.named("entra")!) { _ in
             HTTPResponse(status: 204)
         }
-        try await entra.removeMembers(groupId: "g1", memberIds: ["u1", "u2", "u3"])
+        _ = try await entra.removeMembers(groupId: "g1", memberIds: ["u1", "u2", "u3"])
         #expect(work(entraTransport).count == 3)
     }
 

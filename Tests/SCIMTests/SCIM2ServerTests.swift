@@ -102,10 +102,10 @@ struct SCIM2ServerTests {
         }
         let group = try await client.createGroup(SCIMGroup(displayName: "qa"))
         let groupId = try #require(group.id)
-        try await client.addMembers(groupId: groupId, memberIds: ids)
+        _ = try await client.addMembers(groupId: groupId, memberIds: ids)
         #expect(Set(try await client.getGroup(id: groupId).members?.map(\.value) ?? []) == Set(ids))
 
-        try await client.removeMembers(groupId: groupId, memberIds: [ids[1]])
+        _ = try await client.removeMembers(groupId: groupId, memberIds: [ids[1]])
         let listed = try await client.listGroups()
         #expect(listed.count == 1)
         #expect(Set(listed[0].members?.map(\.value) ?? []) == [ids[0], ids[2]])

@@ -220,7 +220,7 @@ struct ProfileTests {
         var outer = SCIMGroup(displayName: "outer")
         outer.members = [SCIMMember(value: try #require(inner.id), type: "Group")]
         let outerId = try #require(try await sandbox.client.createGroup(outer).id)
-        try await sandbox.client.addMembers(groupId: try #require(inner.id), memberIds: [alice])
+        _ = try await sandbox.client.addMembers(groupId: try #require(inner.id), memberIds: [alice])
         let (_, body) = await sandbox.send("GET", "/Users/\(alice)")
         let groups = body?["groups"]?.items ?? []
         #expect(groups.map { $0["display"]?.stringValue } == ["inner", "outer"])
@@ -242,7 +242,7 @@ struct ProfileTests {
         let alice = try #require(try await sandbox.user("alice@x.io").id)
         let bob = try #require(try await sandbox.user("bob@x.io").id)
         let group = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "qa")).id)
-        try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob])
+        _ = try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob])
         let (_, raw) = await sandbox.send("GET", "/Groups/\(group)")
         #expect(raw?["members"] == nil)
         let listed = try await sandbox.client.listGroups()
@@ -270,7 +270,7 @@ struct ProfileTests {
         let removeAll = await sandbox.send(
             "PATCH", "/Groups/\(group)", #"{"Operations": [{"op": "remove", "path": "members"}]}"#)
         #expect(removeAll.0 == 400)
-        try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
+        _ = try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
         #expect(try await sandbox.client.listGroups().first?.members?.map(\.value) == [alice])
     }
 

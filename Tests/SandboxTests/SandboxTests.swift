@@ -160,11 +160,11 @@ struct SandboxTests {
         let bob = try #require(try await sandbox.user("bob@x.io").id)
         let inner = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "inner")).id)
         let group = try #require(try await sandbox.client.createGroup(SCIMGroup(displayName: "qa")).id)
-        try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob, inner])
+        _ = try await sandbox.client.addMembers(groupId: group, memberIds: [alice, bob, inner])
         var members = try await sandbox.client.getGroup(id: group).members ?? []
         #expect(Set(members.map(\.value)) == [alice, bob, inner])
         #expect(members.first { $0.value == inner }?.type == "Group")
-        try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
+        _ = try await sandbox.client.removeMembers(groupId: group, memberIds: [bob])
         let unknown = await #expect(throws: SCIMError.self) {
             try await sandbox.client.addMembers(groupId: group, memberIds: ["no-such-id"])
         }
