@@ -208,4 +208,25 @@ struct GitOpsTests {
         #expect(text.stdout.hasPrefix("scimctl \(object["version"] ?? "?") "))
         #expect(Set(object.keys) == ["version", "commit", "buildDate"])
     }
+
+    @Test("a stamped copy of the binary says its commit and date exactly; a second stamp is refused")
+    func stamped() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scimctl-stamp-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("scimctl")
+        try FileManager.default.copyItem(at: try ProcessRunner.scimctl, to: copy)
+        let script = PackagePaths.root.appendingPathComponent("scripts/stamp-binary")
+        let commit = "0123456789abcdef0123456789abcdef01234567-dirty"
+        let date = "2026-12-07T10:00:00Z"
+        let stamp = try await ProcessRunner.run(script, [copy.path, commit, date])
+        #expect(stamp.status == 0, "\(stamp.stderr)")
+        let text = try await ProcessRunner.run(copy, ["version"])
+        #expect(text.stdout.hasSuffix(" (0123456789ab, built \(date))\n"), "\(text.stdout)")
+        let json = try await ProcessRunner.run(copy, ["version", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String])
+        #expect(object["commit"] == commit && object["buildDate"] == date, "\(object)")
+        let again = try await ProcessRunner.run(script, [copy.path, "x", "y"])
+        #expect(again.status == 1 && again.stderr.contains("already stamped"))
+    }
 }
