@@ -522,7 +522,7 @@ enum OrderedJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expre
         let inner = String(repeating: "  ", count: indent + 1)
         let outer = String(repeating: "  ", count: indent)
         switch self {
-        case .string(let text): return JSONString.literal(text) { _ in false }
+        case .string(let text): return JSONString.literal(text)
         case .integer(let value): return String(value)
         case .number(let value): return value == value.rounded() ? String(Int(value)) : String(value)
         case .bool(let value): return value ? "true" : "false"
@@ -532,7 +532,7 @@ enum OrderedJSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expre
         case .object(let pairs):
             if pairs.isEmpty { return "{}" }
             return "{\n"
-                + pairs.map { inner + JSONString.literal($0.0) { _ in false } + ": " + $0.1.pretty(indent: indent + 1) }
+                + pairs.map { inner + JSONString.literal($0.0) + ": " + $0.1.pretty(indent: indent + 1) }
                 .joined(separator: ",\n") + "\n\(outer)}"
         }
     }

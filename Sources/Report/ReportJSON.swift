@@ -1,4 +1,5 @@
 public import Foundation
+import SafeText
 
 extension AccessReport {
     /// The report as one JSON document (schema/report.schema.json): keys sorted, two-space indent.
@@ -140,33 +141,9 @@ struct JSONWriter {
         bytes += (value ? "true" : "false").utf8
     }
 
-    /// A string, escaped as RFC 8259 asks: the quote, the backslash and control characters; `/` and
-    /// everything else as it is (UTF-8).
+    /// A string, escaped as every JSON scimctl writes (`JSONString`).
     mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var start = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                bytes += utf8[start..<index]
-                start = index + 1
-                switch byte {
-                case 0x22: bytes += #"\""#.utf8
-                case 0x5C: bytes += #"\\"#.utf8
-                case 0x0A: bytes += #"\n"#.utf8
-                case 0x0D: bytes += #"\r"#.utf8
-                case 0x09: bytes += #"\t"#.utf8
-                case 0x08: bytes += #"\b"#.utf8
-                case 0x0C: bytes += #"\f"#.utf8
-                default:
-                    let digits = Array("0123456789abcdef".utf8)
-                    bytes += #"\u00"#.utf8
-                    bytes += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
-                }
-            }
-            bytes += utf8[start...]
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONString.append(value, to: &bytes)
     }
 
     /// Before a member or an element: the comma after the one before, a new line, the indent.

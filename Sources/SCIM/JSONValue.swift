@@ -1,4 +1,5 @@
 public import Foundation
+import SafeText
 
 /// Any JSON value. Resources keep the attributes scimctl does not model as `JSONValue`, so that a PUT
 /// sends back what the provider holds instead of clearing it.
@@ -71,7 +72,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
             } else {
                 bytes += (value.isFinite ? String(value) : "null").utf8
             }
-        case .string(let value): Self.write(string: value, into: &bytes)
+        case .string(let value): JSONString.append(value, to: &bytes)
         case .array(let values):
             bytes.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
@@ -83,30 +84,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
             bytes.append(UInt8(ascii: "{"))
             for (index, key) in object.keys.sorted().enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                Self.write(string: key, into: &bytes)
+                JSONString.append(key, to: &bytes)
                 bytes.append(UInt8(ascii: ":"))
                 object[key]!.write(into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static func write(string: String, into bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += #"\""#.utf8
-            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
-            case 0x0A: bytes += #"\n"#.utf8
-            case 0x0D: bytes += #"\r"#.utf8
-            case 0x09: bytes += #"\t"#.utf8
-            case 0..<0x20:
-                let hex = String(byte, radix: 16)
-                bytes += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     public var stringValue: String? {

@@ -101,6 +101,15 @@ struct GroupListingTests {
         return provider
     }
 
+    /// Another apply's group named `name`, newer than this fake's but holding a member (so the keeper),
+    /// created just before this apply creates its own.
+    private func race(_ name: String, on provider: FakeProvider) async {
+        var twin = SCIMGroup(displayName: name, members: [SCIMMember(value: "1")])
+        twin.id = "twin"
+        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+        await provider.store.race(twin)
+    }
+
     @Test(
         "the group reads of a phase of creates, by count", arguments: [(1, 0, 2), (8, 0, 16), (9, 2, 0), (500, 2, 0)])
     func reads(groups: Int, listings: Int, lookUps: Int) async throws {
@@ -120,11 +129,8 @@ struct GroupListingTests {
     func racingTwin() async throws {
         let provider = await provider()
         let plan = try await makePlan(yaml(groups: 12), on: provider)
-        // The other apply's team-3 appears after this apply's listing, with a member: the keeper.
-        var twin = SCIMGroup(displayName: "TEAM-3", members: [SCIMMember(value: "1")])
-        twin.id = "twin"
-        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
-        await provider.store.race(twin)
+        // The other apply's team-3 appears after this apply's listing.
+        await race("TEAM-3", on: provider)
         let result = await PlanExecutor(client: provider).apply(plan)
         #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
         let reads = await provider.store.groupReads
@@ -141,10 +147,7 @@ struct GroupListingTests {
     func afterListingFails() async throws {
         let provider = await provider()
         let plan = try await makePlan(yaml(groups: 10), on: provider)
-        var twin = SCIMGroup(displayName: "team-7", members: [SCIMMember(value: "1")])
-        twin.id = "twin"
-        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
-        await provider.store.race(twin)
+        await race("team-7", on: provider)
         // The listing before the phase is served; the one after it fails.
         await provider.store.fail("listGroupNames", after: 1, with: SCIMError(.unavailable, "busy", status: 503))
         let result = await PlanExecutor(client: provider).apply(plan)
