@@ -202,13 +202,47 @@ extension PlanExecutor {
         case .failure(let error):
             counter.requests += 1
             guard [.conflict, .transport, .unavailable].contains(error.kind) else { throw error }
-            // It may exist (a conflict, or a create whose response was lost): link it if exactly one does.
-            let existing = try await client.findGroups(displayName: group.displayName)
-            counter.requests += 1
-            guard let found = try adoptable(existing, group.displayName) else { throw error }
-            try await adopt(found.id, action, state: state)
+            // It may exist (a conflict, or a create whose response was lost): link the one that stays.
+            guard let found = try await survivor(named: group.displayName, counter: &counter) else { throw error }
+            try await adopt(found.keeper.id, action, state: state)
             counter.note =
                 error.kind == .conflict ? "already existed; adopted" : "created (the first response was lost)"
+            if found.removed > 0 {
+                let twins = found.removed == 1 ? "1 twin" : "\(found.removed) twins"
+                counter.note! += "; removed \(twins) another run made at the same time"
+            }
+        }
+    }
+
+    /// After a create that failed in a way that may have created it (a lost response, a conflict): the
+    /// group of that name that stays, and how many twins were deleted. The look-up before this create
+    /// found no group of the name, so every one named so now was made since, by this create or by an
+    /// apply racing it: the one `DuplicateKeeper` picks stays and the others are deleted, as each racing
+    /// creator deletes its own twin (`settleTwins`), so that whichever run looks last, one group is left.
+    /// Without this, a twin left by a lost response stays for the next plan to delete.
+    private func survivor(named displayName: String, counter: inout Counter) async throws -> (
+        keeper: SCIMGroup, removed: Int
+    )? {
+        let named = try await client.findGroups(displayName: displayName).filter {
+            $0.displayName.caseFolded == displayName.caseFolded && $0.id != nil
+        }
+        counter.requests += 1
+        guard let keeper = DuplicateKeeper.keeper(of: named, \.keeperCandidate) else { return nil }
+        var removed = 0
+        for twin in named where twin.id != keeper.id {
+            try await deleteTwin(twin.id!, counter: &counter)
+            removed += 1
+        }
+        return (keeper, removed)
+    }
+
+    /// Deletes a twin group; one already deleted (by the run that made it, settling too) is as good.
+    private func deleteTwin(_ id: String, counter: inout Counter) async throws {
+        counter.requests += 1
+        do {
+            try await client.deleteGroup(id: id)
+        } catch  where error.kind == .notFound {
+            return
         }
     }
 
@@ -280,8 +314,7 @@ extension PlanExecutor {
         guard named.count > 1 else { return id }
         let keeper = DuplicateKeeper.keeper(of: named, \.keeperCandidate)!
         guard keeper.id != id else { return id }
-        try await client.deleteGroup(id: id)
-        counter.requests += 1
+        try await deleteTwin(id, counter: &counter)
         counter.note = "created by another run at the same time; adopted that one"
         return keeper.id
     }

@@ -40,6 +40,15 @@ public actor FakeStore {
     }
     public func stampCreated(_ stamp: String) { createdStamp = stamp }
 
+    /// Groups another run deletes just before this one's delete of them (which then answers 404), each once.
+    public var deletedElsewhere: Set<String> = []
+    public func deleteElsewhere(_ id: String) { deletedElsewhere.insert(id) }
+    /// Whether group `id` was deleted by another run just now (and is gone).
+    func wasDeletedElsewhere(_ id: String) -> Bool {
+        guard deletedElsewhere.remove(id) != nil else { return false }
+        return groups.removeValue(forKey: id) != nil
+    }
+
     /// Group reads by kind, as a provider would count them: "look-up" (by name), "names" (a listing
     /// without members).
     public var groupReads: [String: Int] = [:]
@@ -227,7 +236,7 @@ public struct FakeProvider: SCIMReader, SCIMWriter {
 
     public func deleteGroup(id: String) async throws(SCIMError) {
         try await run("deleteGroup \(id)") { () async throws(SCIMError) in
-            guard await store.removeGroup(id) else { throw Self.notFound }
+            guard await !store.wasDeletedElsewhere(id), await store.removeGroup(id) else { throw Self.notFound }
         }
     }
 

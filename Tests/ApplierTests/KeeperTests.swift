@@ -156,4 +156,48 @@ struct GroupListingTests {
         #expect(teams.map(\.id) == ["twin"])
         #expect(await provider.store.groupReads["look-up"] == 10, "every created group read by name")
     }
+
+    /// Another apply's group named `name`, made at the same moment as this apply's, newer than it;
+    /// holding a member (the keeper) or not (this apply's own is the keeper, being older).
+    private func sameMoment(_ name: String, member: Bool, on provider: FakeProvider) async {
+        var twin = SCIMGroup(displayName: name, members: member ? [SCIMMember(value: "1")] : [])
+        twin.id = "twin"
+        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
+        await provider.store.race(twin)
+    }
+
+    @Test(
+        "a create whose response is lost while another apply made the same group: one stays, in this apply",
+        arguments: [2, 12], [true, false])
+    func lostResponseWithTwin(groups: Int, twinKept: Bool) async throws {
+        let provider = await provider()
+        let plan = try await makePlan(yaml(groups: groups), on: provider)
+        await sameMoment("team-1", member: twinKept, on: provider)
+        await provider.store.loseResponse("createGroup team-1")
+        let result = await PlanExecutor(client: provider).apply(plan)
+        #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
+        let teams = try await provider.listGroups().filter { $0.displayName.caseFolded == "team-1" }
+        let entry = try #require(result.entries.first { $0.key == "team-1" && $0.action == .create })
+        // The keeper, whichever run made it; the ledger names the group that stayed.
+        #expect(teams.count == 1 && (teams.first?.id == "twin") == twinKept, "\(teams)")
+        #expect(entry.id == teams.first?.id)
+        #expect(entry.detail?.contains("was lost); removed 1 twin another run made") == true, "\(entry.detail ?? "")")
+        // No twin is left for the next plan to delete: the next plan has nothing to do.
+        #expect(try await makePlan(yaml(groups: groups), on: provider).actions.isEmpty)
+    }
+
+    @Test("a twin this apply would delete, already deleted by the run that lost its response: settled alike")
+    func twinDeletedElsewhere() async throws {
+        let provider = await provider()
+        let plan = try await makePlan(yaml(groups: 2), on: provider)
+        // The other run's group is the keeper; this run's own (101) is deleted by that run first.
+        await race("team-0", on: provider)
+        await provider.store.deleteElsewhere("101")
+        let result = await PlanExecutor(client: provider).apply(plan)
+        #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
+        #expect(await provider.store.calls.contains("deleteGroup 101"))
+        let teams = try await provider.listGroups().filter { $0.displayName.caseFolded == "team-0" }
+        #expect(teams.map(\.id) == ["twin"])
+        #expect(try await makePlan(yaml(groups: 2), on: provider).actions.isEmpty)
+    }
 }
