@@ -235,6 +235,9 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
 
     public var isEmpty: Bool { entries.isEmpty }
 
+    /// Room for `count` attributes at once: a reader about to set several allocates once, not per growth.
+    @inlinable public mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
+
     /// Removes every attribute of `section`.
     public mutating func removeAll(in section: ManagedAttribute.Section) {
         entries.removeAll { AttributeTable.userStrings[Int($0.index)].section == section }

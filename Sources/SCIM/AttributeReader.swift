@@ -72,7 +72,6 @@ struct AttributeReader {
         return text
     }
 
-    /// An identifier: a string, or a whole number some providers send.
     /// An id: a string (or a whole number), which scimctl later puts in a URL path. So it must be a
     /// usable path segment: not empty, not `.` or `..` (a server normalising the path would send a
     /// DELETE elsewhere), no control characters, and not absurdly long.
@@ -86,14 +85,18 @@ struct AttributeReader {
         } else {
             throw mismatch(name, value, "a string")
         }
-        guard !text.isEmpty, text != ".", text != "..", text.utf8.count <= 1024,
-            !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
-        else {
+        guard Self.isUsableIdentifier(text) else {
             throw SCIMDecodingError(
                 message: "\(subject): `\(name)` \(Printable.escape(text.prefix(60))) is not a usable identifier "
                     + "(empty, '.' or '..', a control character, or over 1,024 bytes)")
         }
         return text
+    }
+
+    /// Whether `text` can name a resource in a URL path (see `identifier`).
+    static func isUsableIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text != "." && text != ".." && text.utf8.count <= 1024
+            && !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
     }
 
     /// A boolean; also the strings "true"/"false" in any case, which some providers send.

@@ -8,9 +8,9 @@ struct JSONParser {
         var description: String
     }
 
-    private let bytes: [UInt8]
-    private var index = 0
-    private var depth = 0
+    let bytes: [UInt8]
+    var index = 0
+    var depth = 0
     private static let maxDepth = 512
 
     init(_ data: Data) {
@@ -25,11 +25,11 @@ struct JSONParser {
         return value
     }
 
-    private func failure(_ message: String) -> Failure {
+    func failure(_ message: String) -> Failure {
         Failure(description: "\(message) at byte \(index)")
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count,
             bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
         {
@@ -37,7 +37,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func value() throws(Failure) -> JSONValue {
+    mutating func value() throws(Failure) -> JSONValue {
         skipWhitespace()
         guard index < bytes.count else { throw failure("unexpected end of JSON") }
         switch bytes[index] {
@@ -52,7 +52,7 @@ struct JSONParser {
     }
 
     /// `true`, `false` or `null`, compared in place (every resource has one or more: no copies).
-    private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
+    mutating func literal(_ word: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw failure("invalid literal") }
         let matches = word.withUTF8Buffer { expected in
@@ -63,7 +63,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func nest() throws(Failure) {
+    mutating func nest() throws(Failure) {
         depth += 1
         if depth > Self.maxDepth { throw failure("JSON nested too deeply") }
     }
@@ -127,7 +127,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func string() throws(Failure) -> String {
+    mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
         // Fast path: no escapes.
@@ -204,7 +204,7 @@ struct JSONParser {
 
     /// A number by RFC 8259's grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`, and finite:
     /// `+1`, `.5`, `01` and `1e999` (infinity) are refused, not read as something else.
-    private mutating func number() throws(Failure) -> JSONValue {
+    mutating func number() throws(Failure) -> JSONValue {
         let start = index
         func digits() -> Int {
             let from = index

@@ -163,7 +163,7 @@ public struct SCIMUser: Sendable, Hashable {
 
     /// The attributes read into fields, each as RFC 7643 spells it and lowercased: a key as providers
     /// send it is found without lowercasing it first (`Dictionary.matches`).
-    private static let modelled: Set<String> = {
+    static let modelled: Set<String> = {
         let names =
             AttributeTable.strings(in: .core).map(\.key) + [
                 "id", "externalId", "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta",
@@ -262,7 +262,7 @@ public struct SCIMGroup: Sendable, Hashable {
         self.extra = [:]
     }
 
-    private static let modelled: Set<String> = [
+    static let modelled: Set<String> = [
         "id", "externalId", "externalid", "displayName", "displayname", "members", "meta", "schemas", "schema",
     ]
 

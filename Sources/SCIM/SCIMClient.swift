@@ -143,7 +143,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     // MARK: Reading
 
     public func listUsers() async throws(SCIMError) -> [SCIMUser] {
-        try await list(capabilities.usersEndpoint, query: [], SCIMUser.init(json:), id: \.id)
+        try await list(capabilities.usersEndpoint, query: [], of: SCIMUser.self)
     }
 
     public func listGroups() async throws(SCIMError) -> [SCIMGroup] {
@@ -174,7 +174,7 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
     }
 
     private func groups(query: [(String, String)]) async throws(SCIMError) -> [SCIMGroup] {
-        try await list(capabilities.groupsEndpoint, query: query, SCIMGroup.init(json:), id: \.id)
+        try await list(capabilities.groupsEndpoint, query: query, of: SCIMGroup.self)
     }
 
     public func getUser(id: String) async throws(SCIMError) -> SCIMUser {
@@ -200,34 +200,21 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
         try await list(
             capabilities.usersEndpoint,
             query: [("filter", SCIMFilter.equals("groups.value", groupId)), ("attributes", "id,userName")],
-            { json throws(SCIMDecodingError) in
-                guard let id = json.objectValue?[attribute: "id"]?.stringValue else {
-                    throw SCIMDecodingError(message: "a member has no id")
-                }
-                return SCIMMember(value: id, type: "User")
-            }, id: \.value)
+            of: MemberUser.self
+        ).map(\.member)
     }
 
     public func findUsers(userName: String) async throws(SCIMError) -> [SCIMUser] {
-        try await filtered(capabilities.usersEndpoint, SCIMFilter.equals("userName", userName), SCIMUser.init(json:))
+        try await list(
+            capabilities.usersEndpoint, query: [("filter", SCIMFilter.equals("userName", userName))],
+            of: SCIMUser.self)
     }
 
     public func findGroups(displayName: String) async throws(SCIMError) -> [SCIMGroup] {
         try requireGroups()
-        return try await filtered(
-            capabilities.groupsEndpoint, SCIMFilter.equals("displayName", displayName), SCIMGroup.init(json:))
-    }
-
-    private func filtered(
-        _ path: String, _ filter: String, _ make: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> SCIMUser
-    ) async throws(SCIMError) -> [SCIMUser] {
-        try await list(path, query: [("filter", filter)], make, id: \.id)
-    }
-
-    private func filtered(
-        _ path: String, _ filter: String, _ make: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> SCIMGroup
-    ) async throws(SCIMError) -> [SCIMGroup] {
-        try await list(path, query: [("filter", filter)], make, id: \.id)
+        return try await list(
+            capabilities.groupsEndpoint, query: [("filter", SCIMFilter.equals("displayName", displayName))],
+            of: SCIMGroup.self)
     }
 
     private func requireGroups() throws(SCIMError) {
@@ -241,18 +228,15 @@ public struct SCIMClient: SCIMReader, SCIMWriter {
 
     // MARK: Listing
 
-    /// Every resource at `path`, paged as the provider allows, checked for consistency; a listing that
-    /// does not add up throws instead of returning what it got.
-    /// Every resource of a listing, decoded page by page as each page arrives (in the task that read
-    /// it, so pages decode in parallel and no page's JSON tree outlives it), or an error: never a
-    /// partial list. `id` names each resource for the de-duplication and consistency checks.
-    func list<Resource: Sendable>(
-        _ path: String, query: [(String, String)],
-        _ decode: @escaping @Sendable (JSONValue) throws(SCIMDecodingError) -> Resource,
-        id: @escaping @Sendable (Resource) -> String?
+    /// Every resource at `path`, paged as the provider allows and checked to add up, or an error: never
+    /// a partial list. Each page is decoded as it arrives, in the task that read it (so pages decode in
+    /// parallel), straight from its bytes (`ReadPage`), or through the reference reader where that
+    /// declines it.
+    func list<Resource: PageReadable>(
+        _ path: String, query: [(String, String)], of type: Resource.Type
     ) async throws(SCIMError) -> [Resource] {
         let budget = ListingBudget(maxTime: maxListingTime, maxBytes: maxListingBytes)
-        let listing = Listing(client: self, path: path, decode: decode, id: id)
+        let listing = Listing<Resource>(client: self, path: path)
         do {
             return try await ListingBudget.$current.withValue(budget) { () async throws(SCIMError) -> [Resource] in
                 switch capabilities.paging {
@@ -521,11 +505,9 @@ private struct DecodedPage<Resource: Sendable>: Sendable {
 
 /// One listing of one endpoint: pages read (concurrently where the total is known), each decoded as it
 /// arrives, the whole checked to add up.
-private struct Listing<Resource: Sendable>: Sendable {
+private struct Listing<Resource: PageReadable>: Sendable {
     let client: SCIMClient
     let path: String
-    let decode: @Sendable (JSONValue) throws(SCIMDecodingError) -> Resource
-    let id: @Sendable (Resource) -> String?
 
     private var capabilities: ProviderCapabilities { client.capabilities }
 
@@ -535,6 +517,11 @@ private struct Listing<Resource: Sendable>: Sendable {
         let url = connection.url(path, query: query).absoluteString
         if let problem = ListingBudget.current?.charge(response.body.count) {
             throw client.inconsistent(path, problem)
+        }
+        if let page = ReadPage<Resource>(response.body) {
+            return DecodedPage(
+                totalResults: page.totalResults, nextCursor: page.nextCursor, resources: page.resources,
+                ids: page.resources.map(\.id))
         }
         let page: ListPage
         do {
@@ -555,7 +542,7 @@ private struct Listing<Resource: Sendable>: Sendable {
             guard let id else { throw client.inconsistent(path, "a resource has no id") }
             ids.append(id)
             do {
-                resources.append(try decode(json))
+                resources.append(try Resource(json: json))
             } catch {
                 throw SCIMError(
                     .invalidResponse, error.message, method: "GET", url: connection.url(path).absoluteString)
