@@ -72,6 +72,7 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     // `@unchecked Sendable`: `recorded` is only touched while `lock` is held.
     private let lock = NSLock()
     private var recorded: [(method: String, url: URL, status: Int?)] = []
+    private var answers: [(method: String, url: URL, body: Data)] = []
     private let inner: any HTTPTransport
 
     public init(_ inner: any HTTPTransport) {
@@ -79,11 +80,16 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     }
 
     public var requests: [(method: String, url: URL, status: Int?)] { lock.withLock { recorded } }
+    /// The body of each answer, with its request.
+    public var bodies: [(method: String, url: URL, body: Data)] { lock.withLock { answers } }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         do {
             let response = try await inner.send(request)
-            lock.withLock { recorded.append((request.method, request.url, response.status)) }
+            lock.withLock {
+                recorded.append((request.method, request.url, response.status))
+                answers.append((request.method, request.url, response.body))
+            }
             return response
         } catch {
             lock.withLock { recorded.append((request.method, request.url, nil)) }

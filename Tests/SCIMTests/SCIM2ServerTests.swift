@@ -96,7 +96,7 @@ struct SCIM2ServerTests {
 
     @Test("groups: create, add and remove members one by one, rename, delete")
     func groupLifecycle() async throws {
-        let (client, _, _) = try await connect()
+        let (client, recorder, _) = try await connect()
         let ids = try await [user("a@example.com"), user("b@example.com"), user("c@example.com")].asyncMap {
             try #require(try await client.createUser($0).id)
         }
@@ -109,6 +109,9 @@ struct SCIM2ServerTests {
         let listed = try await client.listGroups()
         #expect(listed.count == 1)
         #expect(Set(listed[0].members?.map(\.value) ?? []) == [ids[0], ids[2]])
+        // The listing's page, with members and meta, is read straight from its bytes.
+        let page = try #require(recorder.bodies.last { $0.method == "GET" && $0.url.path.hasSuffix("/Groups") })
+        #expect(PageReaders.groups(page.body) == listed)
 
         _ = try await client.patchGroup(
             id: groupId, [PatchOperation(.replace, path: "displayName", value: .string("qa-team"))], version: nil)
@@ -135,6 +138,10 @@ struct SCIM2ServerTests {
         let lists = recorder.requests.filter { $0.method == "GET" && $0.url.path.hasSuffix("/Users") }
         #expect(lists.count == 3)
         #expect(recorder.requests.count == 2 + 3)  // discovery, then the pages
+        // scim2-server's pages are read straight from their bytes, none left to the reference reader.
+        let pages = recorder.bodies.filter { $0.method == "GET" && $0.url.path.hasSuffix("/Users") }
+        #expect(
+            pages.count == 3 && pages.compactMap { PageReaders.users($0.body)?.count }.sorted() == [500, 1000, 1000])
     }
 
     @Test("a wrong token is refused as unauthorized, and the token is in no error")

@@ -176,6 +176,31 @@ struct SandboxTests {
         #expect(Set(listed.map(\.displayName)) == ["inner", "qa"])
     }
 
+    @Test("the sandbox's pages of users (emails, name, enterprise, manager) and of groups are read from their bytes")
+    func pagesReadFromBytes() async throws {
+        let sandbox = try await Fixture.make()
+        let alice = try await sandbox.user("alice@x.io", title: "Lead", externalId: "E-1")
+        var bob = SCIMUser(userName: "bob@x.io")
+        bob.managerId = alice.id
+        bob.attributes[path: "enterprise.department"] = "QA"
+        bob.phoneNumbers = [SCIMMultiValue(value: "+44 20 7946 0000", type: "work")]
+        bob = try await sandbox.client.createUser(bob)
+        let group = try await sandbox.client.createGroup(SCIMGroup(displayName: "qa"))
+        _ = try await sandbox.client.addMembers(groupId: try #require(group.id), memberIds: [alice.id!, bob.id!])
+        let recorder = RecordingTransport(SandboxTransport(sandbox.provider))
+        let client = try await SCIMClient.connect(
+            try SCIMConnection(baseURL: URL(string: sandbox.provider.baseURL)!, token: nil, transport: recorder))
+        let users = try await client.listUsers()
+        let groups = try await client.listGroups()
+        #expect(users.first { $0.userName == "bob@x.io" }?.managerId == alice.id)
+        let pages = recorder.bodies.filter { $0.method == "GET" }
+        let userPage = try #require(pages.first { $0.url.path.hasSuffix("/Users") })
+        let groupPage = try #require(pages.first { $0.url.path.hasSuffix("/Groups") })
+        #expect(PageReaders.users(userPage.body) == users)
+        #expect(PageReaders.groups(groupPage.body) == groups)
+        #expect(PageReaders.disagreement(userPage.body) == nil && PageReaders.disagreement(groupPage.body) == nil)
+    }
+
     @Test("paging: 2,500 users in 3 requests after discovery, sorted when asked")
     func paging() async throws {
         let sandbox = try await Fixture.make()
@@ -187,6 +212,10 @@ struct SandboxTests {
             try SCIMConnection(baseURL: URL(string: sandbox.provider.baseURL)!, token: nil, transport: recorder))
         #expect(try await client.listUsers().count == 2500)
         #expect(recorder.requests.count == 2 + 3)
+        // The sandbox's pages are read straight from their bytes, none left to the reference reader.
+        let pages = recorder.bodies.filter { $0.method == "GET" && $0.url.path.hasSuffix("/Users") }
+        #expect(
+            pages.count == 3 && pages.compactMap { PageReaders.users($0.body)?.count }.sorted() == [500, 1000, 1000])
         let (_, body) = await sandbox.send("GET", "/Users?sortBy=userName&sortOrder=descending&count=2")
         let names = body?.objectValue?["Resources"]?.arrayValue?.compactMap { $0.objectValue?["userName"]?.stringValue }
         #expect(names == ["u9@x.io", "u99@x.io"])  // string order
