@@ -11,7 +11,9 @@ public import Foundation
 /// the whole page, which the reference path then reads (`JSONValue.parse`, `ListPage`, the strict
 /// `init(json:)`) and judges with the messages it has always given. So the strict-read rules have one
 /// home, and what this path returns equals what the reference returns for the same bytes (the
-/// `fuzz-scim` target checks exactly that).
+/// `fuzz-scim` target checks exactly that). An attribute the reference comes to model and this reader
+/// does not read is in `modelled`, so a page holding it is declined: the two can never disagree, only
+/// this one fall back.
 protocol PageReadable: Sendable {
     /// The strict reader of one resource from its JSON (the reference).
     init(json: JSONValue) throws(SCIMDecodingError)
@@ -20,6 +22,9 @@ protocol PageReadable: Sendable {
     static func read(from parser: inout JSONParser) throws(JSONParser.Failure) -> Self
     var id: String? { get }
 }
+
+/// The members of a ListResponse the reference reads (in any case).
+private let listEnvelope = ["totalResults", "startIndex", "itemsPerPage", "nextCursor", "Resources"]
 
 /// A page read by the fast path: its resources decoded, with the envelope's figures.
 struct ReadPage<Resource: PageReadable> {
@@ -38,8 +43,6 @@ struct ReadPage<Resource: PageReadable> {
             return nil
         }
     }
-
-    private static var envelope: [String] { ["totalResults", "startIndex", "itemsPerPage", "nextCursor", "Resources"] }
 
     private init(reading parser: inout JSONParser) throws(JSONParser.Failure) {
         resources = []
@@ -61,7 +64,7 @@ struct ReadPage<Resource: PageReadable> {
             default:
                 // `startIndex` and `itemsPerPage` are read by the reference but decide nothing here.
                 guard
-                    !Self.envelope.contains(where: { Dictionary.equalIgnoringCase(key, $0) }) || key == "startIndex"
+                    !listEnvelope.contains(where: { Dictionary.equalIgnoringCase(key, $0) }) || key == "startIndex"
                         || key == "itemsPerPage"
                 else { throw JSONParser.declined }
                 try parser.skipValue()
