@@ -246,7 +246,6 @@ extension JSONParser {
             case "resourceType": meta.resourceType = try parser.optionalString()
             case "created": meta.created = try parser.optionalString()
             case "lastModified": meta.lastModified = try parser.optionalString()
-            case "location": meta.location = try parser.optionalString()
             case "version": meta.version = try parser.optionalString()
             default: return false
             }
@@ -262,19 +261,17 @@ extension JSONParser {
         try enterArray()
         var first = true
         while try nextElement(&first) {
-            var (value, type, display, ref): (String?, String?, String?, String?)
+            var (value, type): (String?, String?)
             try readObject(known: SCIMMember.names) { parser, key throws(Failure) in
                 switch key {
                 case "value": value = try parser.optionalIdentifier()
                 case "type": type = try parser.optionalString()
-                case "display": display = try parser.optionalString()
-                case "$ref": ref = try parser.optionalString()
                 default: return false
                 }
                 return true
             }
             guard let value else { throw Self.declined }
-            members.append(SCIMMember(value: value, type: type, display: display, ref: ref))
+            members.append(SCIMMember(value: value, type: type))
         }
         return members
     }
@@ -315,11 +312,11 @@ extension JSONParser {
 }
 
 extension SCIMMeta {
-    static let names = ["resourceType", "created", "lastModified", "location", "version"]
+    static let names = ["resourceType", "created", "lastModified", "version"]
 }
 
 extension SCIMMember {
-    static let names = ["value", "type", "display", "$ref"]
+    static let names = ["value", "type"]
 }
 
 extension SCIMMultiValue {
