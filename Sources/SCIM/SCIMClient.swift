@@ -575,6 +575,9 @@ private struct Listing<Resource: PageReadable>: Sendable {
         guard starts.count < client.maxPages else {
             throw client.inconsistent(path, "\(total) resources at \(step) per page exceed \(client.maxPages) pages")
         }
+        // Room for them all at once (100,000 users grown by doubling held 131,072 slots, 25 MB of a plan),
+        // bounded, since the total is the provider's word until the pages add up.
+        collected.reserve(min(total, 1_000_000))
         let pages = try await client.concurrentMap(starts) { start throws(SCIMError) in
             try await page(query + [("startIndex", String(start)), ("count", String(step))])
         }
@@ -669,6 +672,11 @@ private struct Collected<Resource: Sendable>: ~Copyable {
     }
 
     var count: Int { resources.count }
+
+    mutating func reserve(_ count: Int) {
+        resources.reserveCapacity(count)
+        ids.reserveCapacity(count)
+    }
 
     mutating func add(_ page: DecodedPage<Resource>, client: SCIMClient) throws(SCIMError) {
         var fresh = 0
