@@ -101,10 +101,10 @@ struct GroupListingTests {
         return provider
     }
 
-    /// Another apply's group named `name`, newer than this fake's but holding a member (so the keeper),
-    /// created just before this apply creates its own.
-    private func race(_ name: String, on provider: FakeProvider) async {
-        var twin = SCIMGroup(displayName: name, members: [SCIMMember(value: "1")])
+    /// Another apply's group named `name`, made just before this apply creates its own and newer than
+    /// it: holding a member (so the keeper) or not (this apply's own, being older, is the keeper).
+    private func race(_ name: String, member: Bool = true, on provider: FakeProvider) async {
+        var twin = SCIMGroup(displayName: name, members: member ? [SCIMMember(value: "1")] : [])
         twin.id = "twin"
         twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
         await provider.store.race(twin)
@@ -157,22 +157,13 @@ struct GroupListingTests {
         #expect(await provider.store.groupReads["look-up"] == 10, "every created group read by name")
     }
 
-    /// Another apply's group named `name`, made at the same moment as this apply's, newer than it;
-    /// holding a member (the keeper) or not (this apply's own is the keeper, being older).
-    private func sameMoment(_ name: String, member: Bool, on provider: FakeProvider) async {
-        var twin = SCIMGroup(displayName: name, members: member ? [SCIMMember(value: "1")] : [])
-        twin.id = "twin"
-        twin.meta = SCIMMeta(json: .object(["created": .string("2026-11-02T00:00:00Z")]))
-        await provider.store.race(twin)
-    }
-
     @Test(
         "a create whose response is lost while another apply made the same group: one stays, in this apply",
         arguments: [2, 12], [true, false])
     func lostResponseWithTwin(groups: Int, twinKept: Bool) async throws {
         let provider = await provider()
         let plan = try await makePlan(yaml(groups: groups), on: provider)
-        await sameMoment("team-1", member: twinKept, on: provider)
+        await race("team-1", member: twinKept, on: provider)
         await provider.store.loseResponse("createGroup team-1")
         let result = await PlanExecutor(client: provider).apply(plan)
         #expect(result.failed == 0, "\(result.entries.filter { $0.outcome != .done })")
@@ -189,7 +180,8 @@ struct GroupListingTests {
     @Test("a twin this apply would delete, already deleted by the run that lost its response: settled alike")
     func twinDeletedElsewhere() async throws {
         let provider = await provider()
-        let plan = try await makePlan(yaml(groups: 2), on: provider)
+        // One create, so this run's group is the fake's first id (101), whatever the parallelism.
+        let plan = try await makePlan(yaml(groups: 1), on: provider)
         // The other run's group is the keeper; this run's own (101) is deleted by that run first.
         await race("team-0", on: provider)
         await provider.store.deleteElsewhere("101")
@@ -198,6 +190,6 @@ struct GroupListingTests {
         #expect(await provider.store.calls.contains("deleteGroup 101"))
         let teams = try await provider.listGroups().filter { $0.displayName.caseFolded == "team-0" }
         #expect(teams.map(\.id) == ["twin"])
-        #expect(try await makePlan(yaml(groups: 2), on: provider).actions.isEmpty)
+        #expect(try await makePlan(yaml(groups: 1), on: provider).actions.isEmpty)
     }
 }
