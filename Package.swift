@@ -193,7 +193,7 @@ let package = Package(
             name: "ApplierTests",
             dependencies: [
                 "Catalog", "Applier", "Identity", "Planner", "DesiredState", "SCIM", "Sandbox", "ScimctlTestSupport",
-                "Commands", "PlanFile", "Rendering",
+                "Commands", "OrgExport", "PlanFile", "Rendering",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

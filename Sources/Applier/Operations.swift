@@ -375,15 +375,15 @@ extension PlanExecutor {
         }.map { $0 }
     }
 
-    /// A user as read, fit to be sent back whole: entries of emails and phone numbers without a value are
-    /// dropped (RFC 7643 §2.4 makes `value` their point; django-scim2 serves `{"value": "", "primary":
-    /// true}` for a user with no email, and refuses that same entry on PUT).
+    /// A user as read, fit to be sent back whole: entries of a multi-valued attribute without a value
+    /// are dropped (RFC 7643 §2.4 makes `value` their point; django-scim2 serves `{"value": "",
+    /// "primary": true}` for a user with no email, and refuses that same entry on PUT).
     static func resendable(_ user: SCIMUser) -> SCIMUser {
         var user = user
-        user.emails = user.emails.map { $0.filter { !$0.value.isEmpty } }
-        user.phoneNumbers = user.phoneNumbers.map { $0.filter { !$0.value.isEmpty } }
-        if user.emails?.isEmpty == true { user.emails = nil }
-        if user.phoneNumbers?.isEmpty == true { user.phoneNumbers = nil }
+        for (attribute, values) in user.contacts.present {
+            let kept = values.filter { !$0.value.isEmpty }
+            user.contacts[attribute] = kept.isEmpty ? nil : kept
+        }
         return user
     }
 

@@ -26,8 +26,30 @@ public enum AttributeTable {
         .string(.enterprise, "department", "Department."),
     ])
 
-    /// The user attributes with their own rules (matching keys, contacts, references), described here
-    /// for the schemas; the code that gives them meaning names them itself.
+    /// The multi-valued attributes of a user (`[{value, type, primary}]`), each with what its entries
+    /// are: declared, compared as sets, written and exported alike. Adding one (`ims`, say) is one line
+    /// here: the YAML loader, both SCIM readers, the diff, the applier's writes and checks, `import`, the
+    /// resolved state and every schema read this list. The order is the order of a plan's changes.
+    public static let userContacts: [ManagedAttribute] = numbered([
+        .contacts(
+            "emails", "Email addresses.",
+            entries: .init(
+                singular: "email", definition: "email", summary: "An email address.", format: .emailAddress,
+                types: ["work", "home", "other"])),
+        .contacts(
+            "phoneNumbers", "Phone numbers.",
+            entries: .init(
+                singular: "phone number", definition: "phoneNumber", summary: "A phone number.", format: .text,
+                types: ["work", "home", "mobile", "fax", "pager", "other"])),
+    ])
+
+    /// The email addresses, named for the rules that are about addresses (matching people by email,
+    /// allowed domains).
+    public static let emails = userContacts[0]
+    public static let phoneNumbers = userContacts[1]
+
+    /// The user attributes with their own rules (the matching keys, the state, the manager reference),
+    /// described here for the schemas and read by shape.
     public static let userSpecial: [ManagedAttribute] = [
         ManagedAttribute(
             .core, "userName", shape: .string, required: true, summary: "The key; compared ignoring case."),
@@ -36,22 +58,31 @@ public enum AttributeTable {
             summary: "A stable id from the source of truth; matched first, so an email change is a rename."),
         ManagedAttribute(
             .core, "active", shape: .boolean, summary: "false deactivates (offboarding); omitted means active."),
-        ManagedAttribute(.core, "emails", shape: .contacts, summary: "Email addresses."),
-        ManagedAttribute(.core, "phoneNumbers", shape: .contacts, summary: "Phone numbers."),
         ManagedAttribute(.enterprise, "manager", shape: .userReference, summary: "The manager's userName."),
     ]
 
     /// The enterprise manager (a reference to another user, declared by userName).
     public static let manager = userSpecial.first { $0.shape == .userReference }!
 
+    /// The references to other users in a section, in table order (the enterprise manager).
+    public static func references(in section: ManagedAttribute.Section) -> [ManagedAttribute] {
+        userSpecial.filter { $0.shape == .userReference && $0.section == section }
+    }
+
     /// Every managed user attribute, by its plan path (`nickName`, `name.givenName`,
-    /// `enterprise.costCenter`).
+    /// `enterprise.costCenter`, `emails`).
     public static let byPath: [String: ManagedAttribute] = Dictionary(
-        uniqueKeysWithValues: (userStrings + userSpecial).map { ($0.path, $0) })
+        uniqueKeysWithValues: (userStrings + userContacts + userSpecial).map { ($0.path, $0) })
 
     /// The single-valued string attribute at a plan path, if the path names one.
     public static func string(at path: String) -> ManagedAttribute? {
-        guard let attribute = byPath[path], attribute.index != nil else { return nil }
+        guard let attribute = byPath[path], attribute.shape == .string, attribute.index != nil else { return nil }
+        return attribute
+    }
+
+    /// The multi-valued attribute at a plan path, if the path names one.
+    public static func contacts(at path: String) -> ManagedAttribute? {
+        guard let attribute = byPath[path], attribute.shape == .contacts else { return nil }
         return attribute
     }
 
@@ -82,7 +113,7 @@ public enum AttributeTable {
             ManagedAttribute(
                 attribute.section, attribute.key, shape: attribute.shape, caseExact: attribute.caseExact,
                 mutability: attribute.mutability, required: attribute.required, summary: attribute.summary,
-                index: index)
+                entries: attribute.entries, index: index)
         }
     }
 }
@@ -113,6 +144,35 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
         case userReference
     }
 
+    /// What the entries of a multi-valued attribute are (`.contacts`).
+    public struct Entries: Sendable, Hashable {
+        /// How an entry's `value` is checked when declared.
+        public enum Format: String, Sendable, Hashable {
+            /// An email address (checked in the YAML).
+            case emailAddress
+            /// Any non-empty text.
+            case text
+        }
+
+        /// One entry in messages: "email", "phone number".
+        public let singular: String
+        /// The JSON Schema definition of one entry (`$defs/email`).
+        public let definition: String
+        /// One line for the entry's JSON Schema.
+        public let summary: String
+        public let format: Format
+        /// RFC 7643's canonical values of `type`, published in `/Schemas`.
+        public let types: [String]
+
+        public init(singular: String, definition: String, summary: String, format: Format, types: [String]) {
+            self.singular = singular
+            self.definition = definition
+            self.summary = summary
+            self.format = format
+            self.types = types
+        }
+    }
+
     /// RFC 7643 §7 `mutability`.
     public enum Mutability: String, Sendable, Hashable {
         case readWrite, immutable, readOnly, writeOnly
@@ -129,7 +189,10 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
     public let required: Bool
     /// One line for the JSON Schema and `/Schemas`.
     public let summary: String
-    /// The position among `AttributeTable.userStrings`, for the string attributes; nil for the others.
+    /// What each entry is, for a multi-valued attribute (`.contacts`).
+    public let entries: Entries?
+    /// The position among `AttributeTable.userStrings` (string attributes) or `userContacts`
+    /// (multi-valued ones); nil for the others.
     public let index: Int?
     /// The name a plan gives it: `nickName`, `name.givenName`, `enterprise.costCenter`.
     public let path: String
@@ -138,7 +201,7 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
 
     init(
         _ section: Section, _ key: String, shape: Shape, caseExact: Bool = false, mutability: Mutability = .readWrite,
-        required: Bool = false, summary: String, index: Int? = nil
+        required: Bool = false, summary: String, entries: Entries? = nil, index: Int? = nil
     ) {
         self.section = section
         self.key = key
@@ -147,6 +210,7 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
         self.mutability = mutability
         self.required = required
         self.summary = summary
+        self.entries = entries
         self.index = index
         path = section == .core ? key : "\(section.rawValue).\(key)"
         scimPath =
@@ -164,12 +228,39 @@ public final class ManagedAttribute: Sendable, Hashable, CustomStringConvertible
         ManagedAttribute(section, key, shape: .string, summary: summary)
     }
 
+    static func contacts(_ key: String, _ summary: String, entries: Entries) -> ManagedAttribute {
+        ManagedAttribute(.core, key, shape: .contacts, summary: summary, entries: entries)
+    }
+
     public var description: String { path }
 }
 
-/// Values of the string attributes, by attribute: only those present are stored (a user declares or
-/// holds a few of them), in table order.
-public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
+/// A list of the table's attributes of one shape, each numbered by its position (`ManagedAttribute.index`).
+public protocol AttributeList {
+    static var shape: ManagedAttribute.Shape { get }
+    static var attributes: [ManagedAttribute] { get }
+}
+
+/// The single-valued string attributes (`AttributeTable.userStrings`).
+public enum StringAttributes: AttributeList {
+    public static var shape: ManagedAttribute.Shape { .string }
+    public static var attributes: [ManagedAttribute] { AttributeTable.userStrings }
+}
+
+/// The multi-valued attributes (`AttributeTable.userContacts`).
+public enum ContactAttributes: AttributeList {
+    public static var shape: ManagedAttribute.Shape { .contacts }
+    public static var attributes: [ManagedAttribute] { AttributeTable.userContacts }
+}
+
+/// Values of the string attributes, by attribute.
+public typealias AttributeValues<Value: Sendable & Hashable> = AttributeSlots<StringAttributes, Value>
+/// Lists of the multi-valued attributes, by attribute.
+public typealias ContactLists<Value: Sendable & Hashable> = AttributeSlots<ContactAttributes, Value>
+
+/// Values of the attributes of one list, by attribute: only those present are stored (a user declares
+/// or holds a few of them), in table order.
+public struct AttributeSlots<List: AttributeList, Value: Sendable & Hashable>: Sendable, Hashable {
     @usableFromInline
     struct Entry: Sendable, Hashable {
         @usableFromInline var index: UInt8
@@ -186,16 +277,16 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
 
     @inlinable public init() {}
 
-    /// The value of a string attribute (see `AttributeTable.userStrings`).
+    /// The value of an attribute of the list; nil for an attribute of another.
     @inlinable
     public subscript(_ attribute: ManagedAttribute) -> Value? {
         get {
-            guard let index = attribute.index else { return nil }
+            guard attribute.shape == List.shape, let index = attribute.index else { return nil }
             return entries.first { $0.index == UInt8(index) }?.value
         }
         set {
-            guard let index = attribute.index.map(UInt8.init) else {
-                preconditionFailure("\(attribute.path) is not a string attribute of the table")
+            guard attribute.shape == List.shape, let index = attribute.index.map(UInt8.init) else {
+                preconditionFailure("\(attribute.path) is not a \(List.shape) attribute of the table")
             }
             let position = entries.firstIndex { $0.index >= index } ?? entries.endIndex
             let exists = position < entries.endIndex && entries[position].index == index
@@ -208,27 +299,16 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
         }
     }
 
-    /// The value at a plan path (`title`, `name.givenName`), for paths that name a string attribute.
-    public subscript(path path: String) -> Value? {
-        get { AttributeTable.string(at: path).flatMap { self[$0] } }
-        set {
-            guard let attribute = AttributeTable.string(at: path) else {
-                preconditionFailure("\(path) is not a string attribute of the table")
-            }
-            self[attribute] = newValue
-        }
-    }
-
     /// The attributes present with their values, in table order.
     public var present: [(attribute: ManagedAttribute, value: Value)] {
-        entries.map { (AttributeTable.userStrings[Int($0.index)], $0.value) }
+        entries.map { (List.attributes[Int($0.index)], $0.value) }
     }
 
     /// Calls `body` with each attribute of `section` present, in table order, building nothing.
     @inlinable
     public func forEach(in section: ManagedAttribute.Section, _ body: (ManagedAttribute, Value) -> Void) {
         for entry in entries {
-            let attribute = AttributeTable.userStrings[Int(entry.index)]
+            let attribute = List.attributes[Int(entry.index)]
             if attribute.section == section { body(attribute, entry.value) }
         }
     }
@@ -240,6 +320,19 @@ public struct AttributeValues<Value: Sendable & Hashable>: Sendable, Hashable {
 
     /// Removes every attribute of `section`.
     public mutating func removeAll(in section: ManagedAttribute.Section) {
-        entries.removeAll { AttributeTable.userStrings[Int($0.index)].section == section }
+        entries.removeAll { List.attributes[Int($0.index)].section == section }
+    }
+}
+
+extension AttributeSlots where List == StringAttributes {
+    /// The value at a plan path (`title`, `name.givenName`), for paths that name a string attribute.
+    public subscript(path path: String) -> Value? {
+        get { AttributeTable.string(at: path).flatMap { self[$0] } }
+        set {
+            guard let attribute = AttributeTable.string(at: path) else {
+                preconditionFailure("\(path) is not a string attribute of the table")
+            }
+            self[attribute] = newValue
+        }
     }
 }

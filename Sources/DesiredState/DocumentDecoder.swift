@@ -378,17 +378,8 @@ struct DocumentDecoder {
         if let node = fields["active"], let active = reader.bool(node, "active") {
             user.active = .set(active, at: reader.location(node))
         }
-        if let node = fields["emails"] {
-            user.emails = contacts(node, keys: .email, what: "emails") { reader, value, node in
-                guard EmailAddress.isValid(value) else {
-                    reader.report(.invalidEmail, "\(quote(value)) is not an email address", at: node)
-                    return false
-                }
-                return true
-            }
-        }
-        if let node = fields["phoneNumbers"] {
-            user.phoneNumbers = contacts(node, keys: .phoneNumber, what: "phoneNumbers") { _, _, _ in true }
+        for attribute in AttributeTable.userContacts {
+            if let node = fields[attribute.key] { user.contacts[attribute] = contacts(node, attribute) }
         }
         if let node = fields["enterprise"] { section(node, .enterprise, as: .enterprise, into: &user) }
         if let node = fields["extensions"] { user.extensions = extensions(node, core: SchemaURN.user) }
@@ -448,8 +439,9 @@ struct DocumentDecoder {
             let value = reader.declaredString(fields[attribute.key], attribute.path)
             if value.isDeclared { user.attributes[attribute] = value }
         }
-        if section == .enterprise {
-            user.manager = reader.declaredString(fields[AttributeTable.manager.key], AttributeTable.manager.path)
+        for attribute in AttributeTable.references(in: section) {
+            // The enterprise manager is the one reference the table has.
+            user.manager = reader.declaredString(fields[attribute.key], attribute.path)
         }
     }
 
@@ -572,13 +564,11 @@ struct DocumentDecoder {
         }
     }
 
-    /// A multi-valued attribute (emails, phoneNumbers): entries with value, type and primary; at most
-    /// one primary and no value twice.
-    private mutating func contacts(
-        _ node: Node, keys: MappingKeys, what: String,
-        accept: (inout NodeReader, String, Node) -> Bool
-    ) -> Declared<[ContactValue]> {
+    /// A multi-valued attribute of the table (emails, phoneNumbers): entries with value, type and
+    /// primary, each value as the attribute's format wants it; at most one primary and no value twice.
+    private mutating func contacts(_ node: Node, _ attribute: ManagedAttribute) -> Declared<[ContactValue]> {
         if reader.isNull(node) { return .cleared(at: reader.location(node)) }
+        let (keys, what) = (MappingKeys.entry(of: attribute), attribute.path)
         var values: [ContactValue] = []
         var primary: ContactValue?
         for item in reader.list(node, what) {
@@ -589,7 +579,7 @@ struct DocumentDecoder {
             }
             let value = reader.name(valueNode, "\(what) value")
             if let value { reader.checkLookalikes(value, "\(what) value", at: valueNode) }
-            let accepted = value.map { accept(&reader, $0.value, valueNode) } ?? false
+            let accepted = value.map { accept($0.value, attribute.entries!.format, at: valueNode) } ?? false
             // The entry's other keys are checked even when its value is refused.
             var contact = ContactValue(value: value?.value ?? "", location: fields.location)
             if let node = fields["type"], let type = reader.string(node, "\(what) type") { contact.type = type }
@@ -614,6 +604,21 @@ struct DocumentDecoder {
             values.append(contact)
         }
         return .set(values, at: reader.location(node))
+    }
+
+    /// Whether `value` is what an entry of that format holds; reports it where not.
+    private mutating func accept(
+        _ value: String, _ format: ManagedAttribute.Entries.Format, at node: Node
+    ) -> Bool {
+        switch format {
+        case .text: return true
+        case .emailAddress:
+            guard EmailAddress.isValid(value) else {
+                reader.report(.invalidEmail, "\(quote(value)) is not an email address", at: node)
+                return false
+            }
+            return true
+        }
     }
 
     private mutating func group(_ node: Node) -> DesiredGroup? {

@@ -48,10 +48,10 @@ public struct MappingKeys: Sendable, Hashable {
     var place: String { schemaDefinition == nil ? "at the top level" : "in \(name)" }
 
     /// Every kind of mapping in the format.
-    public static let all: [MappingKeys] = [
-        document, target, namedTarget, auth, policy, safety, user, access, name, email, phoneNumber, enterprise,
-        group, rule, selector, require, range,
-    ]
+    public static let all: [MappingKeys] =
+        [
+            document, target, namedTarget, auth, policy, safety, user, access, name,
+        ] + contactEntries + [enterprise, group, rule, selector, require, range]
 
     public static let document = MappingKeys(
         "document", schemaDefinition: nil,
@@ -72,21 +72,25 @@ public struct MappingKeys: Sendable, Hashable {
     public static let user = MappingKeys(
         "user", schemaDefinition: "user",
         keys: ["userName", "externalId", "previously", "name"] + AttributeTable.strings(in: .core).map(\.key)
-            + [
-                "active", "emails", "phoneNumbers", "enterprise", "extensions", "groups", "expires", "deleteAfter",
-                "access",
-            ])
+            + ["active"] + AttributeTable.userContacts.map(\.key)
+            + ["enterprise", "extensions", "groups", "expires", "deleteAfter", "access"])
     /// `access.TARGET`: every key of a user but `access` itself, each overriding the person's own there.
     public static let access = MappingKeys(
         "access entry", schemaDefinition: "access", keys: user.keys.filter { $0 != "access" })
     public static let name = MappingKeys(
         "name", schemaDefinition: "name", keys: AttributeTable.strings(in: .name).map(\.key))
-    public static let email = MappingKeys("email", schemaDefinition: "email", keys: ["value", "type", "primary"])
-    public static let phoneNumber = MappingKeys(
-        "phone number", schemaDefinition: "phoneNumber", keys: ["value", "type", "primary"])
+    /// An entry of each multi-valued attribute (an email, a phone number), in table order.
+    public static let contactEntries: [MappingKeys] = AttributeTable.userContacts.map { attribute in
+        MappingKeys(
+            attribute.entries!.singular, schemaDefinition: attribute.entries!.definition,
+            keys: ["value", "type", "primary"])
+    }
+    /// The keys of one entry of `attribute`, a multi-valued attribute of the table.
+    static func entry(of attribute: ManagedAttribute) -> MappingKeys { contactEntries[attribute.index!] }
     public static let enterprise = MappingKeys(
         "enterprise", schemaDefinition: "enterprise",
-        keys: AttributeTable.strings(in: .enterprise).map(\.key) + [AttributeTable.manager.key])
+        keys: AttributeTable.strings(in: .enterprise).map(\.key) + AttributeTable.references(in: .enterprise).map(\.key)
+    )
     public static let group = MappingKeys(
         "group", schemaDefinition: "group",
         keys: ["displayName", "externalId", "previously", "members", "extensions", "target"])

@@ -289,8 +289,8 @@ public struct DesiredUser: Sendable, Hashable {
     public var sections: [ManagedAttribute.Section: Declared<Bool>] = [:]
     /// Omitted means active: a declared user is meant to be able to sign in.
     public var active: Declared<Bool> = .omitted
-    public var emails: Declared<[ContactValue]> = .omitted
-    public var phoneNumbers: Declared<[ContactValue]> = .omitted
+    /// The multi-valued attributes declared (`AttributeTable.userContacts`), `null` as `.cleared`.
+    public var contacts = ContactLists<Declared<[ContactValue]>>()
     /// The manager's userName (`enterprise.manager`); the planner resolves it to the manager's id.
     public var manager: Declared<String> = .omitted
     /// Attributes of custom schema extensions (`extensions: {"urn:…": {attr: value}}`).
@@ -313,6 +313,16 @@ public struct DesiredUser: Sendable, Hashable {
     public init(userName: Located<String>, location: SourceLocation) {
         self.userName = userName
         self.location = location
+    }
+
+    public var emails: Declared<[ContactValue]> {
+        get { contacts[AttributeTable.emails] ?? .omitted }
+        set { contacts[AttributeTable.emails] = newValue.isDeclared ? newValue : nil }
+    }
+
+    public var phoneNumbers: Declared<[ContactValue]> {
+        get { contacts[AttributeTable.phoneNumbers] ?? .omitted }
+        set { contacts[AttributeTable.phoneNumbers] = newValue.isDeclared ? newValue : nil }
     }
 }
 

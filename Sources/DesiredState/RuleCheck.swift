@@ -318,8 +318,7 @@ struct RuleCheck {
             switch field {
             case .string(let attribute): !(user.pointee.attributes[attribute]?.value ?? "").isEmpty
             case .externalId: !(user.pointee.externalId.value ?? "").isEmpty
-            case .emails: !(user.pointee.emails.value ?? []).isEmpty
-            case .phoneNumbers: !(user.pointee.phoneNumbers.value ?? []).isEmpty
+            case .contacts(let attribute): !(user.pointee.contacts[attribute]?.value ?? []).isEmpty
             case .manager: user.pointee.manager.value != nil
             case .expires: user.pointee.expires != nil
             case .deleteAfter: user.pointee.deleteAfter != nil

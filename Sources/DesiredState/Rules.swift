@@ -22,14 +22,14 @@ public struct Rule: Sendable, Hashable {
     /// What `set:` may name: the table's string attributes and the others a user holds.
     public enum Field: Sendable, Hashable, CustomStringConvertible {
         case string(ManagedAttribute)
-        case externalId, emails, phoneNumbers, manager, expires, deleteAfter
+        /// A multi-valued attribute of the table (`emails`, `phoneNumbers`): set when it has an entry.
+        case contacts(ManagedAttribute)
+        case externalId, manager, expires, deleteAfter
 
         public var description: String {
             switch self {
-            case .string(let attribute): attribute.path
+            case .string(let attribute), .contacts(let attribute): attribute.path
             case .externalId: "externalId"
-            case .emails: "emails"
-            case .phoneNumbers: "phoneNumbers"
             case .manager: AttributeTable.manager.path
             case .expires: "expires"
             case .deleteAfter: "deleteAfter"
@@ -39,20 +39,24 @@ public struct Rule: Sendable, Hashable {
         public init?(path: String) {
             switch path {
             case "externalId": self = .externalId
-            case "emails": self = .emails
-            case "phoneNumbers": self = .phoneNumbers
             case AttributeTable.manager.path: self = .manager
             case "expires": self = .expires
             case "deleteAfter": self = .deleteAfter
             default:
-                guard let attribute = AttributeTable.string(at: path) else { return nil }
-                self = .string(attribute)
+                if let attribute = AttributeTable.string(at: path) {
+                    self = .string(attribute)
+                } else if let attribute = AttributeTable.contacts(at: path) {
+                    self = .contacts(attribute)
+                } else {
+                    return nil
+                }
             }
         }
 
-        static let names = [
-            "externalId", "emails", "phoneNumbers", AttributeTable.manager.path, "expires", "deleteAfter",
-        ]
+        static let names =
+            ["externalId"] + AttributeTable.userContacts.map(\.path) + [
+                AttributeTable.manager.path, "expires", "deleteAfter",
+            ]
     }
 
     /// A bound on a number: `{min, max}`, either optional.

@@ -58,12 +58,12 @@ public enum SchemaGenerator {
             ("target", target), ("namedTarget", namedTarget), ("auth", auth), ("policy", policy), ("safety", safety),
             ("user", user), ("access", access),
             ("name", section(.name, description: nil)),
-            ("email", contact("An email address.", format: "email")),
-            ("phoneNumber", contact("A phone number.", format: nil)),
-            ("enterprise", section(.enterprise, description: "The SCIM enterprise user extension.")),
-            ("extensions", extensions), ("group", group), ("rule", rule), ("selector", selector),
-            ("require", require), ("range", range),
         ]
+            + AttributeTable.userContacts.map { ($0.entries!.definition, contactEntry($0.entries!)) } + [
+                ("enterprise", section(.enterprise, description: "The SCIM enterprise user extension.")),
+                ("extensions", extensions), ("group", group), ("rule", rule), ("selector", selector),
+                ("require", require), ("range", range),
+            ]
     }
 
     private static let targetNamePattern = "^[A-Za-z][A-Za-z0-9_-]{0,63}$"
@@ -233,8 +233,6 @@ public enum SchemaGenerator {
             "name": nullable(reference("name")),
             "active": .object([("type", "boolean"), ("description", .string(AttributeTable.byPath["active"]!.summary))]
             ),
-            "emails": nullable(.object([("type", orNull("array")), ("items", reference("email"))])),
-            "phoneNumbers": nullable(.object([("type", orNull("array")), ("items", reference("phoneNumber"))])),
             "enterprise": nullable(reference("enterprise")),
             "extensions": reference("extensions"),
             "groups": names("Groups this user belongs to (unioned with the groups' members)."),
@@ -252,6 +250,10 @@ public enum SchemaGenerator {
             ]),
         ]
         for attribute in AttributeTable.strings(in: .core) { properties[attribute.key] = string(attribute.summary) }
+        for attribute in AttributeTable.userContacts {
+            properties[attribute.key] = nullable(
+                .object([("type", orNull("array")), ("items", reference(attribute.entries!.definition))]))
+        }
         return properties
     }
 
@@ -268,16 +270,15 @@ public enum SchemaGenerator {
     }
 
     private static func section(_ section: ManagedAttribute.Section, description: String?) -> OrderedJSON {
-        var properties = AttributeTable.strings(in: section).map { ($0.key, string($0.summary)) }
-        if section == .enterprise {
-            properties.append((AttributeTable.manager.key, string(AttributeTable.manager.summary)))
-        }
-        return closed(description: description, properties: properties)
+        let attributes = AttributeTable.strings(in: section) + AttributeTable.references(in: section)
+        return closed(description: description, properties: attributes.map { ($0.key, string($0.summary)) })
     }
 
-    private static func contact(_ description: String, format: String?) -> OrderedJSON {
+    /// One entry of a multi-valued attribute.
+    private static func contactEntry(_ entries: ManagedAttribute.Entries) -> OrderedJSON {
         var value: [(String, OrderedJSON)] = [("type", "string"), ("minLength", 1)]
-        if let format { value.append(("format", .string(format))) }
+        if entries.format == .emailAddress { value.append(("format", "email")) }
+        let description = entries.summary
         return .object([
             ("type", "object"), ("additionalProperties", false), ("required", .array(["value"])),
             (

@@ -225,8 +225,7 @@ extension OrgValidator {
         for (attribute, value) in own.attributes.present { user.attributes[attribute] = value }
         for (section, value) in own.sections { user.sections[section] = value }
         if own.active.isDeclared, user.active.value != false { user.active = own.active }
-        if own.emails.isDeclared { user.emails = own.emails }
-        if own.phoneNumbers.isDeclared { user.phoneNumbers = own.phoneNumbers }
+        for (attribute, value) in own.contacts.present { user.contacts[attribute] = value }
         if own.manager.isDeclared { user.manager = own.manager }
         for attribute in own.extensions {
             if let index = user.extensions.firstIndex(where: {

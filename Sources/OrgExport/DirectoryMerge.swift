@@ -127,8 +127,7 @@ public struct DirectoryMerge: Sendable {
             case .userName: put(nil, "userName", old)
             case .externalId: put(nil, "externalId", old)
             case .active, .groupName: continue  // an offboarding stays planned; groups are not users
-            case .emails: put(nil, "emails", old)
-            case .phoneNumbers: put(nil, "phoneNumbers", old)
+            case .contacts(let attribute): put(nil, attribute.key, old)
             case .manager:
                 let key = old.stringValue.flatMap { liveKeys[$0.caseFolded] }
                 put("enterprise", AttributeTable.manager.key, key.map(JSONValue.string) ?? .null)

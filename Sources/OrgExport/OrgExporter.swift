@@ -50,7 +50,7 @@ public struct OrgExporter: Sendable {
         guard !values.isEmpty || manager != nil else { return }
         out.line(2, "\(section.rawValue):")
         for (key, value) in values { out.field(3, key, value) }
-        out.optional(3, "manager", manager)
+        out.optional(3, AttributeTable.manager.key, manager)
     }
 
     /// `extensions:` with every custom extension object the provider holds (the enterprise one has its
@@ -111,9 +111,8 @@ public struct OrgExporter: Sendable {
                 out.optional(2, attribute.key, user.attributes[attribute])
             }
             if user.active == false { out.line(2, "active: false") }
-            for (key, values) in [("emails", user.emails), ("phoneNumbers", user.phoneNumbers)] {
-                guard let values, !values.isEmpty else { continue }
-                out.line(2, "\(key):")
+            for (attribute, values) in user.contacts.present where !values.isEmpty {
+                out.line(2, "\(attribute.key):")
                 for value in values {
                     var entry = ["value: \(YAMLWriter.scalar(value.value))"]
                     if let type = value.type { entry.append("type: \(YAMLWriter.scalar(type))") }

@@ -83,14 +83,15 @@ public enum StateJSON {
             "userName": .string(user.userName.value),
             "externalId": user.externalId.value.map(JSONValue.string) ?? .null,
             "attributes": .object(attributes),
-            "emails": .array((user.emails.value ?? []).map(contact)),
-            "phoneNumbers": .array((user.phoneNumbers.value ?? []).map(contact)),
             "groups": .array(user.groups.map { .string($0.value) }),
             "declaredActive": .bool(user.active.value ?? true),
             "expires": user.expires.map { .string($0.value.description) } ?? .null,
             "deleteAfter": user.deleteAfter.map { .string($0.value.description) } ?? .null,
             "location": .string(user.location.description),
         ]
+        for attribute in AttributeTable.userContacts {
+            object[attribute.key] = .array((user.contacts[attribute]?.value ?? []).map(contact))
+        }
         if let day {
             let expired = user.expires.map { $0.value <= day } ?? false
             object["active"] = .bool((user.active.value ?? true) && !expired)

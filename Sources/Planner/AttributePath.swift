@@ -14,8 +14,9 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
     case groupName
     case externalId
     case active
-    case emails
-    case phoneNumbers
+    /// A multi-valued attribute of the Catalog's table (`emails`, `phoneNumbers`): a list of
+    /// `{value, type, primary}` compared as a set.
+    case contacts(ManagedAttribute)
     /// The enterprise manager: the manager's userName in a plan, resolved to an id when written.
     case manager
     /// A single-valued string attribute of the Catalog's table (`title`, `name.givenName`, …).
@@ -32,8 +33,7 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
         case .groupName: "displayName"
         case .externalId: "externalId"
         case .active: "active"
-        case .emails: "emails"
-        case .phoneNumbers: "phoneNumbers"
+        case .contacts(let attribute): attribute.path
         case .manager: AttributeTable.manager.path
         case .string(let attribute): attribute.path
         case .section(let section): section.rawValue
@@ -53,14 +53,14 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
         case ("displayName", .group): self = .groupName
         case ("externalId", _): self = .externalId
         case ("active", .user): self = .active
-        case ("emails", .user): self = .emails
-        case ("phoneNumbers", .user): self = .phoneNumbers
         case (Self.manager.description, .user): self = .manager
         case (_, .user):
             if let section = ManagedAttribute.Section(rawValue: text), section != .core {
                 self = .section(section)
             } else if let attribute = AttributeTable.string(at: text) {
                 self = .string(attribute)
+            } else if let attribute = AttributeTable.contacts(at: text) {
+                self = .contacts(attribute)
             } else {
                 return nil
             }
@@ -72,7 +72,7 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
     public var scimPath: String {
         switch self {
         case .section(let section): section == .enterprise ? ManagedAttribute.Section.enterpriseURN : section.rawValue
-        case .string(let attribute): attribute.scimPath
+        case .string(let attribute), .contacts(let attribute): attribute.scimPath
         case .manager: AttributeTable.manager.scimPath
         default: description
         }
@@ -99,8 +99,7 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
         case .userName: if let text { user.userName = text }
         case .externalId: user.externalId = text
         case .active: user.active = value?.boolValue
-        case .emails: user.emails = value?.arrayValue?.compactMap(Contacts.multiValue)
-        case .phoneNumbers: user.phoneNumbers = value?.arrayValue?.compactMap(Contacts.multiValue)
+        case .contacts(let attribute): user.contacts[attribute] = value?.arrayValue?.compactMap(Contacts.multiValue)
         case .manager: user.managerId = text
         case .section(let section):
             user.attributes.removeAll(in: section)
@@ -150,9 +149,9 @@ public enum AttributePath: Sendable, Hashable, CustomStringConvertible {
         // A provider that leaves `active` out holds the user active (most do; RFC 7643 names no default).
         case .active: return (user.active ?? true) == (wanted?.boolValue ?? true)
         case .externalId: return user.externalId.nonEmpty == wanted?.stringValue.nonEmpty
-        case .emails: return Contacts.same(Contacts.entries(user.emails), Contacts.entries(wanted), foldCase: true)
-        case .phoneNumbers:
-            return Contacts.same(Contacts.entries(user.phoneNumbers), Contacts.entries(wanted), foldCase: false)
+        case .contacts(let attribute):
+            return Contacts.same(
+                Contacts.entries(user.contacts[attribute]), Contacts.entries(wanted), foldCase: !attribute.caseExact)
         case .manager: return user.managerId.nonEmpty == wanted?.stringValue.nonEmpty
         case .section(let section):
             // A section cleared as a whole holds no value.

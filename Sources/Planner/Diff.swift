@@ -274,12 +274,13 @@ private struct DiffWork {
             changes.append(AttributeChange(.userName, old: .string(live.userName), new: .string(user.userName.value)))
         }
         compare(.externalId, user.externalId, live?.externalId, &changes)
-        // The table's string attributes, section by section in table order; emails and phone numbers
+        // The table's string attributes, section by section in table order; the multi-valued ones
         // before the enterprise extension.
         for section in [ManagedAttribute.Section.name, .core, .enterprise] {
             if section == .enterprise {
-                compareContacts(.emails, user.emails, live, &changes)
-                compareContacts(.phoneNumbers, user.phoneNumbers, live, &changes)
+                for attribute in AttributeTable.userContacts {
+                    compareContacts(attribute, user.contacts[attribute] ?? .omitted, live, &changes)
+                }
             }
             if case .cleared = user.sections[section] ?? .omitted {
                 // `name: null` / `enterprise: null`: the section goes as a whole.
@@ -311,12 +312,13 @@ private struct DiffWork {
         }
     }
 
-    /// Emails and phone numbers compare as sets of (value, type), with the primary one respected.
+    /// Multi-valued attributes compare as sets of (value, type), with the primary one respected.
     private func compareContacts(
-        _ path: AttributePath, _ declared: Declared<[ContactValue]>, _ live: SCIMUser?,
+        _ attribute: ManagedAttribute, _ declared: Declared<[ContactValue]>, _ live: SCIMUser?,
         _ changes: inout [AttributeChange]
     ) {
-        let currentList = (path == .emails ? live?.emails : live?.phoneNumbers) ?? []
+        let path = AttributePath.contacts(attribute)
+        let currentList = live?.contacts[attribute] ?? []
         let current: JSONValue? =
             currentList.isEmpty
             ? nil
@@ -374,7 +376,7 @@ private struct DiffWork {
             object[attribute.key] = .string(value)
         }
         if section == .enterprise, let managerId = user.managerId {
-            object["manager"] = .string(liveUserById[managerId].map(declaredKey) ?? managerId)
+            object[AttributeTable.manager.key] = .string(liveUserById[managerId].map(declaredKey) ?? managerId)
         }
         return object.isEmpty ? nil : .object(object)
     }

@@ -329,8 +329,12 @@ extension SCIMUser: PageReadable {
         uniqueKeysWithValues: [ManagedAttribute.Section.core, .name, .enterprise].map { section in
             (section, Dictionary(uniqueKeysWithValues: AttributeTable.strings(in: section).map { ($0.key, $0) }))
         })
+    /// The multi-valued attributes by their exact key.
+    private static let contactsByKey = Dictionary(
+        uniqueKeysWithValues: AttributeTable.userContacts.map { ($0.key, $0) })
     private static let nameKeys = AttributeTable.strings(in: .name).map(\.key)
-    private static let enterpriseKeys = AttributeTable.strings(in: .enterprise).map(\.key) + ["manager"]
+    private static let enterpriseKeys =
+        AttributeTable.strings(in: .enterprise).map(\.key) + AttributeTable.references(in: .enterprise).map(\.key)
 
     static func read(from parser: inout JSONParser) throws(JSONParser.Failure) -> SCIMUser {
         var user = SCIMUser(userName: "")
@@ -362,7 +366,7 @@ extension SCIMUser: PageReadable {
                 if try parser.null() { break }
                 let strings = stringsByKey[.enterprise]!
                 try parser.readObject(known: enterpriseKeys) { parser, key throws(JSONParser.Failure) in
-                    if key == "manager" {
+                    if key == AttributeTable.manager.key {
                         user.managerId = try parser.manager()
                         return true
                     }
@@ -371,14 +375,14 @@ extension SCIMUser: PageReadable {
                     return true
                 }
             case "active": user.active = try parser.optionalBool()
-            case "emails": user.emails = try parser.multiValues()
-            case "phoneNumbers": user.phoneNumbers = try parser.multiValues()
             case "groups": user.groups = try parser.members()
             case "meta": user.meta = try parser.meta()
             case "schemas", "schema": try parser.skipValue()
             default:
                 if let attribute = core[key] {
                     user.set(attribute, try parser.optionalString())
+                } else if let attribute = contactsByKey[key] {
+                    user.contacts[attribute] = try parser.multiValues()
                 } else {
                     try parser.extra(key, modelled: modelled, into: &user.extra)
                 }

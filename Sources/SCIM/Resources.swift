@@ -140,8 +140,8 @@ public struct SCIMUser: Sendable, Hashable {
     /// `name`'s parts and the enterprise extension's.
     public var attributes = AttributeValues<String>()
     public var active: Bool?
-    public var emails: [SCIMMultiValue]?
-    public var phoneNumbers: [SCIMMultiValue]?
+    /// The multi-valued attributes the provider holds (`AttributeTable.userContacts`).
+    public var contacts = ContactLists<[SCIMMultiValue]>()
     /// The manager's SCIM id (`enterprise…:manager.value`).
     public var managerId: String?
     /// Read-only, and often absent: membership is read from Groups.
@@ -155,13 +155,23 @@ public struct SCIMUser: Sendable, Hashable {
         self.extra = [:]
     }
 
+    public var emails: [SCIMMultiValue]? {
+        get { contacts[AttributeTable.emails] }
+        set { contacts[AttributeTable.emails] = newValue }
+    }
+
+    public var phoneNumbers: [SCIMMultiValue]? {
+        get { contacts[AttributeTable.phoneNumbers] }
+        set { contacts[AttributeTable.phoneNumbers] = newValue }
+    }
+
     /// The attributes read into fields, each as RFC 7643 spells it and lowercased: a key as providers
     /// send it is found without lowercasing it first (`Dictionary.matches`).
     static let modelled: Set<String> = {
         let names =
-            AttributeTable.strings(in: .core).map(\.key) + [
-                "id", "externalId", "userName", "name", "active", "emails", "phoneNumbers", "groups", "meta",
-                "schemas", "schema", SCIMSchema.enterpriseUser,
+            AttributeTable.strings(in: .core).map(\.key) + AttributeTable.userContacts.map(\.key) + [
+                "id", "externalId", "userName", "name", "active", "groups", "meta", "schemas", "schema",
+                SCIMSchema.enterpriseUser,
             ]
         return Set(names + names.map { $0.lowercased() })
     }()
@@ -185,18 +195,19 @@ public struct SCIMUser: Sendable, Hashable {
                 attributes[attribute] = try enterprise.string(attribute.key)
             }
             // RFC 7643 §4.3: a complex attribute; some providers send the manager's id as a plain string.
-            if case .string(let id)? = enterprise.value("manager") {
+            if case .string(let id)? = enterprise.value(AttributeTable.manager.key) {
                 managerId = id
             } else {
                 managerId =
-                    try enterprise.object("manager").map { manager throws(SCIMDecodingError) in
+                    try enterprise.object(AttributeTable.manager.key).map { manager throws(SCIMDecodingError) in
                         try manager.identifier("value")
                     } ?? nil
             }
         }
         active = try reader.bool("active")
-        emails = try SCIMMultiValue.list(reader.objects("emails"))
-        phoneNumbers = try SCIMMultiValue.list(reader.objects("phoneNumbers"))
+        for attribute in AttributeTable.userContacts {
+            contacts[attribute] = try SCIMMultiValue.list(reader.objects(attribute.key))
+        }
         // Read-only and not used for planning (membership is read from Groups): kept where it reads.
         groups = (try? reader.objects("groups"))??.compactMap { try? SCIMMember($0) }
         meta = try reader.object("meta").map { reader throws(SCIMDecodingError) in try SCIMMeta(reader) }
@@ -209,7 +220,9 @@ public struct SCIMUser: Sendable, Hashable {
         for (attribute, value) in attributes.present where attribute.section == section {
             object[attribute.key] = .string(value)
         }
-        if section == .enterprise, let managerId { object["manager"] = .object(["value": .string(managerId)]) }
+        if section == .enterprise, let managerId {
+            object[AttributeTable.manager.key] = .object(["value": .string(managerId)])
+        }
         return object.isEmpty ? nil : object
     }
 
@@ -225,8 +238,7 @@ public struct SCIMUser: Sendable, Hashable {
         }
         if let name = sectionJSON(.name) { object["name"] = .object(name) }
         if let active { object["active"] = .bool(active) }
-        if let emails { object["emails"] = .array(emails.map(\.json)) }
-        if let phoneNumbers { object["phoneNumbers"] = .array(phoneNumbers.map(\.json)) }
+        for (attribute, values) in contacts.present { object[attribute.key] = .array(values.map(\.json)) }
         if let enterprise = sectionJSON(.enterprise) {
             object[SCIMSchema.enterpriseUser] = .object(enterprise)
             schemaList.append(SCIMSchema.enterpriseUser)

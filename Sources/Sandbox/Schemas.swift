@@ -54,6 +54,14 @@ enum Schemas {
             mutability: attribute.mutability.rawValue, description: attribute.summary)
     }
 
+    /// A multi-valued attribute of the attribute table, as `/Schemas` describes it.
+    private static func managedList(_ attribute: ManagedAttribute) -> Attribute {
+        var list = multi(attribute.key, types: attribute.entries!.types)
+        list.subAttributes[0].caseExact = attribute.caseExact
+        list.description = attribute.summary
+        return list
+    }
+
     /// The core User schema: the attributes scimctl manages, from its attribute table, and the rest of
     /// RFC 7643 §4.1, which the sandbox stores as sent.
     static let user: [Attribute] =
@@ -65,31 +73,33 @@ enum Schemas {
             Attribute(name: "profileUrl", type: "reference", referenceTypes: ["external"]),
             Attribute(name: "active", type: "boolean"),
             Attribute(name: "password", mutability: "writeOnly", returned: "never"),
-            multi("emails", types: ["work", "home", "other"]),
-            multi("phoneNumbers", types: ["work", "home", "mobile", "fax", "pager", "other"]),
-            multi("ims", types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
-            multi("photos", types: ["photo", "thumbnail"], valueType: "reference"),
-            Attribute(
-                name: "addresses", type: "complex", multiValued: true,
-                subAttributes: ["formatted", "streetAddress", "locality", "region", "postalCode", "country"].map {
-                    string($0)
-                }
-                    + [
-                        Attribute(name: "type", canonicalValues: ["work", "home", "other"]),
-                        Attribute(name: "primary", type: "boolean"),
-                    ]),
-            Attribute(
-                name: "groups", type: "complex", multiValued: true, mutability: "readOnly",
-                subAttributes: [
-                    Attribute(name: "value", mutability: "readOnly"),
-                    Attribute(
-                        name: "$ref", type: "reference", mutability: "readOnly", referenceTypes: ["User", "Group"]),
-                    Attribute(name: "display", mutability: "readOnly"),
-                    Attribute(name: "type", mutability: "readOnly", canonicalValues: ["direct", "indirect"]),
+        ] + AttributeTable.userContacts.map(managedList) + rfcLists.filter { AttributeTable.byPath[$0.name] == nil }
+
+    /// The multi-valued attributes of RFC 7643 §4.1.2 scimctl does not manage, stored as sent.
+    private static let rfcLists: [Attribute] = [
+        multi("ims", types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+        multi("photos", types: ["photo", "thumbnail"], valueType: "reference"),
+        Attribute(
+            name: "addresses", type: "complex", multiValued: true,
+            subAttributes: ["formatted", "streetAddress", "locality", "region", "postalCode", "country"].map {
+                string($0)
+            }
+                + [
+                    Attribute(name: "type", canonicalValues: ["work", "home", "other"]),
+                    Attribute(name: "primary", type: "boolean"),
                 ]),
-            multi("entitlements", types: []), multi("roles", types: []),
-            multi("x509Certificates", types: [], valueType: "binary"),
-        ]
+        Attribute(
+            name: "groups", type: "complex", multiValued: true, mutability: "readOnly",
+            subAttributes: [
+                Attribute(name: "value", mutability: "readOnly"),
+                Attribute(
+                    name: "$ref", type: "reference", mutability: "readOnly", referenceTypes: ["User", "Group"]),
+                Attribute(name: "display", mutability: "readOnly"),
+                Attribute(name: "type", mutability: "readOnly", canonicalValues: ["direct", "indirect"]),
+            ]),
+        multi("entitlements", types: []), multi("roles", types: []),
+        multi("x509Certificates", types: [], valueType: "binary"),
+    ]
 
     static let group: [Attribute] = [
         Attribute(name: "displayName", required: true),
@@ -105,12 +115,12 @@ enum Schemas {
     static let enterpriseUser: [Attribute] =
         AttributeTable.strings(in: .enterprise).map(managed) + [
             Attribute(
-                name: "manager", type: "complex",
+                name: AttributeTable.manager.key, type: "complex",
                 subAttributes: [
                     Attribute(name: "value"),
                     Attribute(name: "$ref", type: "reference", referenceTypes: ["User"]),
                     Attribute(name: "displayName", mutability: "readOnly"),
-                ])
+                ], description: AttributeTable.manager.summary)
         ]
 
     static func resources(_ baseURL: String, _ declared: [ExtensionSchema]) -> [JSONValue] {
