@@ -587,7 +587,10 @@ struct DocumentDecoder {
                 contact.primary = isPrimary
             }
             guard accepted else { continue }
-            if let earlier = values.first(where: { $0.value.caseFolded == contact.value.caseFolded }) {
+            // "Twice" as the plan compares values: ignoring case unless the attribute is caseExact.
+            let fold = { (value: String) in attribute.caseExact ? value : value.caseFolded }
+            let key = fold(contact.value)
+            if let earlier = values.first(where: { fold($0.value) == key }) {
                 reader.report(
                     .invalidValue, "\(quote(contact.value)) is listed twice in \(what)", at: valueNode,
                     notes: [.init("first listed here", at: earlier.location)])

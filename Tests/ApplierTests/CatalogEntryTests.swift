@@ -75,6 +75,11 @@ struct CatalogEntryTests {
         let (_, twice) = try load(
             Self.yaml(attribute, "[{value: a@x.io, primary: true}, {value: b@x.io, primary: true}]"))
         #expect(twice.contains { $0.code == .multiplePrimary }, "\(twice)")
+        // The same value twice, by the comparison the plan makes: ignoring case unless caseExact.
+        let first = Self.values(attribute).0
+        let (_, again) = try load(Self.yaml(attribute, "[{value: '\(first)'}, {value: '\(first.uppercased())'}]"))
+        let listedTwice = again.contains { $0.message.contains("is listed twice") }
+        #expect(listedTwice == (!attribute.caseExact || first == first.uppercased()), "\(again)")
 
         // The editor's schema: the key on a user and on an access entry, its entry definition.
         let schema = try #require(try JSONValue.parse(Data(SchemaGenerator.desiredState().utf8)).objectValue)
