@@ -45,8 +45,7 @@ public enum AttributeTable {
 
     /// The email addresses, named for the rules that are about addresses (matching people by email,
     /// allowed domains).
-    public static let emails = userContacts[0]
-    public static let phoneNumbers = userContacts[1]
+    public static let emails = userContacts.first { $0.key == "emails" }!
 
     /// The user attributes with their own rules (the matching keys, the state, the manager reference),
     /// described here for the schemas and read by shape.
@@ -64,10 +63,14 @@ public enum AttributeTable {
     /// The enterprise manager (a reference to another user, declared by userName).
     public static let manager = userSpecial.first { $0.shape == .userReference }!
 
-    /// The references to other users in a section, in table order (the enterprise manager).
+    /// The references to other users in a section, in table order (the enterprise manager). Built
+    /// once: the YAML loader asks for every user's section.
     public static func references(in section: ManagedAttribute.Section) -> [ManagedAttribute] {
-        userSpecial.filter { $0.shape == .userReference && $0.section == section }
+        referencesBySection[section] ?? []
     }
+
+    private static let referencesBySection = Dictionary(
+        grouping: userSpecial.filter { $0.shape == .userReference }, by: \.section)
 
     /// Every managed user attribute, by its plan path (`nickName`, `name.givenName`,
     /// `enterprise.costCenter`, `emails`).

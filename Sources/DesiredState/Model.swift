@@ -315,14 +315,10 @@ public struct DesiredUser: Sendable, Hashable {
         self.location = location
     }
 
+    /// The email addresses declared: for the rules about addresses (`emailDomain`, matching by email).
     public var emails: Declared<[ContactValue]> {
         get { contacts[AttributeTable.emails] ?? .omitted }
         set { contacts[AttributeTable.emails] = newValue.isDeclared ? newValue : nil }
-    }
-
-    public var phoneNumbers: Declared<[ContactValue]> {
-        get { contacts[AttributeTable.phoneNumbers] ?? .omitted }
-        set { contacts[AttributeTable.phoneNumbers] = newValue.isDeclared ? newValue : nil }
     }
 }
 

@@ -155,14 +155,10 @@ public struct SCIMUser: Sendable, Hashable {
         self.extra = [:]
     }
 
+    /// The email addresses: for the rules about addresses (matching people by email in `import`).
     public var emails: [SCIMMultiValue]? {
         get { contacts[AttributeTable.emails] }
         set { contacts[AttributeTable.emails] = newValue }
-    }
-
-    public var phoneNumbers: [SCIMMultiValue]? {
-        get { contacts[AttributeTable.phoneNumbers] }
-        set { contacts[AttributeTable.phoneNumbers] = newValue }
     }
 
     /// The attributes read into fields, each as RFC 7643 spells it and lowercased: a key as providers

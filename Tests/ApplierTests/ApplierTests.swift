@@ -296,7 +296,7 @@ struct EveryAttributeTests {
         let alice = try #require(await provider.store.users.values.first { $0.userName == "alice@example.com" })
         #expect(alice.attributes[path: "name.honorificSuffix"] == "PhD")
         #expect(alice.attributes[path: "enterprise.costCenter"] == "CC-42")
-        #expect(alice.phoneNumbers?.first?.value == "+44 20 7946 0958")
+        #expect(alice.contacts[AttributeTable.contacts(at: "phoneNumbers")!]?.first?.value == "+44 20 7946 0958")
         #expect(alice.attributes[path: "timezone"] == "Europe/London")
     }
 }

@@ -53,7 +53,7 @@ struct ModelTests {
         #expect(emails.map(\.value) == ["alice@example.com", "alice@home.example"])
         #expect(emails.map(\.type) == ["work", "home"])
         #expect(emails.map(\.primary) == [true, false])
-        #expect(alice.phoneNumbers.value?.first?.value == "+44 20 7946 0958")
+        #expect(alice.contacts[AttributeTable.contacts(at: "phoneNumbers")!]?.value?.first?.value == "+44 20 7946 0958")
         #expect(alice.sections[.enterprise]?.value == true)
         #expect(alice.attributes[path: "enterprise.employeeNumber"]?.value == "1001")
         #expect(alice.attributes[path: "enterprise.costCenter"]?.value == "CC-42")

@@ -183,7 +183,9 @@ struct SandboxTests {
         var bob = SCIMUser(userName: "bob@x.io")
         bob.managerId = alice.id
         bob.attributes[path: "enterprise.department"] = "QA"
-        bob.phoneNumbers = [SCIMMultiValue(value: "+44 20 7946 0000", type: "work")]
+        bob.contacts[AttributeTable.contacts(at: "phoneNumbers")!] = [
+            SCIMMultiValue(value: "+44 20 7946 0000", type: "work")
+        ]
         bob = try await sandbox.client.createUser(bob)
         let group = try await sandbox.client.createGroup(SCIMGroup(displayName: "qa"))
         _ = try await sandbox.client.addMembers(groupId: try #require(group.id), memberIds: [alice.id!, bob.id!])
